@@ -1,0 +1,30 @@
+"""Test settings and fixtures shared by every app's tests."""
+
+from __future__ import annotations
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    # Hashing with argon2 costs ~50 ms a password; tests that check hashing ask for it.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Tasks run through the same API, executed at once; the database backend has its own tests.
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+            "QUEUES": ["default", "notifications", "batch"],
+        }
+    }
+    settings.MEDIA_ROOT = tmp_path / "media"
+    settings.SHEBAO_CA_DIR = tmp_path / "pki"
+    settings.SHEBAO_DEMO = False
+
+
+@pytest.fixture
+def reference_data(db):
+    """Regions and departments from the repository's data files."""
+    from shebao.registry.services import departments_load, regions_load
+
+    regions_load()
+    departments_load()

@@ -1,0 +1,190 @@
+"""Users and what they may act as.
+
+Every user is a real person (or a channel partner). An individual user may also hold roles in
+units (legal representative > administrator > operator); agency staff have a profile naming
+their department and districts. What a signed-in user is acting as — themselves, one unit, or
+the agency — is the *context* chosen at sign-in (see :mod:`shebao.accounts.actors`).
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, username: str, password: str | None = None, **fields: object) -> User:
+        user = self.model(username=username, **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(
+        self, username: str, password: str | None = None, **fields: object
+    ) -> User:
+        fields.setdefault("is_staff", True)
+        fields.setdefault("is_superuser", True)
+        fields.setdefault("kind", User.Kind.STAFF)
+        return self.create_user(username, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", "个人用户"
+        STAFF = "staff", "经办人员"
+        PARTNER = "partner", "合作渠道"
+
+    # Individuals sign in with their ID number, staff with their staff number (工号),
+    # partners with their channel code.
+    username = models.CharField("登录名", max_length=64, unique=True)
+    kind = models.CharField("用户类型", max_length=12, choices=Kind.choices)
+    name = models.CharField("姓名", max_length=100)
+    person = models.OneToOneField(
+        "registry.Person",
+        verbose_name="对应人员",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="user",
+    )
+    mobile = models.CharField("手机号码", max_length=11, blank=True)
+    is_active = models.BooleanField("有效", default=True)
+    is_staff = models.BooleanField("可进入系统配置", default=False)  # Django admin access
+    date_joined = models.DateTimeField("注册时间", default=timezone.now)
+    failed_logins = models.PositiveSmallIntegerField("连续登录失败次数", default=0)
+    locked_until = models.DateTimeField("锁定至", null=True, blank=True)
+    password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "username"
+    REQUIRED_FIELDS = ["name"]
+
+    class Meta:
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.username}）"
+
+    def get_full_name(self) -> str:
+        return self.name
+
+    def get_short_name(self) -> str:
+        return self.name
+
+    def is_locked(self, now: object = None) -> bool:
+        now = now or timezone.now()
+        return self.locked_until is not None and self.locked_until > now  # type: ignore[operator]
+
+
+class UnitMembership(models.Model):
+    """A user's role in a unit. Only one active membership per (user, unit)."""
+
+    class Role(models.TextChoices):
+        LEGAL_REP = "legal_rep", "法定代表人"
+        ADMIN = "admin", "单位管理员"
+        OPERATOR = "operator", "单位经办人"
+
+    user = models.ForeignKey(User, on_delete=models.PROTECT, related_name="memberships")
+    unit = models.ForeignKey("registry.Unit", on_delete=models.PROTECT, related_name="memberships")
+    role = models.CharField("角色", max_length=12, choices=Role.choices)
+    appointed_by = models.ForeignKey(
+        User,
+        verbose_name="授权人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("授权时间", auto_now_add=True)
+    revoked_at = models.DateTimeField("取消时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "单位用户"
+        verbose_name_plural = "单位用户"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "unit"],
+                condition=Q(revoked_at__isnull=True),
+                name="one_active_membership_per_user_unit",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.get_role_display()} · {self.user.name}"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
+class MatterGrant(models.Model):
+    """A matter an operator may handle for the unit, granted one by one by an administrator."""
+
+    membership = models.ForeignKey(UnitMembership, on_delete=models.CASCADE, related_name="grants")
+    matter = models.ForeignKey("catalogue.Matter", on_delete=models.PROTECT, related_name="+")
+    granted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    granted_at = models.DateTimeField("授权时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "经办事项授权"
+        verbose_name_plural = "经办事项授权"
+        constraints = [
+            models.UniqueConstraint(fields=["membership", "matter"], name="one_grant_per_matter")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.membership} · {self.matter}"
+
+
+class StaffProfile(models.Model):
+    """An agency staff member's department and the districts whose cases they handle."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="staff_profile")
+    department = models.ForeignKey(
+        "registry.Department",
+        verbose_name="所在部门",
+        on_delete=models.PROTECT,
+        related_name="staff",
+    )
+    districts = models.ManyToManyField(
+        "registry.Region", verbose_name="负责区县", related_name="staff"
+    )
+    title = models.CharField("岗位", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = "经办人员"
+        verbose_name_plural = "经办人员"
+
+    def __str__(self) -> str:
+        return f"{self.department} · {self.user.name}"
+
+
+class ApiToken(models.Model):
+    """A bearer token for the REST API: for an app signed in as a user, or a channel partner.
+
+    Only a hash of the token is stored; ``prefix`` finds the row.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    context = models.CharField("身份", max_length=40)  # "individual", "unit:<id>", "staff", …
+    name = models.CharField("用途", max_length=100, blank=True)
+    prefix = models.CharField(max_length=12, unique=True)
+    key_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    expires_at = models.DateTimeField("过期时间", null=True, blank=True)
+    last_used_at = models.DateTimeField("最近使用", null=True, blank=True)
+    revoked_at = models.DateTimeField("作废时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "接口令牌"
+        verbose_name_plural = "接口令牌"
+
+    def __str__(self) -> str:
+        return f"{self.name or self.context} · {self.user} · {self.prefix}"

@@ -1,0 +1,122 @@
+"""Months as values: :class:`YearMonth`, never a string or a date standing in for a month."""
+
+from __future__ import annotations
+
+import calendar
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db import models
+
+from shebao.common.errors import InvalidInput
+
+_PATTERN = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+
+
+@dataclass(frozen=True, order=True, slots=True)
+class YearMonth:
+    """A calendar month, e.g. ``YearMonth(2020, 1)``; ordered and usable as a dict key."""
+
+    year: int
+    month: int
+
+    def __post_init__(self) -> None:
+        if not (1 <= self.month <= 12) or not (1 <= self.year <= 9999):
+            raise ValueError(f"no such month: {self.year}-{self.month}")
+
+    @classmethod
+    def parse(cls, text: str, *, field: str | None = None) -> YearMonth:
+        """Parse ``YYYY-MM``; anything else raises :class:`InvalidInput` in Chinese."""
+        match = _PATTERN.match(text or "")
+        if not match or not (1 <= int(match.group(2)) <= 12):
+            raise InvalidInput(
+                f"“{text}”不是有效的年月，应为“YYYY-MM”格式，如 2020-01",
+                code="INVALID_MONTH",
+                field=field,
+            )
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    @classmethod
+    def of(cls, day: date) -> YearMonth:
+        return cls(day.year, day.month)
+
+    @classmethod
+    def from_index(cls, index: int) -> YearMonth:
+        """Inverse of :attr:`index`."""
+        return cls(index // 12, index % 12 + 1)
+
+    @property
+    def index(self) -> int:
+        """Months since year 0: differences of indexes count months."""
+        return self.year * 12 + self.month - 1
+
+    @property
+    def first_day(self) -> date:
+        return date(self.year, self.month, 1)
+
+    @property
+    def last_day(self) -> date:
+        return date(self.year, self.month, calendar.monthrange(self.year, self.month)[1])
+
+    def day(self, day: int) -> date:
+        """The given day of this month, clamped to the month's last day."""
+        return date(self.year, self.month, min(day, self.last_day.day))
+
+    def __add__(self, months: int) -> YearMonth:
+        if not isinstance(months, int):
+            return NotImplemented
+        return YearMonth.from_index(self.index + months)
+
+    def __sub__(self, other: Any) -> Any:
+        if isinstance(other, YearMonth):
+            return self.index - other.index
+        if isinstance(other, int):
+            return YearMonth.from_index(self.index - other)
+        return NotImplemented
+
+    def __str__(self) -> str:
+        return f"{self.year:04d}-{self.month:02d}"
+
+    def label(self) -> str:
+        return f"{self.year}年{self.month}月"
+
+    def as_int(self) -> int:
+        """The database form: ``202001``."""
+        return self.year * 100 + self.month
+
+    @classmethod
+    def from_int(cls, value: int) -> YearMonth:
+        return cls(value // 100, value % 100)
+
+
+def months_between(start: YearMonth, end: YearMonth) -> int:
+    """Whole months from ``start`` to ``end`` (``end - start``)."""
+    return end - start
+
+
+class YearMonthField(models.PositiveIntegerField):
+    """Stores a :class:`YearMonth` as the integer ``YYYYMM``: sortable, readable in SQL."""
+
+    description = "年月"
+
+    def from_db_value(
+        self, value: int | None, expression: Any, connection: Any
+    ) -> YearMonth | None:
+        return None if value is None else YearMonth.from_int(value)
+
+    def to_python(self, value: Any) -> YearMonth | None:
+        if value is None or isinstance(value, YearMonth):
+            return value
+        if isinstance(value, int):
+            return YearMonth.from_int(value)
+        return YearMonth.parse(str(value))
+
+    def get_prep_value(self, value: Any) -> int | None:
+        value = self.to_python(value)
+        return None if value is None else value.as_int()
+
+    def value_to_string(self, obj: Any) -> str:
+        value = self.value_from_object(obj)
+        return "" if value is None else str(value)

@@ -1,0 +1,60 @@
+"""What every page knows: the actor, the navigation for the actor's portal, demo mode."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.urls import NoReverseMatch, reverse
+
+from shebao.accounts import actors
+
+# (label, url name, actor kinds that see it). Links whose view is not installed are skipped.
+NAV: list[tuple[str, str, set[str]]] = [
+    ("首页", "hall:home", {actors.ANONYMOUS}),
+    ("个人中心", "hall:individual_center", {actors.INDIVIDUAL}),
+    ("单位中心", "hall:unit_center", {actors.UNIT}),
+    ("工作台", "hall:staff_center", {actors.STAFF}),
+    ("我的申请", "applications:list", {actors.INDIVIDUAL}),
+    ("单位申请", "applications:list", {actors.UNIT}),
+    ("待办队列", "applications:queue", {actors.STAFF}),
+    ("单位用户", "accounts:unit_users", {actors.UNIT}),
+    (
+        "办事指南",
+        "catalogue:list",
+        {actors.ANONYMOUS, actors.INDIVIDUAL, actors.UNIT, actors.STAFF},
+    ),
+    (
+        "在线测算",
+        "calculators:index",
+        {actors.ANONYMOUS, actors.INDIVIDUAL, actors.UNIT, actors.STAFF},
+    ),
+    ("政策参数", "policy:index", {actors.ANONYMOUS, actors.STAFF}),
+    ("消息", "notifications:inbox", {actors.INDIVIDUAL, actors.UNIT, actors.STAFF}),
+]
+
+
+def _nav(request: HttpRequest, kind: str) -> list[dict[str, Any]]:
+    items = []
+    for label, name, kinds in NAV:
+        if kind not in kinds:
+            continue
+        try:
+            url = reverse(name)
+        except NoReverseMatch:
+            continue
+        active = request.path == url or (url != "/" and request.path.startswith(url))
+        items.append({"label": label, "url": url, "active": active})
+    return items
+
+
+def hall(request: HttpRequest) -> dict[str, Any]:
+    actor = getattr(request, "actor", actors.ANONYMOUS_ACTOR)
+    return {
+        "actor": actor,
+        "nav": _nav(request, actor.kind),
+        "agency_name": settings.SHEBAO_AGENCY_NAME,
+        "hall_name": "社会保险网上经办服务大厅",
+        "demo": settings.SHEBAO_DEMO,
+    }

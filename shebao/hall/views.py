@@ -1,0 +1,49 @@
+"""The hall's own pages: the public home and the error pages."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+
+from shebao.common.errors import DomainError
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    return render(request, "hall/home.html", {})
+
+
+def _error_page(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            {"code": code, "message": message},
+            status=status,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    error = DomainError(message, code=code, status=status)
+    return render(request, "hall/error.html", {"error": error, "status": status}, status=status)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 400, "BAD_REQUEST", "请求格式不正确")
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 403, "FORBIDDEN", "您没有访问此页面的权限")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return _error_page(request, 404, "NOT_FOUND", "您访问的页面不存在，或您无权查看")
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    return _error_page(request, 500, "INTERNAL_ERROR", "系统繁忙，请稍后再试")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A stale or copied form: nothing was saved; the user reloads and submits again."""
+    return _error_page(
+        request,
+        403,
+        "FORM_EXPIRED",
+        "页面已过期或表单已失效，本次提交未保存。请刷新页面后重新填写提交。",
+    )

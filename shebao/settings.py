@@ -1,0 +1,237 @@
+"""Settings for shebao.
+
+Every setting a deployment changes comes from an environment variable with a safe default:
+with nothing set, shebao runs on an embedded SQLite database under ``var/``, keeps tasks in that
+database, delivers SMS into the local outbox and has ``DEBUG`` off.
+"""
+
+import os
+import secrets
+from pathlib import Path
+
+import dj_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_list(name: str, default: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value else default
+
+
+# Where the embedded deployment keeps its database, uploads, keys and outbox.
+VAR_DIR = Path(os.environ.get("SHEBAO_VAR_DIR", BASE_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def _secret_key() -> str:
+    """The secret key from the environment, or one generated once and kept in ``var/``."""
+    if key := os.environ.get("SHEBAO_SECRET_KEY"):
+        return key
+    path = VAR_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(50))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("SHEBAO_DEBUG", False)
+ALLOWED_HOSTS = env_list("SHEBAO_ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
+CSRF_TRUSTED_ORIGINS = env_list("SHEBAO_CSRF_TRUSTED_ORIGINS", "")
+
+# Demo mode shows the notification outbox in the hall and a banner on every page.
+SHEBAO_DEMO = env_bool("SHEBAO_DEMO", False)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "django_tasks",
+    "django_tasks_db",
+    "shebao.common",
+    "shebao.registry",
+    "shebao.accounts",
+    "shebao.notifications",
+    "shebao.catalogue",
+    "shebao.applications",
+    "shebao.policy",
+    "shebao.calculators",
+    "shebao.hall",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "shebao.accounts.middleware.ActorMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "shebao.hall.middleware.DomainErrorMiddleware",
+]
+
+ROOT_URLCONF = "shebao.urls"
+WSGI_APPLICATION = "shebao.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "shebao.hall.context.hall",
+            ],
+        },
+    },
+]
+
+# Database: embedded SQLite by default; PostgreSQL in production through DATABASE_URL,
+# e.g. postgres://shebao@db.example:5432/shebao
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'shebao.sqlite3'}"),
+        conn_max_age=env_int("SHEBAO_DB_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # IMMEDIATE transactions serialise writers instead of failing with "database is locked"
+    # when the web process and the task worker write at once; WAL lets readers go on.
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "hall:home"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": 8},
+    },
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+TIME_ZONE = "Asia/Shanghai"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
+# WhiteNoise serves every asset from the project itself: no CDN, ever.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+MEDIA_ROOT = VAR_DIR / "media"  # uploads; never served directly, only through authorised views
+
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+
+SESSION_COOKIE_AGE = env_int("SHEBAO_SESSION_SECONDS", 2 * 60 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = env_bool("SHEBAO_SECURE_COOKIES", False)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_FAILURE_VIEW = "shebao.hall.views.csrf_failure"
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+if env_bool("SHEBAO_BEHIND_TLS_PROXY", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Background work: Django's tasks API (django-tasks backport). The default backend keeps tasks
+# in the database and ``manage.py db_worker`` runs them; SHEBAO_TASKS_BACKEND=rq runs the same
+# tasks on RQ workers over Redis (REDIS_URL).
+_tasks_backend = os.environ.get("SHEBAO_TASKS_BACKEND", "database")
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "rq": "django_tasks_rq.RQBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[_tasks_backend],
+        "QUEUES": ["default", "notifications", "batch"],
+    }
+}
+if _tasks_backend == "rq":
+    INSTALLED_APPS.append("django_rq")
+    RQ_QUEUES = {
+        name: {"URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}
+        for name in TASKS["default"]["QUEUES"]
+    }
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("SHEBAO_LOG_LEVEL", "INFO")},
+    "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# Sign-in protection: failures before an account is locked, and for how long.
+SHEBAO_LOGIN_MAX_FAILURES = env_int("SHEBAO_LOGIN_MAX_FAILURES", 5)
+SHEBAO_LOGIN_LOCK_MINUTES = env_int("SHEBAO_LOGIN_LOCK_MINUTES", 15)
+# Verification codes sent by SMS.
+SHEBAO_CODE_TTL_MINUTES = env_int("SHEBAO_CODE_TTL_MINUTES", 10)
+SHEBAO_CODE_MAX_ATTEMPTS = env_int("SHEBAO_CODE_MAX_ATTEMPTS", 5)
+# Uploaded materials.
+SHEBAO_UPLOAD_MAX_BYTES = env_int("SHEBAO_UPLOAD_MAX_MB", 10) * 1024 * 1024
+SHEBAO_UPLOAD_TYPES = {
+    "application/pdf": ".pdf",
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = SHEBAO_UPLOAD_MAX_BYTES + 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Adapters to outside systems (DESIGN principle 8). Each names a class with a working local
+# implementation; a deployment points these at its own integrations.
+SHEBAO_SMS_GATEWAY = os.environ.get(
+    "SHEBAO_SMS_GATEWAY", "shebao.notifications.gateways.OutboxSmsGateway"
+)
+SHEBAO_IDENTITY_VERIFIER = os.environ.get(
+    "SHEBAO_IDENTITY_VERIFIER", "shebao.accounts.verification.RegistryIdentityVerifier"
+)
+# The agency's certificate authority for U-KEY (CA certificate) sign-in.
+SHEBAO_CA_DIR = Path(os.environ.get("SHEBAO_CA_DIR", VAR_DIR / "pki"))
+SHEBAO_CA_KEY_PASSPHRASE = os.environ.get("SHEBAO_CA_KEY_PASSPHRASE", "")
+SHEBAO_AGENCY_NAME = os.environ.get("SHEBAO_AGENCY_NAME", "社会保险事业管理局")
+# Where tests write screenshots and other artefacts.
+SHEBAO_TEST_OUTPUT = Path(os.environ.get("SHEBAO_TEST_OUTPUT", BASE_DIR / "test-output"))

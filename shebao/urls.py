@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from shebao.api import api
+
+admin.site.site_header = "社会保险网上经办服务大厅 · 系统配置"
+admin.site.site_title = "系统配置"
+admin.site.index_title = "配置管理"
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    path("admin/", admin.site.urls),
+    path("accounts/", include("shebao.accounts.urls")),
+    path("matters/", include("shebao.catalogue.urls")),
+    path("applications/", include("shebao.applications.urls")),
+    path("policy/", include("shebao.policy.urls")),
+    path("calculators/", include("shebao.calculators.urls")),
+    path("notifications/", include("shebao.notifications.urls")),
+    path("", include("shebao.hall.urls")),
+]
+
+handler400 = "shebao.hall.views.bad_request"
+handler403 = "shebao.hall.views.forbidden"
+handler404 = "shebao.hall.views.not_found"
+handler500 = "shebao.hall.views.server_error"
