@@ -57,4 +57,5 @@ def hall(request: HttpRequest) -> dict[str, Any]:
         "agency_name": settings.SHEBAO_AGENCY_NAME,
         "hall_name": "社会保险网上经办服务大厅",
         "demo": settings.SHEBAO_DEMO,
+        "demo_outbox_url": reverse("notifications:outbox") if settings.SHEBAO_DEMO else "",
     }

@@ -1,0 +1,9 @@
+from django_tasks import task
+
+from shebao.notifications.services import outbound_deliver
+
+
+@task(queue_name="notifications")
+def deliver_outbound(message_id: int) -> str:
+    """Send one outbox message through the SMS gateway."""
+    return outbound_deliver(message_id=message_id)
