@@ -47,10 +47,13 @@ def test_notify_with_sms_writes_inbox_and_outbox_and_sends_after_commit(
 def test_nothing_is_sent_when_the_action_rolls_back(user, django_capture_on_commit_callbacks):
     from django.db import transaction
 
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            sms_queue(to="13800001234", body="x", purpose="notice")
-            raise RuntimeError
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        sms_queue(to="13800001234", body="x", purpose="notice")
+        raise RuntimeError
     assert callbacks == []
     assert OutboundMessage.objects.count() == 0
 
