@@ -103,8 +103,10 @@ def _mount() -> None:
     from shebao.applications.api import router as applications_router
     from shebao.calculators.api import router as calculators_router
     from shebao.catalogue.api import router as catalogue_router
+    from shebao.pki.api import router as pki_router
     from shebao.policy.api import router as policy_router
 
+    api.add_router("/auth/ca", pki_router)
     api.add_router("/auth", accounts_router)
     api.add_router("/catalogue", catalogue_router)
     api.add_router("/applications", applications_router)

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "shebao.common",
     "shebao.registry",
     "shebao.accounts",
+    "shebao.pki",
     "shebao.notifications",
     "shebao.catalogue",
     "shebao.applications",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
     path("accounts/", include("shebao.accounts.urls")),
+    path("pki/", include("shebao.pki.urls")),
     path("matters/", include("shebao.catalogue.urls")),
     path("applications/", include("shebao.applications.urls")),
     path("policy/", include("shebao.policy.urls")),
