@@ -190,12 +190,14 @@ TASKS = {
         "QUEUES": ["default", "notifications", "batch"],
     }
 }
-if _tasks_backend == "rq":
-    INSTALLED_APPS.append("django_rq")
-    RQ_QUEUES = {
-        name: {"URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}
-        for name in TASKS["default"]["QUEUES"]
-    }
+# RQ queues (used when SHEBAO_TASKS_BACKEND=rq); connecting is lazy, so nothing needs Redis
+# unless that backend is chosen. Workers:
+# `manage.py rqworker default notifications batch --job-class django_tasks_rq.Job`.
+INSTALLED_APPS.append("django_rq")
+RQ_QUEUES = {
+    name: {"URL": os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")}
+    for name in TASKS["default"]["QUEUES"]
+}
 
 LOGGING = {
     "version": 1,
