@@ -7,7 +7,18 @@ and handlers refer to.
 
 from __future__ import annotations
 
+from django.core.validators import RegexValidator
 from django.db import models
+
+# Stable matter codes: lowercase dotted slugs such as ``unit.staff_enrol``. Never change a
+# published code: applications, operator grants and handlers refer to it.
+MATTER_CODE_PATTERN = r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$"
+matter_code_validator = RegexValidator(
+    MATTER_CODE_PATTERN, "事项编码应为小写字母、数字、下划线，以“.”分段，如 unit.staff_enrol"
+)
+
+# The categories of the catalogue, in display order (the seeds' own headings).
+CATEGORIES = ("社会保险", "就业创业", "人才人事", "劳动关系", "社会保障卡")
 
 
 class Matter(models.Model):
@@ -21,7 +32,9 @@ class Matter(models.Model):
         COMMITMENT = "commitment", "承诺制"
         TOLERANCE = "tolerance", "容缺受理"
 
-    code = models.SlugField("事项编码", max_length=64, unique=True)
+    code = models.CharField(
+        "事项编码", max_length=64, unique=True, validators=[matter_code_validator]
+    )
     name = models.CharField("事项名称", max_length=100)
     category = models.CharField("类别", max_length=40)  # 社会保险 / 就业创业 / 社会保障卡 …
     applicant_kind = models.CharField("办理对象", max_length=12, choices=ApplicantKind.choices)
@@ -33,7 +46,8 @@ class Matter(models.Model):
     )
     summary = models.TextField("事项说明", blank=True)
     conditions = models.JSONField("办理条件", default=list)  # list[str]
-    # list[{"code", "name", "required": bool, "note"}]
+    # list[{"code", "name", "required": bool, "core": bool, "note"}]. A core material can never
+    # be deferred under 容缺受理; a required non-core one may be supplied later.
     materials = models.JSONField("申请材料", default=list)
     acceptance_mode = models.CharField(
         "受理方式",
@@ -49,13 +63,27 @@ class Matter(models.Model):
     time_limit_days = models.PositiveSmallIntegerField("承诺办结时限（工作日）")
     steps = models.JSONField("办理流程", default=list)  # list[str]
     online_path = models.CharField("网上办理路径", max_length=300, blank=True)
-    # The application form: list[{"name", "label", "type", "required", "choices", "help"}]
+    # The application form: list[{"name", "label", "type", "required", "help"?, "choices"?,
+    # "max_length"?}]; types and checks in shebao.catalogue.schema.
     fields = models.JSONField("申请表字段", default=list)
     # Key of the domain handler that applies the matter's effect (empty: reviewed only).
     handler = models.CharField("业务处理器", max_length=64, blank=True)
     legal_basis = models.TextField("设定依据", blank=True)
     fee = models.CharField("收费标准", max_length=100, default="不收费")
     sources = models.JSONField("来源", default=list)  # seed ids, e.g. ["002", "004"]
+    # Search aliases: other names the seeds or the public use for the same service.
+    keywords = models.JSONField("检索别名", default=list, blank=True)  # list[str]
+    # Accepted only inside a region's business window (Jiangsu: 11th to the 6th of the next
+    # month, seed 002); the window itself is regional policy data.
+    window_bound = models.BooleanField("仅在业务受理期内受理", default=False)
+    # A regional deadline the applicant should know, e.g. Wuhan's staff changes by the 20th.
+    deadline_note = models.CharField("办理期限提示", max_length=200, blank=True)
+    # 即办件: answered at once (queries, prints, card loss reports); no reviewer queue.
+    instant = models.BooleanField("即办件", default=False)
+    note = models.TextField("温馨提示", blank=True)
+    # Name, code, keywords and summary in one lower-cased text for substring search: JSON
+    # columns keep Chinese as \u escapes on SQLite, so they cannot be searched directly.
+    search_text = models.TextField("检索文本", blank=True, editable=False)
     enabled = models.BooleanField("可网上申请", default=True)
     sort_order = models.PositiveIntegerField("排序", default=0)
     updated_at = models.DateTimeField("更新时间", auto_now=True)
@@ -74,6 +102,13 @@ class Matter(models.Model):
     @property
     def required_material_codes(self) -> list[str]:
         return [m["code"] for m in self.materials if m.get("required")]
+
+    @property
+    def deferrable_material_codes(self) -> list[str]:
+        """Required materials that 容缺受理 may accept later (never the core ones)."""
+        if self.acceptance_mode != self.AcceptanceMode.TOLERANCE:
+            return []
+        return [m["code"] for m in self.materials if m.get("required") and not m.get("core")]
 
     def open_to(self, applicant_kind: str) -> bool:
         return self.applicant_kind in (applicant_kind, self.ApplicantKind.BOTH)
