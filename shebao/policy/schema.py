@@ -58,7 +58,7 @@ class ParameterSpec:
             return _PARSERS[self.kind](self, raw)
         except SchemaError:
             raise
-        except (InvalidInput, ValueError, TypeError, KeyError) as error:
+        except (InvalidInput, ValueError, TypeError, KeyError, AttributeError) as error:
             message = getattr(error, "message", str(error))
             raise SchemaError(
                 f"参数“{self.label}”（{self.key}）的值 {raw!r} 无效：{message}"
@@ -268,13 +268,37 @@ def check_temporary_account_ages(raw: Any) -> dict[str, int]:
     return {"M": int(raw["M"]), "F": int(raw["F"])}
 
 
-def check_window(raw: Any) -> dict[str, int]:
+def check_window(raw: Any) -> dict[str, Any]:
     """{"open_day": 11, "close_day": 6}: business accepted from the open day of a month to the
-    close day of the next; closed in between (Jiangsu)."""
-    window = {"open_day": int(raw["open_day"]), "close_day": int(raw["close_day"])}
-    if not (1 <= window["close_day"] < window["open_day"] <= 28):
+    close day of the next; closed in between (Jiangsu from 2021-08).
+
+    With ``"same_month": true`` the window lies inside one month instead, e.g. the 6th to the
+    25th (Jiangsu before 2021-08); the result always carries ``same_month``.
+    """
+    same_month = bool(raw.get("same_month", False))
+    window: dict[str, Any] = {
+        "open_day": int(raw["open_day"]),
+        "close_day": int(raw["close_day"]),
+        "same_month": same_month,
+    }
+    if same_month:
+        if not (1 <= window["open_day"] < window["close_day"] <= 31):
+            raise SchemaError("当月受理窗口应为：开始日 < 截止日")
+    elif not (1 <= window["close_day"] < window["open_day"] <= 28):
         raise SchemaError("受理窗口应为：当月开始日 > 次月截止日")
     return window
+
+
+def check_injury_float_levels(raw: Any) -> dict[int, list[Decimal]]:
+    """{"1": ["1.2", "1.5"], "2": ["1.2", "1.5", "0.8", "0.5"], …}: the factors a unit's
+    work-injury rate may float to, by industry class (人社部发〔2015〕71号)."""
+    levels = {int(k): [_dec(v) for v in values] for k, values in dict(raw).items()}
+    if sorted(levels) != list(range(1, 9)):
+        raise SchemaError("工伤保险浮动档次应包含第1至第8类")
+    for factors in levels.values():
+        if any(f <= 0 for f in factors):
+            raise SchemaError("工伤保险浮动系数应为正数")
+    return levels
 
 
 def check_office_hours(raw: Any) -> list[tuple[str, str]]:
@@ -405,6 +429,15 @@ _spec(
     "工伤保险费率浮动系数",
     "",
     "本地统一执行的浮动或阶段性下调系数",
+)
+
+_spec(
+    "rate.work_injury.float_levels",
+    "json",
+    "工伤保险单位费率浮动档次",
+    "",
+    "各类行业单位费率可上浮或下浮到的基准费率倍数（人社部发〔2015〕71号）",
+    check=check_injury_float_levels,
 )
 
 # Flexible employment
