@@ -35,8 +35,9 @@ class PolicyParameter(models.Model):
     valid_from = models.DateField("生效日期")
     # Inclusive; null = until further notice.
     valid_to = models.DateField("截止日期", null=True, blank=True)
-    # The schema's dump form: decimals as strings, dates as ISO strings.
-    value = models.JSONField("取值")
+    # The schema's dump form: decimals as strings, dates as ISO strings. SQL NULL stands for a
+    # deliberately empty value (e.g. "no claim deadline"; only for nullable keys).
+    value = models.JSONField("取值", null=True, blank=True)
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.FINAL)
     # Document number or URL, a seed reference, or "demo" where the value was chosen for the demo.
     source = models.TextField("来源")
