@@ -23,6 +23,7 @@ key, so that one run shows them all; nothing is written here.
 
 from __future__ import annotations
 
+import itertools
 import tomllib
 from dataclasses import dataclass
 from datetime import date
@@ -211,7 +212,7 @@ def overlap_errors(records: list[FileRecord]) -> list[str]:
         by_key.setdefault((record.region, record.key), []).append(record)
     for group in by_key.values():
         group.sort(key=lambda r: r.valid_from)
-        for earlier, later in zip(group, group[1:], strict=False):
+        for earlier, later in itertools.pairwise(group):
             if earlier.overlaps(later.valid_from, later.valid_to):
                 errors.append(
                     f"{later.where}：有效期与 {earlier.file} 第{earlier.line}行"
