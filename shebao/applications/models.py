@@ -1,0 +1,321 @@
+"""The one workflow engine: an application (申请) for a matter, its audit trail and materials.
+
+An application moves through its states only through the services in
+:mod:`shebao.applications.services` (one service per transition, each with a guard, a row lock
+and an :class:`ApplicationEvent` written in the same transaction). Nothing here changes state by
+itself: no logic in ``save()``, no signals.
+
+States::
+
+    draft ─submit→ submitted ─accept→ accepted ─approve→ approved ─complete→ completed
+      │              │  │                │  │                 (auto-complete if the handler says so)
+      │              │  └─return→ returned ←─return─┘  │
+      │              │             │ └─submit (modify after return)→ submitted
+      │              └─reject (不予受理)   └─withdraw→ withdrawn
+      │              └─recall (回退修改)→ draft       accepted ─reject (不予批准)→ rejected
+      └─withdraw→ withdrawn                           accepted (容缺) ─deferred overdue→ lapsed
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from shebao.catalogue.models import Matter
+
+
+class Application(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "草稿"
+        SUBMITTED = "submitted", "待受理"
+        ACCEPTED = "accepted", "已受理（审核中）"
+        APPROVED = "approved", "审核通过"
+        RETURNED = "returned", "退回补正"
+        REJECTED = "rejected", "不予办理"
+        COMPLETED = "completed", "已办结"
+        WITHDRAWN = "withdrawn", "已撤回"
+        LAPSED = "lapsed", "已失效"
+
+    class ApplicantKind(models.TextChoices):
+        INDIVIDUAL = "individual", "个人"
+        UNIT = "unit", "单位"
+
+    # States in which the agency's time limit runs (counted from acceptance).
+    OPEN_FOR_AGENCY = (Status.ACCEPTED, Status.APPROVED)
+    # States in which nothing can happen any more.
+    FINAL = (Status.REJECTED, Status.COMPLETED, Status.WITHDRAWN, Status.LAPSED)
+
+    number = models.CharField("申请编号", max_length=20, unique=True)
+    matter = models.ForeignKey(
+        Matter, verbose_name="事项", on_delete=models.PROTECT, related_name="applications"
+    )
+    applicant_kind = models.CharField("申请人类型", max_length=12, choices=ApplicantKind.choices)
+    # The user who created the application (for a unit: the legal representative, an
+    # administrator or an operator acting for the unit).
+    applicant_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="经办用户",
+        on_delete=models.PROTECT,
+        related_name="applications_created",
+    )
+    person = models.ForeignKey(
+        "registry.Person",
+        verbose_name="申请人（个人）",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    unit = models.ForeignKey(
+        "registry.Unit",
+        verbose_name="申请单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications",
+    )
+    # For a unit's application about one employee: the person concerned, resolved from the
+    # form's ``subject_id_number`` when the registry knows them (else only the number is kept).
+    subject_person = models.ForeignKey(
+        "registry.Person",
+        verbose_name="涉及人员",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications_about",
+    )
+    subject_id_number = models.CharField("涉及人员公民身份号码", max_length=18, blank=True)
+    # Routing: the unit's district, or the person's.
+    district = models.ForeignKey(
+        "registry.Region", verbose_name="受理区县", on_delete=models.PROTECT, related_name="+"
+    )
+    department = models.ForeignKey(
+        "registry.Department", verbose_name="承办部门", on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        "状态", max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    # Copied from the matter at submission; a handler may decide it per case.
+    acceptance_mode = models.CharField(
+        "受理方式", max_length=12, choices=Matter.AcceptanceMode.choices, blank=True
+    )
+    data = models.JSONField("申请表内容", default=dict, blank=True)
+    # 承诺制: the commitment text the applicant signed, its version (a hash) and when.
+    commitment_text = models.TextField("签署的告知承诺书", blank=True)
+    commitment_version = models.CharField("承诺书版本", max_length=16, blank=True)
+    commitment_signed_at = models.DateTimeField("承诺时间", null=True, blank=True)
+
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    returned_at = models.DateTimeField("退回时间", null=True, blank=True)
+    decided_at = models.DateTimeField("审核决定时间", null=True, blank=True)
+    completed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    withdrawn_at = models.DateTimeField("撤回时间", null=True, blank=True)
+    lapsed_at = models.DateTimeField("失效时间", null=True, blank=True)
+
+    # The statutory time limit: ``time_limit_days`` working days after acceptance. Provisional
+    # when the holiday table does not cover every year the count runs through.
+    due_date = models.DateField("办结期限", null=True, blank=True, db_index=True)
+    due_provisional = models.BooleanField("期限为暂定", default=False)
+
+    # Optimistic lock: every state-changing request carries the version it was shown.
+    version = models.PositiveIntegerField("版本", default=1)
+    # Idempotency: a double-clicked create or an API retry with the same key returns the
+    # same application.
+    client_key = models.CharField("客户端请求标识", max_length=64, blank=True)
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="受理人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="applications_assigned",
+    )
+
+    class Meta:
+        verbose_name = "业务申请"
+        verbose_name_plural = "业务申请"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["applicant_user", "client_key"],
+                condition=~Q(client_key=""),
+                name="application_one_per_client_key",
+            ),
+            models.CheckConstraint(
+                condition=(Q(applicant_kind="individual", person__isnull=False))
+                | (Q(applicant_kind="unit", unit__isnull=False)),
+                name="application_has_its_applicant",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["department", "district", "status"]),
+            models.Index(fields=["person", "status"]),
+            models.Index(fields=["unit", "status"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} · {self.matter.name}"
+
+    @property
+    def applicant_name(self) -> str:
+        if self.applicant_kind == self.ApplicantKind.UNIT and self.unit is not None:
+            return self.unit.name
+        return self.person.name if self.person is not None else ""
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in self.FINAL
+
+
+class ApplicationEvent(models.Model):
+    """One line of the audit trail: who did what, from which state to which, and why."""
+
+    class Action(models.TextChoices):
+        CREATE = "create", "创建申请"
+        UPDATE = "update", "修改申请表"
+        UPLOAD = "upload", "上传材料"
+        REMOVE_MATERIAL = "remove_material", "删除材料"
+        SUBMIT = "submit", "提交申请"
+        RECALL = "recall", "回退修改"
+        WITHDRAW = "withdraw", "撤回申请"
+        ACCEPT = "accept", "受理"
+        RETURN = "return", "退回补正"
+        REJECT = "reject", "不予办理"
+        APPROVE = "approve", "审核通过"
+        COMPLETE = "complete", "办结"
+        SUPPLY = "supply", "补交容缺材料"
+        LAPSE = "lapse", "逾期未补齐材料，申请失效"
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="events", verbose_name="申请"
+    )
+    action = models.CharField("操作", max_length=20, choices=Action.choices)
+    from_status = models.CharField(
+        "原状态", max_length=12, choices=Application.Status.choices, blank=True
+    )
+    to_status = models.CharField(
+        "新状态", max_length=12, choices=Application.Status.choices, blank=True
+    )
+    # Null for the system (e.g. the lapse task).
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    actor_kind = models.CharField("操作人身份", max_length=12)  # individual/unit/staff/system
+    actor_context = models.CharField("操作身份上下文", max_length=40, blank=True)
+    reason = models.TextField("理由", blank=True)
+    data = models.JSONField("附加信息", default=dict, blank=True)
+    at = models.DateTimeField("时间", db_index=True)
+
+    class Meta:
+        verbose_name = "申请操作记录"
+        verbose_name_plural = "申请操作记录"
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application.number} · {self.get_action_display()}"
+
+    @property
+    def label(self) -> str:
+        """The action as the applicant reads it; a rejection names its stage."""
+        if self.action == self.Action.REJECT:
+            return "不予受理" if self.from_status == Application.Status.SUBMITTED else "不予批准"
+        return self.get_action_display()
+
+
+class Material(models.Model):
+    """An uploaded file. Stored under MEDIA_ROOT with a random name; served only through the
+    authorised download views."""
+
+    OTHER = "other"
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="materials", verbose_name="申请"
+    )
+    code = models.CharField("材料代码", max_length=64)  # a code from the matter, or "other"
+    file = models.FileField("文件", max_length=200)
+    original_name = models.CharField("原文件名", max_length=200)
+    content_type = models.CharField("文件类型", max_length=50)
+    size = models.PositiveIntegerField("大小（字节）")
+    sha256 = models.CharField("SHA-256", max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name="上传人"
+    )
+    uploaded_at = models.DateTimeField("上传时间")
+    removed_at = models.DateTimeField("删除时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "申请材料"
+        verbose_name_plural = "申请材料"
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.application.number} · {self.code} · {self.original_name}"
+
+
+class DeferredMaterial(models.Model):
+    """容缺受理: a material missing at acceptance, tracked until supplied or the case lapses.
+
+    ``due_date`` is ``tolerance_days`` working days after acceptance; empty when the matter sets
+    no limit (e.g. Beijing 2020: materials collected after the epidemic ends).
+    """
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="deferred", verbose_name="申请"
+    )
+    code = models.CharField("材料代码", max_length=64)
+    name = models.CharField("材料名称", max_length=200)
+    due_date = models.DateField("补交期限", null=True, blank=True)
+    due_provisional = models.BooleanField("期限为暂定", default=False)
+    created_at = models.DateTimeField("登记时间")
+    supplied_at = models.DateTimeField("补交时间", null=True, blank=True)
+    supplied_material = models.ForeignKey(
+        Material,
+        verbose_name="补交的材料",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    lapsed_at = models.DateTimeField("逾期时间", null=True, blank=True)
+    # Set when the case is returned: a new acceptance records what is still missing afresh.
+    cancelled_at = models.DateTimeField("作废时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "容缺材料"
+        verbose_name_plural = "容缺材料"
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["due_date", "supplied_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.application.number} · {self.name}"
+
+    @property
+    def outstanding(self) -> bool:
+        return self.supplied_at is None and self.lapsed_at is None and self.cancelled_at is None
+
+
+class ApplicationCounter(models.Model):
+    """The last sequence number given out on a day, for application numbers SByyyymmddNNNNNN.
+
+    Incremented with an UPDATE that holds the row lock until the creating transaction ends, so
+    two concurrent creations never get the same number (and a rolled-back one leaves no gap).
+    """
+
+    day = models.DateField("日期", primary_key=True)
+    last = models.PositiveIntegerField("已用序号", default=0)
+
+    class Meta:
+        verbose_name = "申请编号计数"
+        verbose_name_plural = "申请编号计数"
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"

@@ -1,0 +1,451 @@
+"""Reads of the workflow engine, scoped by the actor. This module is the authorization layer.
+
+- an individual sees their own individual applications;
+- a unit user sees the unit's applications — an operator only those of the matters granted to
+  them (``actor.may_handle_matter``);
+- agency staff see the non-draft applications of their department in their districts;
+- anonymous visitors and channel partners see none.
+
+Outside that scope an application does not exist for the actor: :func:`application_get` raises
+NotFound (404), never PermissionDenied, so that a number cannot be probed. Counts, searches,
+filters and file downloads go through the same scope.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from django.db.models import BooleanField, Count, ExpressionWrapper, Q, QuerySet
+from django.utils import timezone
+
+from shebao.accounts import actors
+from shebao.accounts.actors import Actor
+from shebao.applications.models import Application, ApplicationEvent, DeferredMaterial, Material
+from shebao.catalogue.models import Matter
+from shebao.common.errors import Conflict, NotFound, PermissionDenied
+
+Status = Application.Status
+
+# Queue tabs for staff, in the order shown; "all" is every non-draft state.
+QUEUE_TABS: list[tuple[str, str]] = [
+    (Status.SUBMITTED, "待受理"),
+    (Status.ACCEPTED, "审核中"),
+    (Status.APPROVED, "待办结"),
+    (Status.RETURNED, "已退回"),
+    (Status.COMPLETED, "已办结"),
+    (Status.REJECTED, "不予办理"),
+    (Status.WITHDRAWN, "已撤回"),
+    (Status.LAPSED, "已失效"),
+    ("all", "全部"),
+]
+
+
+def _base() -> QuerySet[Application]:
+    return Application.objects.select_related(
+        "matter", "person", "unit", "district", "department", "subject_person"
+    )
+
+
+def scope_filter(actor: Actor) -> Q | None:
+    """The Q that restricts applications to the actor's scope; None for no access at all."""
+    if actor.is_individual and actor.person is not None:
+        return Q(applicant_kind=Application.ApplicantKind.INDIVIDUAL, person=actor.person)
+    if actor.is_unit and actor.unit is not None:
+        condition = Q(applicant_kind=Application.ApplicantKind.UNIT, unit=actor.unit)
+        if not actor.is_unit_manager:
+            condition &= Q(matter_id__in=actor.granted_matter_ids)
+        return condition
+    if actor.is_staff and actor.staff is not None:
+        return Q(department_id=actor.department_code, district_id__in=actor.district_codes) & ~Q(
+            status=Status.DRAFT
+        )
+    return None
+
+
+def is_applicant_side(actor: Actor, application: Application) -> bool:
+    """Whether the actor acts for the applicant of this application."""
+    if actor.is_individual and actor.person is not None:
+        return (
+            application.applicant_kind == Application.ApplicantKind.INDIVIDUAL
+            and application.person_id == actor.person.pk
+        )
+    if actor.is_unit and actor.unit is not None:
+        return (
+            application.applicant_kind == Application.ApplicantKind.UNIT
+            and application.unit_id == actor.unit.pk
+            and actor.may_handle_matter(application.matter_id)
+        )
+    return False
+
+
+def is_reviewer(actor: Actor, application: Application) -> bool:
+    """Whether the actor is agency staff who may decide this application."""
+    return (
+        actor.is_staff
+        and actor.staff is not None
+        and application.department_id == actor.department_code
+        and application.district_id in actor.district_codes
+        and application.status != Status.DRAFT
+    )
+
+
+def can_see(actor: Actor, application: Application) -> bool:
+    return is_applicant_side(actor, application) or is_reviewer(actor, application)
+
+
+def _search(rows: QuerySet[Application], q: str | None, *, staff: bool) -> QuerySet[Application]:
+    text = (q or "").strip()
+    if not text:
+        return rows
+    condition = Q(number__istartswith=text) | Q(matter__name__icontains=text)
+    if staff:
+        condition |= (
+            Q(person__name__icontains=text)
+            | Q(unit__name__icontains=text)
+            | Q(person__id_number=text.upper())
+            | Q(unit__credit_code=text.upper())
+            | Q(subject_id_number=text.upper())
+        )
+    return rows.filter(condition)
+
+
+def applications_for(
+    *, actor: Actor, status: str | None = None, q: str | None = None
+) -> QuerySet[Application]:
+    """The applications the actor may see (for staff: their queue, every state but draft)."""
+    scope = scope_filter(actor)
+    if scope is None:
+        return Application.objects.none()
+    rows = (
+        _base()
+        .filter(scope)
+        .annotate(is_overdue=ExpressionWrapper(overdue_filter(), output_field=BooleanField()))
+    )
+    if status and status != "all":
+        rows = rows.filter(status=status) if status in Status.values else rows.none()
+    return _search(rows, q, staff=actor.is_staff)
+
+
+def application_get(*, actor: Actor, number: str) -> Application:
+    """One application by number, if the actor may see it; NotFound otherwise."""
+    scope = scope_filter(actor)
+    application = None
+    if scope is not None and number:
+        application = _base().filter(scope, number=number.strip().upper()).first()
+    if application is None:
+        raise NotFound("未找到该申请，或您无权查看", code="APPLICATION_NOT_FOUND")
+    return application
+
+
+def overdue_filter(today: date | None = None) -> Q:
+    """Cases whose time limit has passed while the agency still has them."""
+    today = today or timezone.localdate()
+    return Q(status__in=Application.OPEN_FOR_AGENCY, due_date__lt=today)
+
+
+def is_overdue(application: Application, today: date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return (
+        application.status in Application.OPEN_FOR_AGENCY
+        and application.due_date is not None
+        and application.due_date < today
+    )
+
+
+def review_queue(
+    *,
+    actor: Actor,
+    status: str | None = Status.SUBMITTED,
+    overdue: bool = False,
+    q: str | None = None,
+    district: str | None = None,
+    today: date | None = None,
+) -> QuerySet[Application]:
+    """Staff's work queue: a tab (status), optionally only overdue cases or one district.
+
+    Oldest first: submitted cases by submission time; cases with a time limit by due date.
+    """
+    if not actor.is_staff:
+        return Application.objects.none()
+    rows = applications_for(actor=actor, status=status, q=q)
+    if district:
+        rows = (
+            rows.filter(district_id=district) if district in actor.district_codes else rows.none()
+        )
+    if overdue:
+        rows = rows.filter(overdue_filter(today))
+    if status in (Status.ACCEPTED, Status.APPROVED) or overdue:
+        return rows.order_by("due_date", "submitted_at", "id")
+    if status == Status.SUBMITTED:
+        return rows.order_by("submitted_at", "id")
+    return rows.order_by("-updated_at", "-id")
+
+
+@dataclass(frozen=True)
+class QueueCounts:
+    by_status: dict[str, int]
+    overdue: int
+    total: int
+
+
+def queue_counts(
+    *, actor: Actor, district: str | None = None, today: date | None = None
+) -> QueueCounts:
+    """How many cases each queue tab holds, within the actor's scope only."""
+    rows = applications_for(actor=actor)
+    if district:
+        rows = (
+            rows.filter(district_id=district) if district in actor.district_codes else rows.none()
+        )
+    aggregates = {
+        status: Count("id", filter=Q(status=status)) for status, _ in QUEUE_TABS if status != "all"
+    }
+    aggregates["overdue_count"] = Count("id", filter=overdue_filter(today))
+    aggregates["total_count"] = Count("id")
+    result = rows.order_by().aggregate(**aggregates)
+    overdue = result.pop("overdue_count")
+    total = result.pop("total_count")
+    return QueueCounts(by_status=result, overdue=overdue, total=total)
+
+
+def status_counts(*, actor: Actor) -> dict[str, int]:
+    """Applications per status in the actor's scope (for the applicant's list filters)."""
+    rows = applications_for(actor=actor).order_by().values("status").annotate(n=Count("id"))
+    return {row["status"]: row["n"] for row in rows}
+
+
+def application_events(*, actor: Actor, application: Application) -> QuerySet[ApplicationEvent]:
+    """The audit trail of an application the actor may see."""
+    if not can_see(actor, application):
+        raise NotFound("未找到该申请，或您无权查看", code="APPLICATION_NOT_FOUND")
+    return application.events.select_related("actor").order_by("at", "id")
+
+
+def application_materials(*, actor: Actor, application: Application) -> QuerySet[Material]:
+    """Current (not removed) materials of an application the actor may see."""
+    if not can_see(actor, application):
+        raise NotFound("未找到该申请，或您无权查看", code="APPLICATION_NOT_FOUND")
+    return application.materials.filter(removed_at__isnull=True).order_by("uploaded_at", "id")
+
+
+def material_get(*, actor: Actor, application: Application, material_id: int) -> Material:
+    """One material for download; NotFound unless the actor may see the application and the
+    material belongs to it."""
+    if not can_see(actor, application):
+        raise NotFound("未找到该材料，或您无权查看", code="MATERIAL_NOT_FOUND")
+    material = application.materials.filter(pk=material_id, removed_at__isnull=True).first()
+    if material is None:
+        raise NotFound("未找到该材料，或您无权查看", code="MATERIAL_NOT_FOUND")
+    return material
+
+
+def deferred_materials(*, actor: Actor, application: Application) -> QuerySet[DeferredMaterial]:
+    if not can_see(actor, application):
+        raise NotFound("未找到该申请，或您无权查看", code="APPLICATION_NOT_FOUND")
+    return application.deferred.filter(cancelled_at__isnull=True).order_by("created_at", "id")
+
+
+def material_checklist(application: Application, materials: list[Material]) -> list[dict]:
+    """The matter's materials with what has been uploaded for each, plus extra ("other") files.
+
+    Each row: code, name, required, core, note, files (list of Material).
+    """
+    by_code: dict[str, list[Material]] = {}
+    for material in materials:
+        by_code.setdefault(material.code, []).append(material)
+    rows = []
+    for spec in application.matter.materials:
+        code = spec.get("code", "")
+        rows.append(
+            {
+                "code": code,
+                "name": spec.get("name", code),
+                "required": bool(spec.get("required")),
+                "core": bool(spec.get("core")),
+                "note": spec.get("note", ""),
+                "files": by_code.pop(code, []),
+            }
+        )
+    extra = [m for files in by_code.values() for m in files]
+    rows.append(
+        {
+            "code": Material.OTHER,
+            "name": "其他材料",
+            "required": False,
+            "core": False,
+            "note": "",
+            "files": extra,
+        }
+    )
+    return rows
+
+
+def missing_materials(application: Application, materials: list[Material]) -> list[dict]:
+    """Required materials of the matter with no file uploaded yet."""
+    present = {m.code for m in materials}
+    return [
+        spec
+        for spec in application.matter.materials
+        if spec.get("required") and spec.get("code") not in present
+    ]
+
+
+def applicant_recipients(application: Application) -> list[tuple[object, str]]:
+    """Who hears about an application: (user, context) pairs — the applicant; for a unit, the
+    user who applied and the unit's legal representative and administrators."""
+    from shebao.accounts.models import UnitMembership
+
+    if application.applicant_kind == Application.ApplicantKind.INDIVIDUAL:
+        return [(application.applicant_user, "individual")]
+    context = f"unit:{application.unit_id}"
+    users = {application.applicant_user_id: application.applicant_user}
+    managers = UnitMembership.objects.select_related("user").filter(
+        unit_id=application.unit_id,
+        revoked_at__isnull=True,
+        role__in=[UnitMembership.Role.LEGAL_REP, UnitMembership.Role.ADMIN],
+        user__is_active=True,
+    )
+    for membership in managers:
+        users.setdefault(membership.user_id, membership.user)
+    return [(user, context) for user in users.values()]
+
+
+def check_may_apply(*, actor: Actor, matter: Matter) -> None:
+    """Refuse (with a stable code) an actor who may not apply for ``matter`` online."""
+    actor.require(actors.INDIVIDUAL, actors.UNIT)
+    if not matter.enabled:
+        raise Conflict(
+            f"“{matter.name}”暂不支持网上申请，请按办事指南到窗口办理",
+            code="MATTER_NOT_AVAILABLE",
+        )
+    if actor.is_individual:
+        if not matter.open_to(Matter.ApplicantKind.INDIVIDUAL):
+            raise PermissionDenied(
+                f"“{matter.name}”须由单位办理，请以单位身份登录后申请",
+                code="MATTER_NOT_FOR_APPLICANT",
+            )
+        return
+    if not matter.open_to(Matter.ApplicantKind.UNIT):
+        raise PermissionDenied(
+            f"“{matter.name}”须由个人办理，请以个人身份登录后申请",
+            code="MATTER_NOT_FOR_APPLICANT",
+        )
+    if not actor.may_handle_matter(matter.pk):
+        raise PermissionDenied(
+            f"您未获授权办理“{matter.name}”，请联系单位管理员授权",
+            code="MATTER_NOT_GRANTED",
+        )
+
+
+def matter_for_applicant(*, actor: Actor, code: str) -> Matter:
+    """The matter an actor wants to apply for, by its code; refuses as :func:`check_may_apply`."""
+    matter = Matter.objects.select_related("department").filter(code=code).first()
+    if matter is None:
+        raise NotFound("未找到该事项", code="MATTER_NOT_FOUND")
+    check_may_apply(actor=actor, matter=matter)
+    return matter
+
+
+def allowed_actions(*, actor: Actor, application: Application) -> list[str]:
+    """What the actor may do with the application now (pages show these buttons; the API
+    lists them). The services check again under the row lock."""
+    status = application.status
+    result: list[str] = []
+    if is_applicant_side(actor, application):
+        if status in (Status.DRAFT, Status.RETURNED):
+            result += ["edit", "upload", "remove_material", "submit", "withdraw"]
+        elif status == Status.SUBMITTED:
+            result += ["recall", "withdraw"]
+        elif (
+            status == Status.ACCEPTED
+            and application.deferred.filter(
+                supplied_at__isnull=True, lapsed_at__isnull=True, cancelled_at__isnull=True
+            ).exists()
+        ):
+            result.append("supply")
+    elif is_reviewer(actor, application):
+        if status == Status.SUBMITTED:
+            result += ["accept", "return", "reject"]
+        elif status == Status.ACCEPTED:
+            result += ["approve", "return", "reject"]
+        elif status == Status.APPROVED:
+            result.append("complete")
+    return result
+
+
+DEFAULT_COMMITMENT = (
+    "本人（单位）承诺：所填报的信息真实、准确、完整，所需证明材料均真实有效；"
+    "如有虚假，愿意承担由此产生的一切法律责任，并同意经办机构撤销办理结果。"
+)
+
+
+def commitment_text(matter: Matter) -> str:
+    """The commitment (告知承诺书) an applicant signs for a 承诺制 matter."""
+    return matter.commitment_text.strip() or DEFAULT_COMMITMENT
+
+
+def acceptance_mode_preview(application: Application) -> str:
+    """The acceptance mode that applies: the recorded one once submitted, else what the
+    matter's handler would choose now."""
+    from shebao.applications.handlers import handler_for
+
+    if application.status in (Status.DRAFT, Status.RETURNED) or not application.acceptance_mode:
+        return handler_for(application).acceptance_mode(application)
+    return application.acceptance_mode
+
+
+def _last_reason(events: list[ApplicationEvent], action: str) -> str:
+    for event in reversed(events):
+        if event.action == action:
+            return event.reason
+    return ""
+
+
+def application_overview(
+    *, actor: Actor, application: Application, today: date | None = None
+) -> dict[str, Any]:
+    """Everything a detail page (applicant's or staff's) shows about one application."""
+    from shebao.applications.formschema import form_display
+
+    materials = list(application_materials(actor=actor, application=application))
+    deferred = list(deferred_materials(actor=actor, application=application))
+    events = list(application_events(actor=actor, application=application))
+    mode = acceptance_mode_preview(application)
+    editable = application.status in (Status.DRAFT, Status.RETURNED)
+    Action = ApplicationEvent.Action
+    return {
+        "application": application,
+        "is_reviewer": is_reviewer(actor, application),
+        "is_applicant": is_applicant_side(actor, application),
+        "actions": allowed_actions(actor=actor, application=application),
+        "form_rows": form_display(application.matter.fields, application.data),
+        "checklist": material_checklist(application, materials),
+        "materials": materials,
+        "missing": missing_materials(application, materials) if editable else [],
+        "deferred": deferred,
+        "outstanding": [d for d in deferred if d.outstanding],
+        "events": events,
+        "return_reason": _last_reason(events, Action.RETURN)
+        if application.status == Status.RETURNED
+        else "",
+        "reject_reason": _last_reason(events, Action.REJECT)
+        if application.status == Status.REJECTED
+        else "",
+        "mode": mode,
+        "mode_label": Matter.AcceptanceMode(mode).label if mode else "",
+        "commitment_text": commitment_text(application.matter)
+        if mode == Matter.AcceptanceMode.COMMITMENT
+        else "",
+        "overdue": is_overdue(application, today),
+    }
+
+
+def staff_districts(*, actor: Actor) -> list[Any]:
+    """The districts a staff member handles (for the queue's district filter)."""
+    from shebao.registry.models import Region
+
+    if not actor.is_staff:
+        return []
+    return list(Region.objects.filter(code__in=actor.district_codes).order_by("code"))

@@ -1,0 +1,1036 @@
+"""Writes of the workflow engine: one service per transition.
+
+Each service is keyword-only and atomic. It locks the application row (``select_for_update``),
+checks that the actor may act on it (else NotFound / PermissionDenied), that the version the
+actor was shown is still current (else Conflict ``APPLICATION_STALE``) and that the transition
+fits the current state (else Conflict ``APPLICATION_INVALID_TRANSITION``); then it changes the
+row, runs the matter handler's hook, writes the :class:`ApplicationEvent` and notifies the
+applicant — all in the same transaction. A refused action raises before anything is written.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import date
+from typing import IO, Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.urls import reverse
+from django.utils import timezone
+
+from shebao.accounts.actors import Actor
+from shebao.applications import selectors
+from shebao.applications.formschema import form_clean
+from shebao.applications.handlers import handler_for
+from shebao.applications.models import (
+    Application,
+    ApplicationCounter,
+    ApplicationEvent,
+    DeferredMaterial,
+    Material,
+)
+from shebao.applications.uploads import StoredFile, upload_discard, upload_store
+from shebao.catalogue.models import Matter
+from shebao.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from shebao.common.workcalendar import add_working_days, covered
+from shebao.notifications.services import notify
+from shebao.registry.models import Person
+
+logger = logging.getLogger(__name__)
+
+Status = Application.Status
+Action = ApplicationEvent.Action
+Mode = Matter.AcceptanceMode
+
+STALE_MESSAGE = "页面内容已过期，请刷新后重试"
+REASON_MAX_LENGTH = 1000
+CLIENT_KEY_MAX_LENGTH = 64
+MAX_MATERIALS = 50  # files per application; more is a mistake or abuse
+SUBJECT_FIELD = "subject_id_number"
+
+_VERBS = {
+    Action.UPDATE: "修改",
+    Action.UPLOAD: "上传材料",
+    Action.REMOVE_MATERIAL: "删除材料",
+    Action.SUBMIT: "提交",
+    Action.RECALL: "回退修改",
+    Action.WITHDRAW: "撤回",
+    Action.ACCEPT: "受理",
+    Action.RETURN: "退回补正",
+    Action.REJECT: "作出不予办理决定",
+    Action.APPROVE: "审核通过",
+    Action.COMPLETE: "办结",
+    Action.SUPPLY: "补交材料",
+}
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _lock(*, actor: Actor, application: Application, role: str) -> Application:
+    """Re-read the application under a row lock and check the actor's role on it.
+
+    ``role`` is "applicant" or "reviewer". Someone who cannot see the application gets NotFound;
+    someone who can see it but not act in this role gets PermissionDenied.
+    """
+    locked = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("matter", "person", "unit", "applicant_user")
+        .filter(pk=application.pk)
+        .first()
+    )
+    if locked is None or not selectors.can_see(actor, locked):
+        raise NotFound("未找到该申请，或您无权查看", code="APPLICATION_NOT_FOUND")
+    allowed = (
+        selectors.is_applicant_side(actor, locked)
+        if role == "applicant"
+        else selectors.is_reviewer(actor, locked)
+    )
+    if not allowed:
+        message = (
+            "只有申请人可以进行此操作" if role == "applicant" else "只有经办人员可以作出审核决定"
+        )
+        raise PermissionDenied(message, code="FORBIDDEN")
+    return locked
+
+
+def _check_version(application: Application, version: int | None) -> None:
+    if version is None or int(version) != application.version:
+        raise Conflict(
+            STALE_MESSAGE,
+            code="APPLICATION_STALE",
+            details={"current_version": application.version, "status": application.status},
+        )
+
+
+def _check_state(application: Application, action: str, allowed: tuple[str, ...]) -> None:
+    if application.status not in allowed:
+        raise Conflict(
+            f"申请当前状态为“{application.get_status_display()}”，不能{_VERBS[action]}",
+            code="APPLICATION_INVALID_TRANSITION",
+            details={"status": application.status},
+        )
+
+
+def _reason(reason: str | None, *, required: bool, what: str = "理由") -> str:
+    text = (reason or "").strip()
+    if required and not text:
+        raise InvalidInput(f"请填写{what}", code="REASON_REQUIRED", field="reason")
+    if len(text) > REASON_MAX_LENGTH:
+        raise InvalidInput(
+            f"{what}不能超过{REASON_MAX_LENGTH}个字", code="REASON_TOO_LONG", field="reason"
+        )
+    return text
+
+
+def _event(
+    application: Application,
+    *,
+    action: str,
+    from_status: str,
+    actor: Actor | None,
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+    at: Any = None,
+) -> ApplicationEvent:
+    return ApplicationEvent.objects.create(
+        application=application,
+        action=action,
+        from_status=from_status,
+        to_status=application.status,
+        actor=actor.user if actor is not None else None,
+        actor_kind=actor.kind if actor is not None else "system",
+        actor_context=actor.context if actor is not None else "",
+        reason=reason,
+        data=data or {},
+        at=at or timezone.now(),
+    )
+
+
+def _link(application: Application) -> str:
+    return reverse("applications:detail", args=[application.number])
+
+
+def _notify_applicant(application: Application, *, title: str, body: str, sms: bool) -> None:
+    for user, context in selectors.applicant_recipients(application):
+        notify(
+            recipient=user,  # type: ignore[arg-type]
+            context=context,
+            title=title,
+            body=body,
+            link=_link(application),
+            category="application",
+            sms=sms,
+        )
+
+
+def _save(application: Application, *fields: str) -> None:
+    """Save the changed fields and move the optimistic lock on."""
+    application.version = F("version") + 1  # type: ignore[assignment]
+    application.save(update_fields=[*fields, "version", "updated_at"])
+    application.refresh_from_db(fields=["version"])
+
+
+def _provisional(start: date, end: date) -> bool:
+    return not all(covered(year) for year in range(start.year, end.year + 1))
+
+
+def _next_number(day: date) -> str:
+    """SB + yyyymmdd + a 6-digit sequence of the day, unique under concurrency.
+
+    The UPDATE takes the counter row's lock until our transaction ends; a concurrent creator
+    waits for it. The first creator of a day inserts the row; if two race to insert, the loser's
+    savepoint rolls back and it increments the winner's row.
+    """
+    if not ApplicationCounter.objects.filter(day=day).update(last=F("last") + 1):
+        try:
+            with transaction.atomic():
+                ApplicationCounter.objects.create(day=day, last=1)
+        except IntegrityError:
+            ApplicationCounter.objects.filter(day=day).update(last=F("last") + 1)
+    last = ApplicationCounter.objects.get(day=day).last
+    return f"SB{day:%Y%m%d}{last:06d}"
+
+
+def _subject(data: dict[str, Any]) -> tuple[str, Person | None]:
+    number = data.get(SUBJECT_FIELD, "")
+    if not number:
+        return "", None
+    return number, Person.objects.filter(id_number=number).first()
+
+
+def _present_codes(application: Application) -> set[str]:
+    return set(application.materials.filter(removed_at__isnull=True).values_list("code", flat=True))
+
+
+def _names(specs: list[dict[str, Any]]) -> str:
+    return "、".join(spec.get("name", spec.get("code", "")) for spec in specs)
+
+
+def _clean_data(application: Application, data: dict[str, Any], *, partial: bool) -> dict:
+    cleaned = form_clean(application.matter.fields, data, partial=partial)
+    return handler_for(application).validate(application, cleaned)
+
+
+# --- window ---------------------------------------------------------------------------------
+
+
+def acceptance_window_refusal(*, application: Application, on: date) -> str | None:
+    """Why a window-bound matter cannot be submitted today, or None if it can.
+
+    Matters with ``window_bound`` set are accepted only inside the region's business window
+    (e.g. Jiangsu: the 11th to the 6th of the next month, seed 002), as told by the policy
+    module's ``calendar.acceptance_window_status``. Until that module exists, nothing is refused.
+    """
+    if not getattr(application.matter, "window_bound", False):
+        return None
+    try:
+        from shebao.policy.calendar import acceptance_window_status  # type: ignore[import-not-found]
+    except ImportError:
+        return None
+    status = acceptance_window_status(region=application.district_id, on=on)
+    return _window_message(status)
+
+
+def _window_field(status: Any, *names: str) -> Any:
+    for name in names:
+        if isinstance(status, dict) and name in status:
+            return status[name]
+        if hasattr(status, name):
+            return getattr(status, name)
+    return None
+
+
+def _window_message(status: Any) -> str | None:
+    if status is None:
+        return None
+    is_open = _window_field(status, "open", "is_open")
+    if is_open is None or bool(is_open):
+        return None
+    message = _window_field(status, "message")
+    if message:
+        return str(message)
+    next_open = _window_field(status, "next_open", "next_opening", "opens_on", "reopens_on")
+    if next_open:
+        return f"本事项当前不在受理时间内（受理期间为每月规定的业务办理期），请于{next_open:%Y年%m月%d日}起提交"
+    return "本事项当前不在受理时间内，请在业务办理期内提交"
+
+
+# --- create and edit (applicant) ------------------------------------------------------------
+
+
+def _applicant_context(actor: Actor, matter: Matter) -> dict[str, Any]:
+    """Who applies and where the case goes; refuses an actor who may not apply for the matter."""
+    selectors.check_may_apply(actor=actor, matter=matter)
+    if actor.is_individual:
+        person = actor.person
+        assert person is not None
+        if person.district_id is None:
+            raise InvalidInput(
+                "您的参保地（区县）尚未登记，暂不能网上申请，请先到经办窗口完善个人信息",
+                code="APPLICANT_DISTRICT_UNKNOWN",
+            )
+        return {
+            "applicant_kind": Application.ApplicantKind.INDIVIDUAL,
+            "person": person,
+            "district_id": person.district_id,
+        }
+    unit = actor.unit
+    assert unit is not None
+    return {
+        "applicant_kind": Application.ApplicantKind.UNIT,
+        "unit": unit,
+        "person": None,
+        "district_id": unit.district_id,
+    }
+
+
+def _client_key(raw: str | None) -> str:
+    key = (raw or "").strip()
+    if len(key) > CLIENT_KEY_MAX_LENGTH or any(ch.isspace() for ch in key):
+        raise InvalidInput(
+            f"请求标识（Idempotency-Key）应为不超过{CLIENT_KEY_MAX_LENGTH}个字符且不含空格",
+            code="IDEMPOTENCY_KEY_INVALID",
+        )
+    return key
+
+
+def _replay(actor: Actor, matter: Matter, key: str) -> Application | None:
+    if not key:
+        return None
+    existing = (
+        Application.objects.select_related("matter")
+        .filter(applicant_user=actor.user, client_key=key)
+        .first()
+    )
+    if existing is None:
+        return None
+    if existing.matter_id != matter.pk or not selectors.is_applicant_side(actor, existing):
+        raise Conflict("该请求标识已用于另一项申请，请勿重复使用", code="IDEMPOTENCY_KEY_REUSED")
+    return existing
+
+
+@transaction.atomic
+def application_create(
+    *, actor: Actor, matter: Matter, data: dict[str, Any], client_key: str = ""
+) -> tuple[Application, bool]:
+    """Create a draft application; returns ``(application, created)``.
+
+    A repeated ``client_key`` of the same user (a double-clicked form, an API retry with the same
+    ``Idempotency-Key``) returns the application the first request created, with
+    ``created=False``. Required fields may still be empty in a draft; malformed ones are refused.
+    """
+    key = _client_key(client_key)
+    existing = _replay(actor, matter, key)
+    if existing is not None:
+        return existing, False
+    who = _applicant_context(actor, matter)
+    application = Application(
+        matter=matter,
+        applicant_user=actor.user,
+        department_id=matter.department_id,
+        status=Status.DRAFT,
+        client_key=key,
+        **who,
+    )
+    application.data = _clean_data(application, data, partial=True)
+    application.subject_id_number, application.subject_person = _subject(application.data)
+    try:
+        with transaction.atomic():
+            application.number = _next_number(timezone.localdate())
+            application.save()
+            _event(application, action=Action.CREATE, from_status="", actor=actor)
+    except IntegrityError:
+        # A concurrent request with the same key committed first: return its application.
+        replayed = _replay(actor, matter, key)
+        if replayed is None:
+            raise
+        return replayed, False
+    return application, True
+
+
+@transaction.atomic
+def application_update(
+    *, actor: Actor, application: Application, data: dict[str, Any], version: int | None
+) -> Application:
+    """Change the form answers of a draft, or of a returned application (modify after return)."""
+    application = _lock(actor=actor, application=application, role="applicant")
+    _check_version(application, version)
+    _check_state(application, Action.UPDATE, (Status.DRAFT, Status.RETURNED))
+    cleaned = _clean_data(application, data, partial=True)
+    changed = sorted(
+        name
+        for name in set(cleaned) | set(application.data)
+        if cleaned.get(name) != application.data.get(name)
+    )
+    application.data = cleaned
+    application.subject_id_number, application.subject_person = _subject(cleaned)
+    _save(application, "data", "subject_id_number", "subject_person")
+    _event(
+        application,
+        action=Action.UPDATE,
+        from_status=application.status,
+        actor=actor,
+        data={"fields": changed},
+    )
+    return application
+
+
+# --- materials (applicant) ------------------------------------------------------------------
+
+
+def _material_code(application: Application, code: str) -> str:
+    code = (code or "").strip()
+    if code != Material.OTHER and application.matter.material(code) is None:
+        raise InvalidInput("请选择要上传的材料项目", code="MATERIAL_CODE_UNKNOWN", field="code")
+    return code
+
+
+def _material_name(application: Application, code: str) -> str:
+    spec = application.matter.material(code)
+    return spec.get("name", code) if spec else "其他材料"
+
+
+def _store_material(
+    *, actor: Actor, application: Application, code: str, file: Any, stored: list[StoredFile]
+) -> Material:
+    if application.materials.filter(removed_at__isnull=True).count() >= MAX_MATERIALS:
+        raise InvalidInput(
+            f"每项申请最多上传{MAX_MATERIALS}个文件，请删除多余文件后再上传",
+            code="UPLOAD_LIMIT_REACHED",
+            field="file",
+        )
+    if file is None:
+        raise InvalidInput("请选择要上传的文件", code="UPLOAD_EMPTY", field="file")
+    original = (getattr(file, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1][:200]
+    result = upload_store(
+        stream=file,
+        name=original,
+        declared_type=getattr(file, "content_type", "") or "",
+        size=getattr(file, "size", None),
+    )
+    stored.append(result)
+    return Material.objects.create(
+        application=application,
+        code=code,
+        file=result.name,
+        original_name=original,
+        content_type=result.content_type,
+        size=result.size,
+        sha256=result.sha256,
+        uploaded_by=actor.user,
+        uploaded_at=timezone.now(),
+    )
+
+
+def material_upload(
+    *, actor: Actor, application: Application, code: str, file: IO[bytes]
+) -> Material:
+    """Attach a file to a draft or returned application; for an accepted 容缺 case, a file for
+    an outstanding deferred material supplies it (:func:`deferred_material_supply`).
+
+    The file is written to storage only if its database row commits: on any refusal or error
+    the written file is deleted again.
+    """
+    stored: list[StoredFile] = []
+    try:
+        return _material_upload(
+            actor=actor, application=application, code=code, file=file, stored=stored
+        )
+    except BaseException:
+        for item in stored:
+            upload_discard(item.name)
+        raise
+
+
+@transaction.atomic
+def _material_upload(
+    *, actor: Actor, application: Application, code: str, file: Any, stored: list[StoredFile]
+) -> Material:
+    application = _lock(actor=actor, application=application, role="applicant")
+    code = _material_code(application, code)
+    if application.status == Status.ACCEPTED and _outstanding(application, code) is not None:
+        return _supply(actor=actor, application=application, code=code, file=file, stored=stored)
+    _check_state(application, Action.UPLOAD, (Status.DRAFT, Status.RETURNED))
+    material = _store_material(
+        actor=actor, application=application, code=code, file=file, stored=stored
+    )
+    _event(
+        application,
+        action=Action.UPLOAD,
+        from_status=application.status,
+        actor=actor,
+        data={
+            "material": material.pk,
+            "code": code,
+            "name": _material_name(application, code),
+            "file": material.original_name,
+            "size": material.size,
+        },
+    )
+    return material
+
+
+@transaction.atomic
+def material_remove(*, actor: Actor, application: Application, material_id: int) -> Material:
+    """Take a file off a draft or returned application (kept for the audit trail)."""
+    application = _lock(actor=actor, application=application, role="applicant")
+    _check_state(application, Action.REMOVE_MATERIAL, (Status.DRAFT, Status.RETURNED))
+    material = (
+        application.materials.select_for_update()
+        .filter(pk=material_id, removed_at__isnull=True)
+        .first()
+    )
+    if material is None:
+        raise NotFound("未找到该材料", code="MATERIAL_NOT_FOUND")
+    material.removed_at = timezone.now()
+    material.save(update_fields=["removed_at"])
+    _event(
+        application,
+        action=Action.REMOVE_MATERIAL,
+        from_status=application.status,
+        actor=actor,
+        data={"material": material.pk, "code": material.code, "file": material.original_name},
+    )
+    return material
+
+
+def _outstanding(application: Application, code: str) -> DeferredMaterial | None:
+    return (
+        application.deferred.select_for_update()
+        .filter(
+            code=code, supplied_at__isnull=True, lapsed_at__isnull=True, cancelled_at__isnull=True
+        )
+        .first()
+    )
+
+
+def _supply(
+    *, actor: Actor, application: Application, code: str, file: Any, stored: list[StoredFile]
+) -> Material:
+    deferred = _outstanding(application, code)
+    if deferred is None:
+        raise Conflict("该材料无需补交，或已补交", code="DEFERRED_NOT_OUTSTANDING")
+    material = _store_material(
+        actor=actor, application=application, code=code, file=file, stored=stored
+    )
+    deferred.supplied_at = material.uploaded_at
+    deferred.supplied_material = material
+    deferred.save(update_fields=["supplied_at", "supplied_material"])
+    remaining = application.deferred.filter(
+        supplied_at__isnull=True, lapsed_at__isnull=True, cancelled_at__isnull=True
+    ).count()
+    _event(
+        application,
+        action=Action.SUPPLY,
+        from_status=application.status,
+        actor=actor,
+        data={
+            "material": material.pk,
+            "code": code,
+            "name": deferred.name,
+            "file": material.original_name,
+            "remaining": remaining,
+        },
+    )
+    if remaining == 0 and application.assigned_to_id is not None:
+        notify(
+            recipient=application.assigned_to,  # type: ignore[arg-type]
+            context="staff",
+            title="容缺材料已补齐",
+            body=f"申请 {application.number}（{application.matter.name}）的容缺材料已全部补交，可继续审核。",
+            link=_link(application),
+        )
+    return material
+
+
+def deferred_material_supply(
+    *, actor: Actor, application: Application, code: str, file: IO[bytes]
+) -> Material:
+    """Supply a material that was missing when a 容缺 case was accepted."""
+    stored: list[StoredFile] = []
+    try:
+        with transaction.atomic():
+            locked = _lock(actor=actor, application=application, role="applicant")
+            code = _material_code(locked, code)
+            _check_state(locked, Action.SUPPLY, (Status.ACCEPTED,))
+            return _supply(actor=actor, application=locked, code=code, file=file, stored=stored)
+    except BaseException:
+        for item in stored:
+            upload_discard(item.name)
+        raise
+
+
+# --- submit, recall, withdraw (applicant) ---------------------------------------------------
+
+
+def _commitment_version(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+@transaction.atomic
+def application_submit(
+    *,
+    actor: Actor,
+    application: Application,
+    version: int | None,
+    commitment_accepted: bool = False,
+) -> Application:
+    """Hand a draft (or a corrected returned application) to the agency.
+
+    Checks, in order: the business window (window-bound matters), the complete form, the
+    acceptance mode's material rule — direct: every required material; 承诺制: the applicant
+    accepts the commitment text instead of materials; 容缺受理: the core materials — and the
+    handler's ``check_submit``.
+    """
+    application = _lock(actor=actor, application=application, role="applicant")
+    _check_version(application, version)
+    _check_state(application, Action.SUBMIT, (Status.DRAFT, Status.RETURNED))
+    today = timezone.localdate()
+    refusal = acceptance_window_refusal(application=application, on=today)
+    if refusal:
+        raise Conflict(refusal, code="OUTSIDE_ACCEPTANCE_WINDOW")
+    application.data = _clean_data(application, application.data, partial=False)
+    handler = handler_for(application)
+    mode = handler.acceptance_mode(application)
+    if mode not in Mode.values:
+        raise ValueError(f"handler {handler.key!r} chose unknown acceptance mode {mode!r}")
+    present = _present_codes(application)
+    required = [m for m in application.matter.materials if m.get("required")]
+    event_data: dict[str, Any] = {"acceptance_mode": mode}
+    application.commitment_text = ""
+    application.commitment_version = ""
+    application.commitment_signed_at = None
+    if mode == Mode.DIRECT:
+        missing = [m for m in required if m["code"] not in present]
+        if missing:
+            raise InvalidInput(
+                f"请先上传以下必需材料：{_names(missing)}",
+                code="MATERIALS_MISSING",
+                details={"missing": [m["code"] for m in missing]},
+            )
+    elif mode == Mode.COMMITMENT:
+        if not commitment_accepted:
+            raise InvalidInput(
+                "本事项实行告知承诺制，请阅读告知承诺书并勾选“我已阅读并承诺”",
+                code="COMMITMENT_REQUIRED",
+                field="commitment_accepted",
+            )
+        text = selectors.commitment_text(application.matter)
+        application.commitment_text = text
+        application.commitment_version = _commitment_version(text)
+        application.commitment_signed_at = timezone.now()
+        event_data["commitment_version"] = application.commitment_version
+    else:
+        core_missing = [m for m in required if m.get("core") and m["code"] not in present]
+        if core_missing:
+            raise InvalidInput(
+                f"容缺受理也须先上传以下主要材料：{_names(core_missing)}",
+                code="MATERIALS_MISSING",
+                details={"missing": [m["code"] for m in core_missing]},
+            )
+        event_data["missing"] = [m["code"] for m in required if m["code"] not in present]
+    handler.check_submit(application)
+    from_status = application.status
+    application.status = Status.SUBMITTED
+    application.acceptance_mode = mode
+    application.submitted_at = timezone.now()
+    _save(
+        application,
+        "status",
+        "data",
+        "acceptance_mode",
+        "submitted_at",
+        "commitment_text",
+        "commitment_version",
+        "commitment_signed_at",
+    )
+    _event(application, action=Action.SUBMIT, from_status=from_status, actor=actor, data=event_data)
+    verb = "重新提交" if from_status == Status.RETURNED else "提交"
+    _notify_applicant(
+        application,
+        title="申请已提交",
+        body=f"您的“{application.matter.name}”申请（编号 {application.number}）已{verb}，等待经办机构受理。",
+        sms=False,
+    )
+    return application
+
+
+@transaction.atomic
+def application_recall(
+    *, actor: Actor, application: Application, version: int | None
+) -> Application:
+    """Take a submitted application back to draft to change it, before the agency accepts it
+    (回退修改, seed 002)."""
+    application = _lock(actor=actor, application=application, role="applicant")
+    _check_version(application, version)
+    _check_state(application, Action.RECALL, (Status.SUBMITTED,))
+    application.status = Status.DRAFT
+    _save(application, "status")
+    _event(application, action=Action.RECALL, from_status=Status.SUBMITTED, actor=actor)
+    return application
+
+
+@transaction.atomic
+def application_withdraw(
+    *, actor: Actor, application: Application, version: int | None, reason: str = ""
+) -> Application:
+    """The applicant withdraws (or deletes a draft); final."""
+    application = _lock(actor=actor, application=application, role="applicant")
+    _check_version(application, version)
+    _check_state(application, Action.WITHDRAW, (Status.DRAFT, Status.SUBMITTED, Status.RETURNED))
+    reason = _reason(reason, required=False)
+    from_status = application.status
+    application.status = Status.WITHDRAWN
+    application.withdrawn_at = timezone.now()
+    _save(application, "status", "withdrawn_at")
+    handler_for(application).on_withdrawn(application, actor)
+    _event(application, action=Action.WITHDRAW, from_status=from_status, actor=actor, reason=reason)
+    if from_status != Status.DRAFT:
+        _notify_applicant(
+            application,
+            title="申请已撤回",
+            body=f"您的“{application.matter.name}”申请（编号 {application.number}）已撤回。",
+            sms=False,
+        )
+    return application
+
+
+# --- decisions (staff) ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_accept(
+    *, actor: Actor, application: Application, version: int | None, reason: str = ""
+) -> Application:
+    """受理: the agency takes the case; the time limit starts. For 容缺受理 every required
+    material still missing is recorded with the date it must be supplied by."""
+    application = _lock(actor=actor, application=application, role="reviewer")
+    _check_version(application, version)
+    _check_state(application, Action.ACCEPT, (Status.SUBMITTED,))
+    reason = _reason(reason, required=False, what="受理意见")
+    now = timezone.now()
+    today = timezone.localdate()
+    matter = application.matter
+    application.status = Status.ACCEPTED
+    application.accepted_at = now
+    application.assigned_to = actor.user
+    application.due_date = add_working_days(today, matter.time_limit_days)
+    application.due_provisional = _provisional(today, application.due_date)
+    _save(application, "status", "accepted_at", "assigned_to", "due_date", "due_provisional")
+    deferred: list[DeferredMaterial] = []
+    if application.acceptance_mode == Mode.TOLERANCE:
+        present = _present_codes(application)
+        supply_by = (
+            add_working_days(today, matter.tolerance_days)
+            if matter.tolerance_days is not None
+            else None
+        )
+        for spec in matter.materials:
+            if spec.get("required") and spec["code"] not in present:
+                deferred.append(
+                    DeferredMaterial.objects.create(
+                        application=application,
+                        code=spec["code"],
+                        name=spec.get("name", spec["code"]),
+                        due_date=supply_by,
+                        due_provisional=bool(supply_by and _provisional(today, supply_by)),
+                        created_at=now,
+                    )
+                )
+    handler_for(application).on_accepted(application, actor)
+    _event(
+        application,
+        action=Action.ACCEPT,
+        from_status=Status.SUBMITTED,
+        actor=actor,
+        reason=reason,
+        data={
+            "due_date": application.due_date.isoformat(),
+            "due_provisional": application.due_provisional,
+            "deferred": [
+                {
+                    "code": d.code,
+                    "name": d.name,
+                    "due_date": d.due_date.isoformat() if d.due_date else None,
+                }
+                for d in deferred
+            ],
+        },
+        at=now,
+    )
+    body = (
+        f"您的“{matter.name}”申请（编号 {application.number}）已受理，"
+        f"承诺于{application.due_date:%Y年%m月%d日}前办结"
+        f"{'（期限为暂定，遇法定节假日顺延）' if application.due_provisional else ''}。"
+    )
+    if deferred:
+        names = "、".join(d.name for d in deferred)
+        if deferred[0].due_date:
+            body += f"本申请为容缺受理，请于{deferred[0].due_date:%Y年%m月%d日}前补交：{names}，逾期未补交的申请将失效。"
+        else:
+            body += f"本申请为容缺受理，请在经办机构通知的期限内补交：{names}。"
+    _notify_applicant(application, title="申请已受理", body=body, sms=True)
+    return application
+
+
+def _cancel_deferred(application: Application, at: Any) -> int:
+    return application.deferred.filter(
+        supplied_at__isnull=True, lapsed_at__isnull=True, cancelled_at__isnull=True
+    ).update(cancelled_at=at)
+
+
+@transaction.atomic
+def application_return(
+    *, actor: Actor, application: Application, version: int | None, reason: str
+) -> Application:
+    """退回补正: send the case back to the applicant to correct; they edit and resubmit."""
+    application = _lock(actor=actor, application=application, role="reviewer")
+    _check_version(application, version)
+    _check_state(application, Action.RETURN, (Status.SUBMITTED, Status.ACCEPTED))
+    reason = _reason(reason, required=True, what="退回理由（需要补正的内容）")
+    now = timezone.now()
+    from_status = application.status
+    application.status = Status.RETURNED
+    application.returned_at = now
+    application.due_date = None
+    application.due_provisional = False
+    _save(application, "status", "returned_at", "due_date", "due_provisional")
+    _cancel_deferred(application, now)
+    _event(
+        application,
+        action=Action.RETURN,
+        from_status=from_status,
+        actor=actor,
+        reason=reason,
+        at=now,
+    )
+    _notify_applicant(
+        application,
+        title="申请被退回补正",
+        body=f"您的“{application.matter.name}”申请（编号 {application.number}）被退回：{reason}。请修改后重新提交。",
+        sms=True,
+    )
+    return application
+
+
+@transaction.atomic
+def application_reject(
+    *, actor: Actor, application: Application, version: int | None, reason: str
+) -> Application:
+    """不予受理 (from submitted) or 不予批准 (from accepted); final; a reason is required."""
+    application = _lock(actor=actor, application=application, role="reviewer")
+    _check_version(application, version)
+    _check_state(application, Action.REJECT, (Status.SUBMITTED, Status.ACCEPTED))
+    label = "不予受理" if application.status == Status.SUBMITTED else "不予批准"
+    reason = _reason(reason, required=True, what=f"{label}的理由")
+    now = timezone.now()
+    from_status = application.status
+    application.status = Status.REJECTED
+    application.decided_at = now
+    _save(application, "status", "decided_at")
+    _cancel_deferred(application, now)
+    handler_for(application).on_rejected(application, actor)
+    _event(
+        application,
+        action=Action.REJECT,
+        from_status=from_status,
+        actor=actor,
+        reason=reason,
+        at=now,
+    )
+    _notify_applicant(
+        application,
+        title=f"申请{label}",
+        body=f"您的“{application.matter.name}”申请（编号 {application.number}）{label}，理由：{reason}。",
+        sms=True,
+    )
+    return application
+
+
+@transaction.atomic
+def application_approve(
+    *, actor: Actor, application: Application, version: int | None, reason: str = ""
+) -> Application:
+    """审核通过: runs the matter handler's effect in this transaction; completes at once when
+    the handler says so. Refused while 容缺 materials are outstanding."""
+    application = _lock(actor=actor, application=application, role="reviewer")
+    _check_version(application, version)
+    _check_state(application, Action.APPROVE, (Status.ACCEPTED,))
+    reason = _reason(reason, required=False, what="审核意见")
+    outstanding = list(
+        application.deferred.filter(
+            supplied_at__isnull=True, lapsed_at__isnull=True, cancelled_at__isnull=True
+        )
+    )
+    if outstanding:
+        raise Conflict(
+            f"尚有容缺材料未补交（{'、'.join(d.name for d in outstanding)}），不能审核通过",
+            code="DEFERRED_MATERIALS_OUTSTANDING",
+            details={"outstanding": [d.code for d in outstanding]},
+        )
+    handler = handler_for(application)
+    now = timezone.now()
+    application.status = Status.APPROVED
+    application.decided_at = now
+    _save(application, "status", "decided_at")
+    effect = handler.on_approved(application, actor)
+    _event(
+        application,
+        action=Action.APPROVE,
+        from_status=Status.ACCEPTED,
+        actor=actor,
+        reason=reason,
+        data={"effect": effect} if effect else {},
+        at=now,
+    )
+    if handler.auto_complete:
+        _complete(application, actor=actor, reason="", at=now)
+        return application
+    _notify_applicant(
+        application,
+        title="申请审核通过",
+        body=f"您的“{application.matter.name}”申请（编号 {application.number}）已审核通过，等待办结。",
+        sms=True,
+    )
+    return application
+
+
+def _complete(application: Application, *, actor: Actor | None, reason: str, at: Any) -> None:
+    application.status = Status.COMPLETED
+    application.completed_at = at
+    _save(application, "status", "completed_at")
+    handler_for(application).on_completed(application, actor)
+    _event(
+        application,
+        action=Action.COMPLETE,
+        from_status=Status.APPROVED,
+        actor=actor,
+        reason=reason,
+        at=at,
+    )
+    _notify_applicant(
+        application,
+        title="申请已办结",
+        body=f"您的“{application.matter.name}”申请（编号 {application.number}）已办结。"
+        + (f"说明：{reason}" if reason else ""),
+        sms=True,
+    )
+
+
+@transaction.atomic
+def application_complete(
+    *, actor: Actor, application: Application, version: int | None, reason: str = ""
+) -> Application:
+    """办结: the approved case is finished (documents issued, results sent)."""
+    application = _lock(actor=actor, application=application, role="reviewer")
+    _check_version(application, version)
+    _check_state(application, Action.COMPLETE, (Status.APPROVED,))
+    reason = _reason(reason, required=False, what="办结说明")
+    _complete(application, actor=actor, reason=reason, at=timezone.now())
+    return application
+
+
+DECISIONS = {
+    "accept": application_accept,
+    "return": application_return,
+    "reject": application_reject,
+    "approve": application_approve,
+    "complete": application_complete,
+}
+
+
+def application_decide(
+    *, actor: Actor, application: Application, action: str, version: int | None, reason: str = ""
+) -> Application:
+    """One staff decision by name (accept / return / reject / approve / complete)."""
+    service = DECISIONS.get((action or "").strip())
+    if service is None:
+        raise InvalidInput(
+            "请选择审核操作：受理、退回补正、不予办理、审核通过或办结",
+            code="DECISION_UNKNOWN",
+            field="action",
+        )
+    return service(actor=actor, application=application, version=version, reason=reason)
+
+
+# --- 容缺 lapse (system) ---------------------------------------------------------------------
+
+
+def applications_lapse_overdue_deferred(*, today: date | None = None) -> int:
+    """Accepted 容缺 cases with a deferred material past its due date become ``lapsed``.
+
+    Run daily (task ``lapse_overdue_deferred`` or ``manage.py applications_lapse_overdue``).
+    Each case is handled in its own transaction under its row lock and re-checked there, so a
+    rerun, or a run racing a late supply, changes nothing twice. Returns how many lapsed.
+    """
+    today = today or timezone.localdate()
+    candidates = list(
+        Application.objects.filter(
+            status=Status.ACCEPTED,
+            deferred__supplied_at__isnull=True,
+            deferred__lapsed_at__isnull=True,
+            deferred__cancelled_at__isnull=True,
+            deferred__due_date__lt=today,
+        )
+        .values_list("pk", flat=True)
+        .distinct()
+    )
+    lapsed = 0
+    for pk in candidates:
+        if _lapse_one(pk=pk, today=today):
+            lapsed += 1
+    return lapsed
+
+
+@transaction.atomic
+def _lapse_one(*, pk: int, today: date) -> bool:
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("matter", "applicant_user")
+        .filter(pk=pk, status=Status.ACCEPTED)
+        .first()
+    )
+    if application is None:
+        return False
+    overdue = list(
+        application.deferred.select_for_update().filter(
+            supplied_at__isnull=True,
+            lapsed_at__isnull=True,
+            cancelled_at__isnull=True,
+            due_date__lt=today,
+        )
+    )
+    if not overdue:
+        return False
+    now = timezone.now()
+    for item in overdue:
+        item.lapsed_at = now
+        item.save(update_fields=["lapsed_at"])
+    application.status = Status.LAPSED
+    application.lapsed_at = now
+    _save(application, "status", "lapsed_at")
+    handler_for(application).on_lapsed(application, None)
+    names = "、".join(d.name for d in overdue)
+    _event(
+        application,
+        action=Action.LAPSE,
+        from_status=Status.ACCEPTED,
+        actor=None,
+        reason=f"容缺材料逾期未补交：{names}",
+        data={
+            "overdue": [
+                {"code": d.code, "due_date": d.due_date.isoformat()} for d in overdue if d.due_date
+            ]
+        },
+        at=now,
+    )
+    _notify_applicant(
+        application,
+        title="申请已失效",
+        body=f"您的“{application.matter.name}”申请（编号 {application.number}）容缺材料（{names}）逾期未补交，申请已失效。如仍需办理，请重新申请。",
+        sms=True,
+    )
+    return True

@@ -1,0 +1,144 @@
+"""Checking and storing uploaded material files.
+
+A file is accepted only if its first bytes (magic number), its declared content type and its
+file-name extension all say the same type, one of ``settings.SHEBAO_UPLOAD_TYPES``, and its size
+is between 1 byte and ``settings.SHEBAO_UPLOAD_MAX_BYTES``. It is stored under MEDIA_ROOT with a
+random name (the original name is kept only in the database) and is never served directly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+from typing import IO
+
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from shebao.common.errors import InvalidInput
+
+# Magic numbers of the types we accept.
+MAGIC = {
+    "application/pdf": (b"%PDF-",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+}
+EXTENSIONS = {
+    "application/pdf": (".pdf",),
+    "image/jpeg": (".jpg", ".jpeg"),
+    "image/png": (".png",),
+}
+# Declared types some clients send for the same formats.
+TYPE_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/x-png": "image/png"}
+# A client that does not know the type says so with one of these; then magic and extension decide.
+UNDECLARED = {"", "application/octet-stream"}
+CHUNK = 64 * 1024
+TYPE_LABELS = "PDF、JPG、PNG"
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    name: str  # storage name under MEDIA_ROOT
+    content_type: str
+    size: int
+    sha256: str
+
+
+def _max_mb() -> str:
+    return f"{settings.SHEBAO_UPLOAD_MAX_BYTES / 1024 / 1024:g}"
+
+
+def sniff(head: bytes) -> str | None:
+    """The content type the first bytes show, or None."""
+    for content_type, magics in MAGIC.items():
+        if any(head.startswith(magic) for magic in magics):
+            return content_type
+    return None
+
+
+def upload_check(*, name: str, declared_type: str, size: int | None, head: bytes) -> str:
+    """The checked content type of an upload; raises InvalidInput with a stable code."""
+    if size is not None and size > settings.SHEBAO_UPLOAD_MAX_BYTES:
+        raise InvalidInput(
+            f"文件过大：单个文件不能超过 {_max_mb()} MB", code="UPLOAD_TOO_LARGE", field="file"
+        )
+    if size == 0 or not head:
+        raise InvalidInput("文件是空的，请重新选择文件", code="UPLOAD_EMPTY", field="file")
+    sniffed = sniff(head)
+    allowed = set(settings.SHEBAO_UPLOAD_TYPES)
+    if sniffed is None or sniffed not in allowed:
+        raise InvalidInput(
+            f"文件格式不支持：只能上传 {TYPE_LABELS} 格式的文件",
+            code="UPLOAD_TYPE_NOT_ALLOWED",
+            field="file",
+        )
+    declared = (declared_type or "").split(";")[0].strip().lower()
+    declared = TYPE_ALIASES.get(declared, declared)
+    if declared not in UNDECLARED and declared != sniffed:
+        raise InvalidInput(
+            "文件内容与文件类型不符，请上传真实的 PDF、JPG 或 PNG 文件",
+            code="UPLOAD_TYPE_NOT_ALLOWED",
+            field="file",
+        )
+    extension = PurePosixPath(name or "").suffix.lower()
+    if extension not in EXTENSIONS[sniffed]:
+        raise InvalidInput(
+            "文件扩展名与文件内容不符，请上传真实的 PDF、JPG 或 PNG 文件",
+            code="UPLOAD_TYPE_NOT_ALLOWED",
+            field="file",
+        )
+    return sniffed
+
+
+def _read_head(stream: IO[bytes]) -> bytes:
+    stream.seek(0)
+    head = stream.read(16)
+    stream.seek(0)
+    return head
+
+
+def upload_store(
+    *, stream: IO[bytes], name: str, declared_type: str, size: int | None
+) -> StoredFile:
+    """Check and write an upload; returns where it went. The caller deletes it (with
+    :func:`upload_discard`) if its database row does not commit."""
+    content_type = upload_check(
+        name=name, declared_type=declared_type, size=size, head=_read_head(stream)
+    )
+    today = timezone.localdate()
+    storage_name = (
+        f"applications/{today:%Y/%m}/{secrets.token_hex(16)}"
+        f"{settings.SHEBAO_UPLOAD_TYPES[content_type]}"
+    )
+    path = default_storage.path(storage_name)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    written = 0
+    try:
+        with open(path, "xb") as out:
+            while chunk := stream.read(CHUNK):
+                written += len(chunk)
+                if written > settings.SHEBAO_UPLOAD_MAX_BYTES:
+                    # The declared size lied (or was unknown): stop reading at the limit.
+                    raise InvalidInput(
+                        f"文件过大：单个文件不能超过 {_max_mb()} MB",
+                        code="UPLOAD_TOO_LARGE",
+                        field="file",
+                    )
+                digest.update(chunk)
+                out.write(chunk)
+    except BaseException:
+        Path(path).unlink(missing_ok=True)
+        raise
+    return StoredFile(
+        name=storage_name, content_type=content_type, size=written, sha256=digest.hexdigest()
+    )
+
+
+def upload_discard(name: str) -> None:
+    """Delete a stored file whose database row was not written."""
+    if name and default_storage.exists(name):
+        default_storage.delete(name)
