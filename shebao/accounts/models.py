@@ -59,6 +59,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     failed_logins = models.PositiveSmallIntegerField("连续登录失败次数", default=0)
     locked_until = models.DateTimeField("锁定至", null=True, blank=True)
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
+    # Set when the agency hands out a temporary password (counter registration): every page
+    # leads to the password change until a password of the user's own is set.
+    password_must_change = models.BooleanField("下次登录须修改密码", default=False)
 
     objects = UserManager()
 
@@ -104,6 +107,17 @@ class UnitMembership(models.Model):
     )
     created_at = models.DateTimeField("授权时间", auto_now_add=True)
     revoked_at = models.DateTimeField("取消时间", null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User,
+        verbose_name="取消人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # How the role was given: online registration, at the counter with the power of attorney
+    # (授权委托书) noted, or appointed inside the unit.
+    note = models.CharField("授权说明", max_length=200, blank=True)
 
     class Meta:
         verbose_name = "单位用户"
@@ -188,3 +202,153 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name or self.context} · {self.user} · {self.prefix}"
+
+
+class VerificationCode(models.Model):
+    """A one-time code sent by SMS. Only a keyed hash of the code is stored.
+
+    A code is good for ``SHEBAO_CODE_TTL_MINUTES`` (activation codes for longer), for at most
+    ``SHEBAO_CODE_MAX_ATTEMPTS`` wrong guesses, and for one successful use; only the newest code
+    of a mobile and purpose counts.
+    """
+
+    class Purpose(models.TextChoices):
+        REGISTER = "register", "个人注册"
+        UNIT_REGISTER = "unit_register", "单位注册"
+        PASSWORD_RESET = "password_reset", "找回密码"
+        ACTIVATION = "activation", "账号激活"
+
+    mobile = models.CharField("手机号码", max_length=11)
+    purpose = models.CharField("用途", max_length=16, choices=Purpose.choices)
+    # The account a reset or activation code is for (empty for registration codes).
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    code_hash = models.CharField(max_length=64)
+    # False for a request that matched no account: nothing is texted, but the request is
+    # recorded like any other so that its answer and rate limit reveal nothing.
+    delivered = models.BooleanField("已发送", default=True)
+    created_at = models.DateTimeField("发送时间", default=timezone.now)
+    expires_at = models.DateTimeField("过期时间")
+    attempts = models.PositiveSmallIntegerField("错误次数", default=0)
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+    ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "短信验证码"
+        verbose_name_plural = "短信验证码"
+        indexes = [models.Index(fields=["mobile", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.mobile} · {self.get_purpose_display()}"
+
+
+class SignInEvent(models.Model):
+    """Every sign-in attempt, successful or not, and every sign-out (安全审计)."""
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", "登录成功"
+        FAILURE = "failure", "账号或密码错误"
+        LOCKED = "locked", "账号锁定中"
+        REFUSED = "refused", "身份不符"
+        SIGN_OUT = "sign_out", "退出登录"
+
+    class Channel(models.TextChoices):
+        PAGE = "page", "网页"
+        API = "api", "接口"
+
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="sign_in_events"
+    )
+    identifier = models.CharField("登录账号", max_length=64)  # as typed, normalised
+    context = models.CharField("登录身份", max_length=40, blank=True)
+    channel = models.CharField("渠道", max_length=8, choices=Channel.choices)
+    outcome = models.CharField("结果", max_length=10, choices=Outcome.choices)
+    code = models.CharField("原因代码", max_length=40, blank=True)
+    ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    user_agent = models.CharField("浏览器", max_length=200, blank=True)
+    created_at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "登录记录"
+        verbose_name_plural = "登录记录"
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["identifier", "created_at"]),
+            models.Index(fields=["user", "created_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.identifier} · {self.get_outcome_display()}"
+
+
+class AccountEvent(models.Model):
+    """An audited change to accounts, roles and grants, written in the change's transaction."""
+
+    class Action(models.TextChoices):
+        REGISTERED = "registered", "个人注册"
+        UNIT_REGISTERED = "unit_registered", "单位网上注册"
+        COUNTER_REGISTERED = "counter_registered", "窗口注册单位账号"
+        UNIT_RECORDED = "unit_recorded", "窗口登记单位信息"
+        PASSWORD_CHANGED = "password_changed", "修改密码"
+        PASSWORD_RESET = "password_reset", "找回密码"
+        ROLE_APPOINTED = "role_appointed", "设置单位用户"
+        ROLE_REVOKED = "role_revoked", "取消单位用户"
+        MATTER_GRANTED = "matter_granted", "授权经办事项"
+        MATTER_REVOKED = "matter_revoked", "取消经办事项授权"
+        ACCOUNT_UNLOCKED = "account_unlocked", "解除锁定"
+        TOKEN_ISSUED = "token_issued", "签发接口令牌"
+        TOKEN_REVOKED = "token_revoked", "作废接口令牌"
+
+    action = models.CharField("操作", max_length=24, choices=Action.choices)
+    actor = models.ForeignKey(
+        User,
+        verbose_name="操作人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    subject = models.ForeignKey(
+        User,
+        verbose_name="对象用户",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="account_events",
+    )
+    unit = models.ForeignKey(
+        "registry.Unit",
+        verbose_name="单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    detail = models.JSONField("详情", default=dict, blank=True)
+    ip = models.GenericIPAddressField("来源地址", null=True, blank=True)
+    created_at = models.DateTimeField("时间", default=timezone.now)
+
+    class Meta:
+        verbose_name = "账户操作记录"
+        verbose_name_plural = "账户操作记录"
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["unit", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.get_action_display()
+
+
+class SubmissionKey(models.Model):
+    """The one-time key of a submitted form: a second submission of the same form (a double
+    click, a reload) finds its key taken and creates nothing."""
+
+    key = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = "表单提交记录"
+        verbose_name_plural = "表单提交记录"
+
+    def __str__(self) -> str:
+        return self.key

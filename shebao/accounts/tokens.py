@@ -46,6 +46,11 @@ def _lookup(raw: str) -> ApiToken | None:
     return token
 
 
+def token_record(raw: str) -> ApiToken | None:
+    """The stored token for a raw value (any state), or None."""
+    return _lookup(raw)
+
+
 def token_actor(raw: str) -> Actor:
     """The actor a raw token stands for; the anonymous actor if it is unknown, expired or
     revoked, or if its user may no longer act in its context."""
