@@ -1,0 +1,157 @@
+"""The shape of a matter's application form and materials, and the checks the loader applies.
+
+The workflow engine renders a matter's form from ``Matter.fields`` and checks uploads against
+``Matter.materials``; both are plain JSON so that the catalogue stays data. This module is the
+one description of that JSON:
+
+- a form field is ``{"name", "label", "type", "required", "help"?, "choices"?, "max_length"?}``
+  with ``type`` one of :data:`FIELD_TYPES` and ``choices`` (only for ``choice``) a list of
+  ``[value, label]`` pairs;
+- a material is ``{"code", "name", "required", "core", "note"}``; a ``core`` material is always
+  required and can never be deferred under 容缺受理.
+
+The checks return Chinese messages (for the people who maintain the data files) instead of
+raising, so the loader can report every problem of every file at once.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+# type → what the form shows; the engine maps each to a widget and a parser.
+FIELD_TYPES: dict[str, str] = {
+    "text": "单行文本",
+    "textarea": "多行文本",
+    "date": "日期",
+    "month": "年月",
+    "integer": "整数",
+    "money": "金额（元）",
+    "choice": "选项",
+    "id_number": "公民身份号码",
+    "credit_code": "统一社会信用代码",
+    "mobile": "手机号码",
+    "bank_account": "银行账号",
+    "bool": "是/否",
+}
+
+FIELD_KEYS = {"name", "label", "type", "required", "help", "choices", "max_length"}
+MATERIAL_KEYS = {"code", "name", "required", "core", "note"}
+# Text-like types that may carry a max_length (characters).
+LENGTH_TYPES = {"text", "textarea"}
+
+IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+def _is_str(value: Any) -> bool:
+    return isinstance(value, str) and value.strip() != ""
+
+
+def field_errors(fields: Any) -> list[str]:
+    """Problems with a form definition; an empty list means it is well formed."""
+    if not isinstance(fields, list):
+        return ["申请表字段 fields 应为列表"]
+    if not fields:
+        return ["申请表字段 fields 不能为空：每个事项都应有申请表"]
+    errors: list[str] = []
+    seen: set[str] = set()
+    for index, field in enumerate(fields, start=1):
+        where = f"第 {index} 个字段"
+        if not isinstance(field, dict):
+            errors.append(f"{where}应为表（name、label、type、required）")
+            continue
+        name = field.get("name")
+        if isinstance(name, str):
+            where = f"字段 {name}"
+        unknown = set(field) - FIELD_KEYS
+        if unknown:
+            errors.append(f"{where}含未知属性：{'、'.join(sorted(unknown))}")
+        if not isinstance(name, str) or not IDENTIFIER.match(name):
+            errors.append(f"{where}的 name 应为小写英文标识符（如 leave_date）")
+        elif name in seen:
+            errors.append(f"字段名 {name} 重复")
+        else:
+            seen.add(name)
+        if not _is_str(field.get("label")):
+            errors.append(f"{where}缺少 label（中文名称）")
+        kind = field.get("type")
+        if kind not in FIELD_TYPES:
+            errors.append(f"{where}的 type “{kind}”未知，应为 {' | '.join(FIELD_TYPES)}")
+        if not isinstance(field.get("required"), bool):
+            errors.append(f"{where}的 required 应为 true 或 false")
+        if "help" in field and not isinstance(field["help"], str):
+            errors.append(f"{where}的 help 应为文本")
+        choices = field.get("choices")
+        if kind == "choice":
+            errors.extend(_choice_errors(where, choices))
+        elif choices is not None:
+            errors.append(f"{where}不是选项类型，不应有 choices")
+        if "max_length" in field:
+            length = field["max_length"]
+            if kind not in LENGTH_TYPES:
+                errors.append(f"{where}的类型 {kind} 不应有 max_length")
+            elif not isinstance(length, int) or isinstance(length, bool) or length <= 0:
+                errors.append(f"{where}的 max_length 应为正整数")
+    if "subject_id_number" in seen:
+        subject = next(
+            f for f in fields if isinstance(f, dict) and f.get("name") == "subject_id_number"
+        )
+        if subject.get("type") != "id_number":
+            errors.append("字段 subject_id_number 的类型应为 id_number")
+        if "subject_name" not in seen:
+            errors.append("有 subject_id_number 的表单也应有 subject_name（职工姓名）")
+    return errors
+
+
+def _choice_errors(where: str, choices: Any) -> list[str]:
+    if not isinstance(choices, list) or not choices:
+        return [f"{where}是选项类型，choices 应为非空的 [值, 名称] 列表"]
+    errors: list[str] = []
+    values: set[str] = set()
+    for choice in choices:
+        if (
+            not isinstance(choice, list)
+            or len(choice) != 2
+            or not all(_is_str(part) for part in choice)
+        ):
+            errors.append(f"{where}的选项 {choice!r} 应为 [值, 名称]")
+            continue
+        if choice[0] in values:
+            errors.append(f"{where}的选项值 {choice[0]} 重复")
+        values.add(choice[0])
+    return errors
+
+
+def material_errors(materials: Any) -> list[str]:
+    """Problems with a materials list; an empty list means it is well formed."""
+    if not isinstance(materials, list):
+        return ["申请材料 materials 应为列表"]
+    errors: list[str] = []
+    seen: set[str] = set()
+    for index, material in enumerate(materials, start=1):
+        where = f"第 {index} 项材料"
+        if not isinstance(material, dict):
+            errors.append(f"{where}应为表（code、name、required、core、note）")
+            continue
+        code = material.get("code")
+        if isinstance(code, str):
+            where = f"材料 {code}"
+        unknown = set(material) - MATERIAL_KEYS
+        if unknown:
+            errors.append(f"{where}含未知属性：{'、'.join(sorted(unknown))}")
+        if not isinstance(code, str) or not IDENTIFIER.match(code):
+            errors.append(f"{where}的 code 应为小写英文标识符")
+        elif code in seen:
+            errors.append(f"材料编码 {code} 重复")
+        else:
+            seen.add(code)
+        if not _is_str(material.get("name")):
+            errors.append(f"{where}缺少 name（材料名称）")
+        required, core = material.get("required"), material.get("core")
+        if not isinstance(required, bool) or not isinstance(core, bool):
+            errors.append(f"{where}的 required、core 应为 true 或 false")
+        elif core and not required:
+            errors.append(f"{where}是核心材料（core），必须是必交材料（required = true）")
+        if not isinstance(material.get("note", ""), str):
+            errors.append(f"{where}的 note 应为文本")
+    return errors
