@@ -47,8 +47,12 @@ class StoredFile:
     sha256: str
 
 
-def _max_mb() -> str:
-    return f"{settings.SHEBAO_UPLOAD_MAX_BYTES / 1024 / 1024:g}"
+def limit_label() -> str:
+    """The upload size limit as people read it: "10 MB", or "512 KB" below a megabyte."""
+    limit = settings.SHEBAO_UPLOAD_MAX_BYTES
+    if limit >= 1024 * 1024:
+        return f"{limit / 1024 / 1024:g} MB"
+    return f"{max(1, limit // 1024)} KB"
 
 
 def sniff(head: bytes) -> str | None:
@@ -63,7 +67,7 @@ def upload_check(*, name: str, declared_type: str, size: int | None, head: bytes
     """The checked content type of an upload; raises InvalidInput with a stable code."""
     if size is not None and size > settings.SHEBAO_UPLOAD_MAX_BYTES:
         raise InvalidInput(
-            f"文件过大：单个文件不能超过 {_max_mb()} MB", code="UPLOAD_TOO_LARGE", field="file"
+            f"文件过大：单个文件不能超过 {limit_label()}", code="UPLOAD_TOO_LARGE", field="file"
         )
     if size == 0 or not head:
         raise InvalidInput("文件是空的，请重新选择文件", code="UPLOAD_EMPTY", field="file")
@@ -124,7 +128,7 @@ def upload_store(
                 if written > settings.SHEBAO_UPLOAD_MAX_BYTES:
                     # The declared size lied (or was unknown): stop reading at the limit.
                     raise InvalidInput(
-                        f"文件过大：单个文件不能超过 {_max_mb()} MB",
+                        f"文件过大：单个文件不能超过 {limit_label()}",
                         code="UPLOAD_TOO_LARGE",
                         field="file",
                     )
