@@ -14,7 +14,7 @@ base rate of the unit's industry class (1–8) times the local float coefficient
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -84,6 +84,8 @@ class ContributionResult:
     individual_total: Decimal
     total: Decimal
     trace: Trace
+    floor: Decimal | None = None  # the limits, when the base was clamped here
+    ceiling: Decimal | None = None
 
 
 def _limit(trace: Trace, params: Params, which: str) -> Decimal:
@@ -248,4 +250,5 @@ def contribution(
     )
     trace.child(clamp.trace)
     trace.step("缴费基数", "见“缴费基数核定”", clamp.base)
-    return contribution_lines(params, base=clamp.base, injury_class=injury_class, trace=trace)
+    lines = contribution_lines(params, base=clamp.base, injury_class=injury_class, trace=trace)
+    return replace(lines, floor=clamp.floor, ceiling=clamp.ceiling)

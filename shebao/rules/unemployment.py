@@ -14,6 +14,7 @@
   trace). Benefit is never paid from R on; if at the last month of entitlement the person is less
   than ``unemployment.near_retirement_months`` (12) from R, benefit continues up to the month
   before R (and the fund pays the pension contributions). A person already at R is not eligible.
+  Where no near-retirement rule is in force (before 2025) benefit still stops at R.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from shebao.common.periods import YearMonth
 from shebao.common.trace import Param, Trace
 from shebao.rules import retirement as retirement_rule
 from shebao.rules.notation import money, pct
-from shebao.rules.params import Params, count_in, need
+from shebao.rules.params import Params, count_in, maybe, need
 
 KEYS = (
     "unemployment.min_contribution_months",
@@ -132,12 +133,15 @@ def unemployment_benefit(
             )
         until_retirement = statutory - start
         last = start + (months - 1)
-        near = need(trace, params, "unemployment.near_retirement_months")
+        near = maybe(trace, params, "unemployment.near_retirement_months")
         if until_retirement < months:
             months = trace.step(
                 "领取期限（至法定退休年龄止）", f"{statutory} − {start}", until_retirement
             )
             trace.note("领取期限届满前达到法定退休年龄的，领取至法定退休年龄前一个月。")
+        elif near is None:
+            if until_retirement > months:
+                trace.note("该期间尚无“距法定退休年龄不足一年可领取至退休”的规定，不延长领取期限。")
         elif statutory - last < near and until_retirement > months:
             months = trace.step(
                 "领取期限（延长至法定退休年龄）",
