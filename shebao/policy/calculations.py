@@ -21,6 +21,7 @@ from django.db import transaction
 
 from shebao.accounts.actors import Actor
 from shebao.common.errors import Conflict, DomainError
+from shebao.common.money import yuan_display
 from shebao.common.periods import YearMonth
 from shebao.common.trace import Trace
 from shebao.policy import services
@@ -130,6 +131,18 @@ class TrueUpLine:
     def total_difference(self) -> Decimal:
         return sum(self.differences.values(), ZERO)
 
+    @property
+    def rows(self) -> list[tuple[str, str, str, str]]:
+        """(amount name, old, new, signed difference) formatted in yuan, for pages."""
+        result = []
+        for name in dict.fromkeys([*self.old_amounts, *self.new_amounts]):
+            old = self.old_amounts.get(name, ZERO)
+            new = self.new_amounts.get(name, ZERO)
+            diff = self.differences.get(name, new - old)
+            sign = "+" if diff > 0 else ""
+            result.append((name, yuan_display(old), yuan_display(new), sign + yuan_display(diff)))
+        return result
+
 
 def _recompute(record: CalculationRecord) -> TrueUpLine:
     old = {name: Decimal(value) for name, value in record.amounts.items()}
@@ -189,7 +202,7 @@ def trueup_settle(*, actor: Actor, parameter: PolicyParameter) -> list[Calculati
     second call writes nothing. Refused (409 ``TRUEUP_RECOMPUTE_FAILED``) if any result cannot
     be recomputed — then nothing is written.
     """
-    services._require_editor(actor)
+    services.require_editor(actor)
     PolicyParameter.objects.select_for_update().get(pk=parameter.pk)
     policy_cache_clear()
     lines = trueup_preview(parameter=parameter)

@@ -249,11 +249,22 @@ class EffectiveParameter:
         return self.record.value
 
 
+@dataclass(frozen=True)
+class RegionPolicy:
+    region: Region
+    parameters: list[EffectiveParameter]
+
+
 def parameters_in_force(*, region: str, on: date) -> list[EffectiveParameter]:
     """Every key with a value in force in ``region`` on ``on``, in catalogue order.
 
     Two queries whatever the number of keys (the region's lineage, then its records).
     """
+    return region_policy(region=region, on=on).parameters
+
+
+def region_policy(*, region: str, on: date) -> RegionPolicy:
+    """The region itself and :func:`parameters_in_force`, for pages and the API."""
     store = _store() if _scope.get() is not None else _Store(whole=True)
     target = store.region(region)
     lineage = target.lineage()
@@ -273,7 +284,7 @@ def parameters_in_force(*, region: str, on: date) -> list[EffectiveParameter]:
                 inherited=record.region_id != target.code,
             )
         )
-    return result
+    return RegionPolicy(region=target, parameters=result)
 
 
 # --- records, history and audit (for pages, the API and staff) ---------------------------------
@@ -289,6 +300,10 @@ def regions_with_parameters() -> QuerySet[Region]:
         .filter(Q(own__gt=0) | Q(is_pooling=True))
         .order_by("code")
     )
+
+
+def region_or_none(*, code: str) -> Region | None:
+    return Region.objects.filter(code=code).first()
 
 
 def parameter_record_get(*, pk: int) -> PolicyParameter:

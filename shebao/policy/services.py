@@ -32,7 +32,7 @@ def may_edit_policy(actor: Actor) -> bool:
     return bool(actor.is_staff and actor.user is not None and actor.user.has_perm(EDIT_PERMISSION))
 
 
-def _require_editor(actor: Actor) -> None:
+def require_editor(actor: Actor) -> None:
     if actor.is_anonymous:
         raise Unauthenticated("请先登录", code="UNAUTHENTICATED")
     if not may_edit_policy(actor):
@@ -292,7 +292,7 @@ def parameter_record(
     closed the day before a new open-ended record starts (the usual "new value from this
     date"). Submitting the same record twice returns the first one.
     """
-    _require_editor(actor)
+    require_editor(actor)
     spec = spec_for(key)
     stored = stored_value(key, value)
     if status not in (FINAL, PROVISIONAL):
@@ -381,7 +381,7 @@ def parameter_finalize(
     :func:`shebao.policy.calculations.trueup_preview` finds them. Refused with 409
     ``POLICY_ALREADY_FINAL`` if the record is already final.
     """
-    _require_editor(actor)
+    require_editor(actor)
     locked = PolicyParameter.objects.select_for_update().get(pk=record.pk)
     stored = stored_value(locked.key, value)
     source = _clean_text(source, field_name="source", label="正式值的来源（文号或网址）")
