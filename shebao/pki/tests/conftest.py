@@ -135,9 +135,7 @@ class World:
         return Member(user=user, unit=unit, membership=membership)
 
     def _staff(self, number: str, name: str, district: Region) -> User:
-        user = User.objects.create_user(
-            number, "pw-not-used-1", kind=User.Kind.STAFF, name=name
-        )
+        user = User.objects.create_user(number, "pw-not-used-1", kind=User.Kind.STAFF, name=name)
         profile = StaffProfile.objects.create(user=user, department_id="registration")
         profile.districts.add(district)
         return user
