@@ -36,6 +36,7 @@ from shebao.catalogue.models import Matter
 from shebao.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shebao.common.workcalendar import add_working_days, covered
 from shebao.notifications.services import notify
+from shebao.policy.calendar import acceptance_window_status
 from shebao.registry.models import Person
 
 logger = logging.getLogger(__name__)
@@ -217,45 +218,19 @@ def _clean_data(application: Application, data: dict[str, Any], *, partial: bool
 # --- window ---------------------------------------------------------------------------------
 
 
-def acceptance_window_refusal(*, application: Application, on: date) -> str | None:
-    """Why a window-bound matter cannot be submitted today, or None if it can.
-
-    Matters with ``window_bound`` set are accepted only inside the region's business window
-    (e.g. Jiangsu: the 11th to the 6th of the next month, seed 002), as told by the policy
-    module's ``calendar.acceptance_window_status``. Until that module exists, nothing is refused.
-    """
-    if not getattr(application.matter, "window_bound", False):
-        return None
-    try:
-        from shebao.policy.calendar import acceptance_window_status  # type: ignore[import-not-found]
-    except ImportError:
+def acceptance_window_refusal(*, application: Application, on: date) -> Conflict | None:
+    """The refusal for a window-bound matter submitted outside the region's business window
+    (e.g. Jiangsu: the 11th to the 6th of the next month, seed 002), or None."""
+    if not application.matter.window_bound:
         return None
     status = acceptance_window_status(region=application.district_id, on=on)
-    return _window_message(status)
-
-
-def _window_field(status: Any, *names: str) -> Any:
-    for name in names:
-        if isinstance(status, dict) and name in status:
-            return status[name]
-        if hasattr(status, name):
-            return getattr(status, name)
-    return None
-
-
-def _window_message(status: Any) -> str | None:
-    if status is None:
+    if status.open:
         return None
-    is_open = _window_field(status, "open", "is_open")
-    if is_open is None or bool(is_open):
-        return None
-    message = _window_field(status, "message")
-    if message:
-        return str(message)
-    next_open = _window_field(status, "next_open", "next_opening", "opens_on", "reopens_on")
-    if next_open:
-        return f"本事项当前不在受理时间内（受理期间为每月规定的业务办理期），请于{next_open:%Y年%m月%d日}起提交"
-    return "本事项当前不在受理时间内，请在业务办理期内提交"
+    return Conflict(
+        f"“{application.matter.name}”只在业务受理期内受理：{status.reason}",
+        code="OUTSIDE_ACCEPTANCE_WINDOW",
+        details={"next_open": status.next_open.isoformat() if status.next_open else None},
+    )
 
 
 # --- create and edit (applicant) ------------------------------------------------------------
@@ -590,8 +565,8 @@ def application_submit(
     _check_state(application, Action.SUBMIT, (Status.DRAFT, Status.RETURNED))
     today = timezone.localdate()
     refusal = acceptance_window_refusal(application=application, on=today)
-    if refusal:
-        raise Conflict(refusal, code="OUTSIDE_ACCEPTANCE_WINDOW")
+    if refusal is not None:
+        raise refusal
     application.data = _clean_data(application, application.data, partial=False)
     handler = handler_for(application)
     mode = handler.acceptance_mode(application)

@@ -708,3 +708,53 @@ def test_unit_notifications_go_to_the_applicant_and_the_units_managers(world, un
     )
     context = f"unit:{world.unit.pk}"
     assert recipients == {("有授权经办人", context), ("李四", context), ("管理员", context)}
+
+
+def test_window_bound_matters_are_refused_outside_the_business_window(world):
+    """Jiangsu (seed 002): business accepted from the 11th to the 6th of the next month."""
+    from shebao.accounts.models import UnitMembership
+    from shebao.applications.tests.conftest import make_unit, make_unit_user
+    from shebao.policy.services import policy_load
+
+    policy_load()
+    world.unit_matter.window_bound = True
+    world.unit_matter.save()
+    unit = make_unit(name="常州示例有限公司", district="320402")
+    admin = make_unit_user(unit, role=UnitMembership.Role.ADMIN)
+    actor = act(admin, f"unit:{unit.pk}")
+    application, _ = services.application_create(
+        actor=actor,
+        matter=world.unit_matter,
+        data={"subject_id_number": world.a.person.id_number, "leave_date": "2024-09-01"},
+    )
+    services.material_upload(actor=actor, application=application, code="notice", file=pdf())
+    with freeze_time("2024-09-08 10:00:00+08:00"):
+        error = refused(
+            application,
+            lambda: services.application_submit(
+                actor=actor, application=application, version=application.version
+            ),
+            Conflict,
+            "OUTSIDE_ACCEPTANCE_WINDOW",
+        )
+    assert error.details == {"next_open": "2024-09-11"}
+    assert "9月11日起恢复受理" in error.message
+    with freeze_time("2024-09-11 09:00:00+08:00"):
+        services.application_submit(
+            actor=actor, application=application, version=application.version
+        )
+    application.refresh_from_db()
+    assert application.status == S.SUBMITTED
+
+
+def test_matters_without_the_window_flag_are_accepted_any_day(world):
+    from shebao.policy.services import policy_load
+
+    policy_load()
+    application = new_application(world)
+    with freeze_time("2024-09-08 10:00:00+08:00"):
+        services.application_submit(
+            actor=world.individual(world.a), application=application, version=application.version
+        )
+    application.refresh_from_db()
+    assert application.status == S.SUBMITTED
