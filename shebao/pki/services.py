@@ -615,8 +615,8 @@ def _verify(
     attempt.serial = ca.serial_hex(cert.serial_number)[:40]
     ca.certificate_authority_of(cert)
     certificate = (
-        UnitCertificate.objects.select_for_update()
-        .select_related("user__person", "unit")
+        UnitCertificate.objects.select_for_update(of=("self",))
+        .select_related("user", "unit")
         .filter(fingerprint=attempt.fingerprint)
         .first()
     )
