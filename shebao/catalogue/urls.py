@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from shebao.catalogue import views
 
 app_name = "catalogue"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.matter_list, name="list"),
+    path("<str:code>/", views.matter_detail, name="detail"),
+]

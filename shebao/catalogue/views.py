@@ -1,0 +1,83 @@
+"""Public pages of the catalogue: browse and search the matters, read each matter's guide."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from shebao.catalogue import selectors
+from shebao.catalogue.guide import apply_hint, guide_for, time_limit_text
+from shebao.common.errors import InvalidInput
+
+PAGE_SIZE = 20
+FILTERS = ("q", "applicant", "category", "department")
+
+
+@require_GET
+def matter_list(request: HttpRequest) -> HttpResponse:
+    chosen = {key: request.GET.get(key, "").strip() for key in FILTERS}
+    chosen["q"] = chosen["q"][: selectors.QUERY_MAX_LENGTH]
+    error = ""
+    try:
+        matters = selectors.matters_public(
+            q=chosen["q"],
+            applicant_kind=chosen["applicant"] or None,
+            department=chosen["department"] or None,
+            category=chosen["category"] or None,
+        )
+    except InvalidInput as exc:
+        error = f"{exc.message}，请重新选择筛选条件。"
+        matters = selectors.matters_public().none()
+    page = Paginator(matters, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [{"matter": m, "time_limit": time_limit_text(m, short=True)} for m in page.object_list]
+    query = {k: v for k, v in chosen.items() if v}
+    facets = selectors.matter_facets()
+    return render(
+        request,
+        "catalogue/list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "chosen": chosen,
+            "facets": facets,
+            "error": error,
+            "filtered": bool(query),
+            "page_query": urlencode(query),
+            "tabs": _tabs(query, chosen["applicant"], facets),
+        },
+    )
+
+
+def _tabs(query: dict[str, str], applicant: str, facets: dict) -> list[dict[str, object]]:
+    """The 全部 / 个人办事 / 单位办事 tabs; each keeps the other filters."""
+    counts = {f["value"]: f["count"] for f in facets["applicant"]}
+    tabs = [("", "全部事项"), ("individual", "个人办事"), ("unit", "单位办事")]
+    return [
+        {
+            "label": f"{label}（{counts[kind]}）" if kind else label,
+            "query": urlencode({k: v for k, v in {**query, "applicant": kind}.items() if v}),
+            "active": applicant == kind,
+        }
+        for kind, label in tabs
+    ]
+
+
+@require_GET
+def matter_detail(request: HttpRequest, code: str) -> HttpResponse:
+    matter = selectors.matter_get(code=code)
+    actor = request.actor  # type: ignore[attr-defined]
+    allowed = selectors.matter_open_to(actor=actor, matter=matter)
+    return render(
+        request,
+        "catalogue/detail.html",
+        {
+            "matter": matter,
+            "guide": guide_for(matter),
+            "can_apply": allowed,
+            "apply_hint": apply_hint(actor=actor, matter=matter, allowed=allowed),
+        },
+    )
