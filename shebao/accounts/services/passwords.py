@@ -18,6 +18,14 @@ from shebao.accounts.services.codes import (
 from shebao.common.errors import InvalidInput
 from shebao.common.identifiers import normalize_id_number, normalize_mobile
 
+# Our own wording for Django's validators: their translations lag behind their English texts.
+_REASONS = {
+    "password_too_short": "长度不能少于 {min_length} 位",
+    "password_too_common": "过于常见，容易被猜中",
+    "password_entirely_numeric": "不能全部为数字",
+    "password_too_similar": "与您的个人信息过于相似",
+}
+
 
 def password_validate(password: str, *, user: User | None = None, field: str = "password") -> None:
     """Django's password validators (settings.AUTH_PASSWORD_VALIDATORS), in Chinese."""
@@ -26,8 +34,15 @@ def password_validate(password: str, *, user: User | None = None, field: str = "
     try:
         validate_password(password, user)
     except ValidationError as error:
+        reasons = []
+        for item in error.error_list:
+            template = _REASONS.get(item.code or "")
+            if template is None:
+                reasons.append(str(item.message) % (item.params or {}))
+            else:
+                reasons.append(template.format(**(item.params or {})))
         raise InvalidInput(
-            "密码不符合要求：" + "".join(error.messages), code="PASSWORD_TOO_WEAK", field=field
+            "密码不符合要求：" + "；".join(reasons) + "。", code="PASSWORD_TOO_WEAK", field=field
         ) from None
 
 
