@@ -210,7 +210,8 @@ def form_clean(
     """Validate ``data`` against ``schema`` and return the cleaned answers.
 
     ``partial`` (a draft) allows required fields to be left empty; submission calls this with
-    ``partial=False``. Empty answers are dropped. Unknown names are refused. Raises
+    ``partial=False``, where a required yes/no item must also be answered "yes" (it is a
+    declaration, e.g. 本人有求职要求). Empty answers are dropped. Unknown names are refused. Raises
     :class:`ApplicationDataInvalid` listing every field at fault.
     """
     if not isinstance(data, dict):
@@ -225,9 +226,6 @@ def form_clean(
             errors[str(name)] = "该事项的申请表没有此项"
     for spec in fields:
         value = data.get(spec.name)
-        if spec.type == "bool" and value is False:
-            cleaned[spec.name] = False
-            continue
         if _empty(value):
             if spec.required and not partial:
                 errors[spec.name] = "此项为必填项"
@@ -236,6 +234,10 @@ def form_clean(
             cleaned[spec.name] = _clean_one(spec, value)
         except DomainError as error:
             errors[spec.name] = error.message
+            continue
+        # A required yes/no item is a declaration the applicant must make (e.g. 本人有求职要求).
+        if spec.type == "bool" and spec.required and not partial and cleaned[spec.name] is False:
+            errors[spec.name] = "请确认并勾选此项"
     if errors:
         raise ApplicationDataInvalid(errors, labels)
     return cleaned
