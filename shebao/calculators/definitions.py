@@ -369,9 +369,17 @@ PENSION = Calculator(
             "平均缴费指数",
             NUMBER,
             placeholder="1.00",
+            maximum=10,
             help="历年缴费基数与社平工资之比的平均值",
         ),
-        Field("years", "累计缴费年限", NUMBER, unit="年", help="含视同缴费年限，可带小数，如 35.5"),
+        Field(
+            "years",
+            "累计缴费年限",
+            NUMBER,
+            unit="年",
+            maximum=80,
+            help="含视同缴费年限，可带小数，如 35.5",
+        ),
         Field("balance", "个人账户储存额", AMOUNT, unit="元"),
         Field("age", "退休年龄", INTEGER, unit="周岁", minimum=40, maximum=70),
         Field(
@@ -387,6 +395,7 @@ PENSION = Calculator(
             NUMBER,
             required=False,
             unit="年",
+            maximum=80,
             help="个人账户建立前的视同缴费年限",
         ),
         Field(

@@ -34,6 +34,9 @@ FALSE_WORDS = {"false", "0", "no", "off", "否"}
 _DATE = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 _SEPARATORS = re.compile(r"[\s,，:：=;；]+")
 MAX_LINES = 600
+# Calculators answer for people alive or soon to be: years outside this range are typing errors.
+FIRST_YEAR = 1900
+LAST_YEAR = 2100
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,12 @@ def parse_month_amounts(raw: Any, *, spec: Field) -> list[tuple[YearMonth, Decim
     result = []
     for month_text, amount, path in items:
         month = YearMonth.parse(month_text, field=path if path == spec.name else f"{path}.month")
+        if not FIRST_YEAR <= month.year <= LAST_YEAR:
+            raise InvalidInput(
+                f"补缴月份的年份应在 {FIRST_YEAR} 至 {LAST_YEAR} 年之间",
+                code="YEAR_OUT_OF_RANGE",
+                field=path if path == spec.name else f"{path}.month",
+            )
         if isinstance(amount, float):
             # JSON numbers with a fraction are binary floats: amounts are sent as strings.
             raise InvalidInput(
@@ -153,6 +162,17 @@ def parse_month_amounts(raw: Any, *, spec: Field) -> list[tuple[YearMonth, Decim
         )
         result.append((month, value))
     return result
+
+
+def _in_years(value: Any, spec: Field) -> Any:
+    """Months and days of the calculators lie between FIRST_YEAR and LAST_YEAR."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise InvalidInput(
+            f"{spec.label}的年份应在 {FIRST_YEAR} 至 {LAST_YEAR} 年之间",
+            code="YEAR_OUT_OF_RANGE",
+            field=spec.name,
+        )
+    return value
 
 
 def parse_value(spec: Field, raw: Any) -> Any:
@@ -179,13 +199,18 @@ def parse_value(spec: Field, raw: Any) -> Any:
             )
         return text
     if spec.kind == MONTH:
-        return YearMonth.parse(text, field=spec.name)
+        return _in_years(YearMonth.parse(text, field=spec.name), spec)
     if spec.kind == DATE:
-        return parse_date(text, field=spec.name, label=spec.label)
+        return _in_years(parse_date(text, field=spec.name, label=spec.label), spec)
     if spec.kind == AMOUNT:
         return amount_in(text, field=spec.name, label=spec.label)
     if spec.kind == NUMBER:
-        return number_in(text, field=spec.name, label=spec.label)
+        value = number_in(text, field=spec.name, label=spec.label)
+        if spec.maximum is not None and value > spec.maximum:
+            raise InvalidInput(
+                f"{spec.label}不能超过 {spec.maximum}", code="NUMBER_OUT_OF_RANGE", field=spec.name
+            )
+        return value
     if spec.kind == INTEGER:
         return parse_integer(text, spec=spec)
     if spec.kind == CHOICE:

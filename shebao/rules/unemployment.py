@@ -57,6 +57,7 @@ class UnemploymentResult:
 
 
 def _not_eligible(trace: Trace, reason: str) -> UnemploymentResult:
+    trace.step("领取资格", reason, "不符合")
     trace.note(reason)
     return UnemploymentResult(
         eligible=False,
