@@ -20,6 +20,8 @@ NAV: list[tuple[str, str, set[str]]] = [
     ("单位申请", "applications:list", {actors.UNIT}),
     ("待办队列", "applications:queue", {actors.STAFF}),
     ("单位用户", "accounts:unit_users", {actors.UNIT}),
+    ("CA证书", "pki:unit", {actors.UNIT}),
+    ("CA证书", "pki:staff", {actors.STAFF}),
     (
         "办事指南",
         "catalogue:list",

@@ -97,6 +97,12 @@ def cert_days() -> int:
     return int(getattr(settings, "SHEBAO_CA_CERT_DAYS", DEFAULT_CERT_DAYS))
 
 
+def validity_label() -> str:
+    """How long unit certificates are valid, for pages: "2 年" or "400 天"."""
+    days = cert_days()
+    return f"{days // 365} 年" if days % 365 == 0 else f"{days} 天"
+
+
 def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 

@@ -115,6 +115,11 @@ class CertificateRequest(models.Model):
     def __str__(self) -> str:
         return f"{self.unit} · {self.user.name} · {self.get_status_display()}"
 
+    @property
+    def holder_id_masked(self) -> str:
+        person = self.user.person
+        return mask_id_number(person.id_number) if person else ""
+
 
 class UnitCertificate(models.Model):
     """An X.509 certificate issued by the agency CA to one user of one unit.

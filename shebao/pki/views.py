@@ -189,6 +189,8 @@ def unit(request: HttpRequest) -> HttpResponse:
     mine = selectors.certificates_for(actor=actor, holder_only=True)
     context = {
         "my_certificates": mine,
+        "has_valid": any(c.effective_status == "active" for c in mine),
+        "validity": ca.validity_label(),
         "my_requests": selectors.requests_for(actor=actor, holder_only=True)[:10],
         "unit_certificates": (
             selectors.certificates_for(actor=actor) if actor.is_unit_manager else None
