@@ -645,6 +645,12 @@ def application_recall(
     application.status = Status.DRAFT
     _save(application, "status")
     _event(application, action=Action.RECALL, from_status=Status.SUBMITTED, actor=actor)
+    _notify_applicant(
+        application,
+        title="申请已回退修改",
+        body=f"“{application.matter.name}”申请（编号 {application.number}）已回退为草稿，修改后请重新提交。",
+        sms=False,
+    )
     return application
 
 

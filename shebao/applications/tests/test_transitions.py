@@ -415,6 +415,7 @@ def test_recall_takes_a_submitted_application_back_to_draft(world):
     application.refresh_from_db()
     assert application.status == S.DRAFT
     assert application.events.last().action == "recall"
+    assert Notification.objects.filter(recipient=world.a, title="申请已回退修改").count() == 1
 
 
 def test_recall_after_acceptance_is_refused(world):
@@ -450,6 +451,9 @@ def test_withdraw_from_each_allowed_state(world, state):
     assert application.withdrawn_at is not None
     event = application.events.last()
     assert (event.action, event.from_status) == ("withdraw", state)
+    # A draft nobody else has seen is simply gone; a case the agency had is notified.
+    withdrawn_notes = Notification.objects.filter(recipient=world.a, title="申请已撤回").count()
+    assert withdrawn_notes == (0 if state == "draft" else 1)
 
 
 def test_withdraw_after_acceptance_is_refused(world):
