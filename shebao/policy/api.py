@@ -11,7 +11,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 
 from shebao.accounts.api_auth import api_actor, optional_token, token_auth
 from shebao.common.errors import NotFound
@@ -185,7 +185,7 @@ def region_parameters(request: HttpRequest, region: str, month: str | None = Non
         "POLICY_PERIOD_OVERLAP（409）。原有无截止日期的记录在新记录生效前一日截止。"
     ),
 )
-def record_create(request: HttpRequest, region: str, payload: RecordIn) -> tuple[int, dict]:
+def record_create(request: HttpRequest, region: str, payload: RecordIn) -> Status:
     spec_for(payload.key)
     record = services.parameter_record(
         actor=api_actor(request),
@@ -199,7 +199,7 @@ def record_create(request: HttpRequest, region: str, payload: RecordIn) -> tuple
         note=payload.note,
         reason=payload.reason,
     )
-    return 201, _record_out(record)
+    return Status(201, _record_out(record))
 
 
 @router.post(

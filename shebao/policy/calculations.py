@@ -21,7 +21,6 @@ from django.db import transaction
 
 from shebao.accounts.actors import Actor
 from shebao.common.errors import Conflict, DomainError
-from shebao.common.money import yuan_display
 from shebao.common.periods import YearMonth
 from shebao.common.trace import Trace
 from shebao.policy import services
@@ -127,22 +126,6 @@ class TrueUpLine:
     trace: Trace | None = None
     error: str = ""  # why it could not be recomputed
 
-    @property
-    def total_difference(self) -> Decimal:
-        return sum(self.differences.values(), ZERO)
-
-    @property
-    def rows(self) -> list[tuple[str, str, str, str]]:
-        """(amount name, old, new, signed difference) formatted in yuan, for pages."""
-        result = []
-        for name in dict.fromkeys([*self.old_amounts, *self.new_amounts]):
-            old = self.old_amounts.get(name, ZERO)
-            new = self.new_amounts.get(name, ZERO)
-            diff = self.differences.get(name, new - old)
-            sign = "+" if diff > 0 else ""
-            result.append((name, yuan_display(old), yuan_display(new), sign + yuan_display(diff)))
-        return result
-
 
 def _recompute(record: CalculationRecord) -> TrueUpLine:
     old = {name: Decimal(value) for name, value in record.amounts.items()}
@@ -238,7 +221,6 @@ def trueup_settle(*, actor: Actor, parameter: PolicyParameter) -> list[Calculati
         old.save(update_fields=["superseded_by"])
         settled.append(new)
     if settled:
-        total = sum((line.total_difference for line in lines if line.changed), ZERO)
         PolicyChange.objects.create(
             actor=actor.user,
             action=PolicyChange.Action.SETTLED,
@@ -249,6 +231,6 @@ def trueup_settle(*, actor: Actor, parameter: PolicyParameter) -> list[Calculati
             new_value=parameter.value,
             new_status=parameter.status,
             new_source=parameter.source,
-            reason=f"重算 {len(settled)} 条结果，差额合计 {format(total, 'f')} 元（正数补收，负数退还）",
+            reason=f"按当前参数重算 {len(settled)} 条结果，差额记入新结果（正数补收，负数退还）",
         )
     return settled

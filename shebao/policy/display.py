@@ -279,3 +279,89 @@ def group_by_topic(rows: list[Any]) -> list[Topic]:
 def spec_label(key: str) -> str:
     spec = SPECS.get(key)
     return spec.label if spec else key
+
+
+# --- results and true-up -----------------------------------------------------------------------
+
+KIND_LABELS = {
+    "contribution": "职工缴费核定",
+    "flexible": "灵活就业缴费",
+    "unemployment": "失业保险金",
+    "pension": "基本养老金",
+    "death_benefit": "丧葬补助金和抚恤金",
+    "payday": "养老金发放日",
+}
+SUBJECT_LABELS = {"person": "人员", "unit": "单位", "application": "申请", "bill": "缴费单"}
+AMOUNT_LABELS = {
+    "base": "缴费基数",
+    "unit_total": "单位合计",
+    "individual_total": "个人合计",
+    "monthly": "月缴费/月待遇",
+    "annual": "年缴费",
+    "total": "合计",
+    "funeral": "丧葬补助金",
+    "relief": "抚恤金",
+    "fee": "滞纳金",
+    "principal": "本金",
+    "interest": "利息",
+}
+SIDE_LABELS = {"unit": "单位", "individual": "个人"}
+
+
+def amount_label(name: str) -> str:
+    """ "pension.unit" → "养老·单位"; known names in Chinese; others as they are."""
+    if name in AMOUNT_LABELS:
+        return AMOUNT_LABELS[name]
+    head, _, side = name.partition(".")
+    if head in INSURANCE_LABELS and side in SIDE_LABELS:
+        return f"{INSURANCE_LABELS[head]}·{SIDE_LABELS[side]}"
+    return name
+
+
+def _signed(value: Decimal) -> str:
+    return ("+" if value > 0 else "") + yuan_display(value)
+
+
+def trueup_rows(lines: list[Any]) -> list[dict[str, Any]]:
+    """One row per result for the true-up table: what changed, by how much, and its state."""
+    rows = []
+    for line in lines:
+        record = line.record
+        changes = [
+            {
+                "label": amount_label(name),
+                "old": yuan_display(line.old_amounts.get(name, Decimal(0))),
+                "new": yuan_display(line.new_amounts.get(name, Decimal(0))),
+                "diff": _signed(diff),
+            }
+            for name, diff in line.differences.items()
+            if diff
+        ]
+        if line.error:
+            state, badge = "无法重算", "danger"
+        elif not line.changed:
+            state, badge = (
+                ("已是最新（仍含临时参数）", "provisional")
+                if line.provisional
+                else ("已是最新", "ok")
+            )
+        elif line.provisional:
+            state, badge = "待结算（仍含临时参数）", "provisional"
+        else:
+            state, badge = "待结算", "final"
+        rows.append(
+            {
+                "id": record.pk,
+                "kind": KIND_LABELS.get(record.kind, record.kind),
+                "subject": (
+                    f"{SUBJECT_LABELS.get(record.subject_type, record.subject_type)} {record.subject_id}"
+                    if record.subject_type
+                    else "—"
+                ),
+                "changes": changes,
+                "state": state,
+                "badge": badge,
+                "error": line.error,
+            }
+        )
+    return rows

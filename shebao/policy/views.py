@@ -18,7 +18,7 @@ from shebao.accounts.decorators import actor_required
 from shebao.common.errors import DomainError, InvalidInput, PermissionDenied
 from shebao.common.periods import YearMonth
 from shebao.policy import calculations, selectors, services
-from shebao.policy.display import display_value, group_by_topic, period_text
+from shebao.policy.display import display_value, group_by_topic, period_text, trueup_rows
 from shebao.policy.forms import FinalizeForm, RecordForm, value_to_text
 from shebao.policy.schema import spec_for
 from shebao.registry.selectors import region_get
@@ -113,6 +113,7 @@ def _history_rows(records: list[Any], code: str) -> list[dict[str, Any]]:
             "display": display_value(spec_for(r.key), spec_for(r.key).parse(r.value)),
             "period": period_text(r.valid_from, r.valid_to),
             "own": r.region_id == code,
+            "demo": r.source == "demo",
         }
         for r in records
     ]
@@ -198,7 +199,7 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
         _record_context(record)
         | {
             "changes": selectors.parameter_changes(record=record),
-            "lines": lines,
+            "rows": trueup_rows(lines),
             "pending": [line for line in lines if line.changed or line.error],
         },
     )
@@ -240,7 +241,8 @@ def record_finalize(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "policy/finalize.html",
-        _record_context(record) | {"form": form, "lines": lines},
+        _record_context(record)
+        | {"form": form, "previewed": lines is not None, "rows": trueup_rows(lines or [])},
     )
 
 
