@@ -481,3 +481,31 @@ def test_revoke_for_membership_does_nothing_while_the_role_is_active(world, issu
 
     certificate.refresh_from_db()
     assert certificate.status == UnitCertificate.Status.ACTIVE
+
+
+def test_old_challenges_are_deleted_when_new_ones_are_issued():
+    from freezegun import freeze_time
+
+    from shebao.pki.models import CaChallenge
+
+    with freeze_time(timezone.now() - timedelta(hours=2)):
+        old = services.challenge_issue(channel=CaChallenge.Channel.API)
+    recent = services.challenge_issue(channel=CaChallenge.Channel.API)
+
+    assert list(CaChallenge.objects.values_list("value", flat=True)) == [recent.value]
+    assert old.value != recent.value
+
+
+def test_the_sweep_command_reports_what_it_did(world, issue):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    issue()
+    world.operator_a.membership.revoked_at = timezone.now()
+    world.operator_a.membership.save()
+    out = StringIO()
+
+    call_command("pki_sweep", stdout=out)
+
+    assert out.getvalue().strip() == "注销证书 1 张，清理挑战码 0 个"
