@@ -74,6 +74,7 @@ INSTALLED_APPS = [
     "shebao.policy",
     "shebao.calculators",
     "shebao.hall",
+    "shebao.demo",
 ]
 
 MIDDLEWARE = [

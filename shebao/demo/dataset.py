@@ -1,0 +1,449 @@
+"""The demo hall: reference data, the catalogue, policy parameters, and a small fictitious city.
+
+``demo_load()`` builds it and is safe to run again: reference data, the catalogue and policy
+are upserted from the repository's data files; people, units and accounts are matched by their
+natural keys; the demo applications are built once (through the real workflow services, so the
+audit trail and notifications are what production would show).
+
+The city is Jilin City (220200, seed 000): staff in every department, registration staff split
+between two districts (so scoping can be seen), three units (an enterprise with its legal
+representative, administrator and operator; a public institution; an individual business) and
+about fifty insured persons.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from shebao.accounts.actors import Actor, actor_for
+from shebao.accounts.models import MatterGrant, StaffProfile, UnitMembership, User
+from shebao.catalogue.models import Matter
+from shebao.catalogue.services import catalogue_load
+from shebao.demo.people import DemoPerson, credit_code, id_number, people
+from shebao.policy.services import policy_load
+from shebao.registry.models import Department, Person, Region, Unit
+from shebao.registry.services import departments_load, regions_load
+
+# Every demo account signs in with this password (the hall asks nobody to change it).
+DEMO_PASSWORD = "Shebao@2026"
+
+CITY = "220200"
+CHANGYI, LONGTAN, CHUANYING, FENGMAN = "220202", "220203", "220204", "220211"
+JILIN_DISTRICTS = [
+    CHANGYI,
+    LONGTAN,
+    CHUANYING,
+    FENGMAN,
+    "220221",
+    "220281",
+    "220282",
+    "220283",
+    "220284",
+]
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: str  # 个人 / 单位法定代表人 / … / 经办人员
+    portal: str  # which sign-in tab: 个人 / 单位 / 经办人员 / 系统配置
+    username: str  # what to type
+    name: str
+    note: str = ""
+    credit_code: str = ""  # for 单位登录
+    mobile: str = ""
+
+
+@dataclass
+class DemoReport:
+    accounts: list[DemoAccount] = field(default_factory=list)
+    persons: int = 0
+    units: int = 0
+    applications_built: int = 0
+    applications_total: int = 0
+
+
+# --- people ------------------------------------------------------------------------------------
+
+# Named people the demo story uses; their ID numbers are generated like everyone else's.
+NAMED = {
+    "zhang": ("张伟", "M", date(1986, 3, 14), CHANGYI, "13943110001"),
+    "li": ("李娜", "F", date(1990, 8, 2), CHUANYING, "13943110002"),
+    "liu": ("刘志远", "M", date(1972, 11, 9), CHANGYI, "13943110003"),
+    "chen": ("陈晓燕", "F", date(1984, 5, 21), CHANGYI, "13943110004"),
+    "yang": ("杨帆", "M", date(1993, 1, 30), LONGTAN, "13943110005"),
+    "zhou": ("周慧敏", "F", date(1975, 9, 12), CHUANYING, "13943110006"),
+    "wang": ("王德福", "M", date(1968, 2, 25), CHANGYI, "13943110007"),
+}
+
+
+def _named_person(key: str, sequence: int) -> DemoPerson:
+    name, sex, born, district, mobile = NAMED[key]
+    return DemoPerson(
+        name=name,
+        id_number=id_number(district, born, sequence, sex),
+        sex=sex,
+        birth_date=born,
+        mobile=mobile,
+        district=district,
+    )
+
+
+def _person(row: DemoPerson) -> Person:
+    person, _ = Person.objects.update_or_create(
+        id_number=row.id_number,
+        defaults={
+            "name": row.name,
+            "sex": row.sex,
+            "birth_date": row.birth_date,
+            "mobile": row.mobile,
+            "district_id": row.district,
+            "hukou_region_id": row.district,
+            "verification": Person.Verification.VERIFIED,
+        },
+    )
+    return person
+
+
+def _individual_user(person: Person) -> User:
+    user = User.objects.filter(username=person.id_number).first()
+    if user is None:
+        user = User.objects.create_user(
+            person.id_number,
+            DEMO_PASSWORD,
+            kind=User.Kind.INDIVIDUAL,
+            name=person.name,
+            person=person,
+            mobile=person.mobile,
+        )
+    return user
+
+
+def _staff_user(
+    username: str,
+    name: str,
+    department: str,
+    districts: list[str],
+    title: str,
+    *,
+    superuser: bool = False,
+) -> User:
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        user = User.objects.create_user(
+            username,
+            DEMO_PASSWORD,
+            kind=User.Kind.STAFF,
+            name=name,
+            is_staff=superuser,
+            is_superuser=superuser,
+        )
+    profile, _ = StaffProfile.objects.update_or_create(
+        user=user, defaults={"department_id": department, "title": title}
+    )
+    profile.districts.set(Region.objects.filter(code__in=districts))
+    return user
+
+
+STAFF = [
+    # username, name, department, districts, title
+    (
+        "jl-dj-01",
+        "王建国",
+        "registration",
+        [CHANGYI, LONGTAN, FENGMAN, "220221", "220281"],
+        "登记征缴科科员",
+    ),
+    (
+        "jl-dj-02",
+        "李秀梅",
+        "registration",
+        [CHUANYING, "220282", "220283", "220284"],
+        "登记征缴科科员",
+    ),
+    ("jl-yl-01", "孙丽", "enterprise_pension", JILIN_DISTRICTS, "企业养老科科员"),
+    ("jl-jg-01", "何振华", "institution_pension", JILIN_DISTRICTS, "机关事业养老科科员"),
+    ("jl-jm-01", "郭玉兰", "resident_pension", JILIN_DISTRICTS, "城乡居保科科员"),
+    ("jl-sy-01", "赵磊", "unemployment", JILIN_DISTRICTS, "失业保险科科员"),
+    ("jl-gs-01", "马宏伟", "work_injury", JILIN_DISTRICTS, "工伤保险科科员"),
+    ("jl-zy-01", "周强", "transfer", JILIN_DISTRICTS, "关系转移科科员"),
+    ("jl-cw-01", "罗丽华", "finance", JILIN_DISTRICTS, "基金财务科科员"),
+    ("jl-jh-01", "梁海涛", "audit", JILIN_DISTRICTS, "稽核科科员"),
+    ("jl-kp-01", "宋春燕", "card", JILIN_DISTRICTS, "社保卡服务科科员"),
+    ("jl-jy-01", "郑立新", "employment", JILIN_DISTRICTS, "就业服务科科员"),
+    ("jl-rc-01", "谢雪梅", "talent", JILIN_DISTRICTS, "人才服务科科员"),
+    ("jl-ld-01", "韩国庆", "labour_relations", JILIN_DISTRICTS, "劳动关系科科员"),
+]
+
+
+# --- units -------------------------------------------------------------------------------------
+
+UNITS = [
+    # key, authority+type, district, serial, name, kind, competent department, injury class
+    ("songjiang", "91", CHANGYI, 10001, "吉林市松江机械制造有限公司", Unit.Kind.ENTERPRISE, "", 4),
+    (
+        "school",
+        "12",
+        CHUANYING,
+        20002,
+        "吉林市船营区第一实验小学",
+        Unit.Kind.INSTITUTION,
+        "吉林市船营区教育局",
+        1,
+    ),
+    (
+        "dumplings",
+        "92",
+        CHANGYI,
+        30003,
+        "吉林市昌邑区德福饺子馆",
+        Unit.Kind.INDIVIDUAL_BUSINESS,
+        "",
+        2,
+    ),
+]
+
+
+def _unit(key: str, legal_rep: Person) -> Unit:
+    _, authority, district, serial, name, kind, competent, injury = next(
+        u for u in UNITS if u[0] == key
+    )
+    unit, _ = Unit.objects.update_or_create(
+        credit_code=credit_code(authority, district, serial),
+        defaults={
+            "name": name,
+            "kind": kind,
+            "district_id": district,
+            "competent_department": competent,
+            "legal_rep_name": legal_rep.name,
+            "legal_rep_id_number": legal_rep.id_number,
+            "address": f"吉林省吉林市{Region.objects.get(code=district).name}",
+            "phone": "0432-6" + str(serial)[-7:].rjust(7, "0"),
+            "injury_class": injury,
+            "registered_on": date(2015, 3, 1),
+        },
+    )
+    return unit
+
+
+def _membership(user: User, unit: Unit, role: str, appointed_by: User | None) -> UnitMembership:
+    membership = UnitMembership.objects.filter(
+        user=user, unit=unit, revoked_at__isnull=True
+    ).first()
+    if membership is None:
+        membership = UnitMembership.objects.create(
+            user=user, unit=unit, role=role, appointed_by=appointed_by
+        )
+    return membership
+
+
+# --- applications ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlannedApplication:
+    applicant: str  # key into the actors dict
+    matter: str
+    status: str
+    reviewer: str | None
+    days_ago: int = 0
+    reason: str = ""
+    subject: str | None = None  # key of the employee a unit application is about
+
+
+PLAN = [
+    # 张伟 (个人, 昌邑区)
+    PlannedApplication("zhang", "person.unemployment_benefit", "submitted", None, 1),
+    PlannedApplication(
+        "zhang",
+        "person.flexible_grade_change",
+        "completed",
+        "jl-dj-01",
+        40,
+        "已按新档次自次月起核定",
+    ),
+    PlannedApplication("zhang", "person.insurance_certificate", "draft", None, 0),
+    PlannedApplication(
+        "zhang",
+        "person.card_replace",
+        "returned",
+        "jl-kp-01",
+        3,
+        "上传的照片不符合制卡要求，请上传近期白底免冠彩色照片",
+    ),
+    PlannedApplication(
+        "zhang", "person.pension_transfer_voucher", "withdrawn", None, 12, "暂不办理转移"
+    ),
+    # 李娜 (个人, 船营区)
+    PlannedApplication("li", "person.flexible_enrol", "accepted", "jl-dj-02", 45),
+    PlannedApplication(
+        "li",
+        "person.unemployment_subsidy",
+        "rejected",
+        "jl-sy-01",
+        20,
+        "经核查，您在申领期间已实现就业，不符合失业补助金申领条件",
+    ),
+    # 松江机械 (企业): operator 杨帆 holds grants for staff enrolment and leaving
+    PlannedApplication("yang", "unit.staff_enrol", "submitted", None, 0, subject="worker1"),
+    PlannedApplication("yang", "unit.staff_leave", "approved", "jl-dj-01", 6, subject="worker2"),
+    PlannedApplication("chen", "unit.base_declare", "accepted", "jl-dj-01", 2),
+    PlannedApplication(
+        "chen", "unit.staff_back_payment_over_3y", "lapsed", "jl-dj-01", 60, subject="worker3"
+    ),
+    PlannedApplication(
+        "chen", "unit.staff_info_change", "accepted", "jl-dj-01", 1, subject="worker4"
+    ),
+    PlannedApplication(
+        "chen", "unit.back_payment_general_account", "completed", "jl-dj-01", 30, subject="worker5"
+    ),
+    PlannedApplication("liu", "unit.retirement", "draft", None, 0, subject="worker6"),
+    # 第一实验小学 (机关事业单位, 船营区)
+    PlannedApplication("zhou", "unit.institution_wage_declare", "submitted", None, 2),
+    # 德福饺子馆 (个体工商户)
+    PlannedApplication("wang", "unit.staff_enrol", "completed", "jl-dj-01", 25, subject="worker7"),
+]
+
+
+def _subject_data(matter: Matter, person: Person) -> dict[str, str]:
+    names = {spec.get("name") for spec in matter.fields}
+    data: dict[str, str] = {}
+    if "subject_id_number" in names:
+        data["subject_id_number"] = person.id_number
+    if "subject_name" in names:
+        data["subject_name"] = person.name
+    return data
+
+
+def _build_applications(actors: dict[str, Actor], workers: dict[str, Person]) -> int:
+    from shebao.applications.demo import demo_application_build
+    from shebao.applications.models import Application
+
+    users = [a.user for a in actors.values() if a.user is not None and not a.is_staff]
+    if Application.objects.filter(applicant_user__in=users).exists():
+        return 0  # built on an earlier run
+    now = timezone.now()
+    built = 0
+    for plan in PLAN:
+        matter = Matter.objects.get(code=plan.matter)
+        data = _subject_data(matter, workers[plan.subject]) if plan.subject else None
+        at: datetime | None = now - timedelta(days=plan.days_ago) if plan.days_ago else None
+        demo_application_build(
+            applicant=actors[plan.applicant],
+            reviewer=actors[plan.reviewer] if plan.reviewer else None,
+            matter=matter,
+            status=plan.status,
+            data=data,
+            reason=plan.reason,
+            at=at,
+        )
+        built += 1
+    return built
+
+
+# --- the whole demo ----------------------------------------------------------------------------
+
+
+def demo_load() -> DemoReport:
+    """Build (or bring up to date) the demo hall; returns the accounts to print."""
+    regions_load()
+    departments_load()
+    catalogue_load()
+    policy_load()
+    report = DemoReport()
+
+    with transaction.atomic():
+        named = {key: _person(_named_person(key, 10 + i)) for i, key in enumerate(NAMED)}
+        crowd = [_person(row) for row in people(43, [CHANGYI, LONGTAN, CHUANYING, FENGMAN])]
+        workers = {f"worker{i + 1}": person for i, person in enumerate(crowd[:7])}
+        report.persons = len(named) + len(crowd)
+
+        staff_users = {
+            username: _staff_user(username, name, dept, districts, title)
+            for username, name, dept, districts, title in STAFF
+        }
+        admin = _staff_user(
+            "admin", "系统管理员", "registration", JILIN_DISTRICTS, "系统管理员", superuser=True
+        )
+
+        individual = {key: _individual_user(named[key]) for key in NAMED}
+        songjiang = _unit("songjiang", named["liu"])
+        school = _unit("school", named["zhou"])
+        dumplings = _unit("dumplings", named["wang"])
+        report.units = 3
+
+        _membership(individual["liu"], songjiang, UnitMembership.Role.LEGAL_REP, None)
+        _membership(individual["chen"], songjiang, UnitMembership.Role.ADMIN, individual["liu"])
+        operator = _membership(
+            individual["yang"], songjiang, UnitMembership.Role.OPERATOR, individual["chen"]
+        )
+        for code in ("unit.staff_enrol", "unit.staff_leave"):
+            MatterGrant.objects.get_or_create(
+                membership=operator,
+                matter=Matter.objects.get(code=code),
+                defaults={"granted_by": individual["chen"]},
+            )
+        _membership(individual["zhou"], school, UnitMembership.Role.LEGAL_REP, None)
+        _membership(individual["wang"], dumplings, UnitMembership.Role.LEGAL_REP, None)
+
+    actors: dict[str, Actor] = {
+        "zhang": actor_for(individual["zhang"], "individual"),
+        "li": actor_for(individual["li"], "individual"),
+        "liu": actor_for(individual["liu"], f"unit:{songjiang.pk}"),
+        "chen": actor_for(individual["chen"], f"unit:{songjiang.pk}"),
+        "yang": actor_for(individual["yang"], f"unit:{songjiang.pk}"),
+        "zhou": actor_for(individual["zhou"], f"unit:{school.pk}"),
+        "wang": actor_for(individual["wang"], f"unit:{dumplings.pk}"),
+        **{username: actor_for(user, "staff") for username, user in staff_users.items()},
+    }
+    report.applications_built = _build_applications(actors, workers)
+
+    from shebao.applications.models import Application
+
+    report.applications_total = Application.objects.count()
+    report.accounts = _accounts(individual, staff_users, admin, songjiang, school, dumplings)
+    return report
+
+
+def _accounts(
+    individual: dict[str, User],
+    staff_users: dict[str, User],
+    admin: User,
+    songjiang: Unit,
+    school: Unit,
+    dumplings: Unit,
+) -> list[DemoAccount]:
+    def person(key: str, role: str, note: str) -> DemoAccount:
+        user = individual[key]
+        return DemoAccount(role, "个人", user.username, user.name, note, mobile=user.mobile)
+
+    def unit_user(key: str, unit: Unit, role: str, note: str) -> DemoAccount:
+        user = individual[key]
+        return DemoAccount(
+            role, "单位", user.username, user.name, note, credit_code=unit.credit_code
+        )
+
+    accounts = [
+        person("zhang", "个人", "昌邑区参保人，有各种状态的申请"),
+        person("li", "个人", "船营区参保人（另一位个人）"),
+        unit_user("liu", songjiang, "法定代表人", songjiang.name),
+        unit_user("chen", songjiang, "单位管理员", songjiang.name),
+        unit_user("yang", songjiang, "单位经办人", "仅获授权：用工参保登记、退工停保登记"),
+        unit_user("zhou", school, "法定代表人", school.name),
+        unit_user("wang", dumplings, "法定代表人", dumplings.name),
+    ]
+    for username, _, department, _, _ in STAFF:
+        user = staff_users[username]
+        note = Department.objects.get(code=department).name
+        if username == "jl-dj-01":
+            note += "（昌邑区、龙潭区、丰满区等）"
+        elif username == "jl-dj-02":
+            note += "（船营区等，另一辖区）"
+        accounts.append(DemoAccount("经办人员", "经办人员", username, user.name, note))
+    accounts.append(
+        DemoAccount("系统管理员", "系统配置 /admin/", admin.username, admin.name, "Django 管理后台")
+    )
+    return accounts
