@@ -64,13 +64,16 @@ def main() -> None:
 
     from playwright.sync_api import sync_playwright
 
+    # The session is made before the browser starts: Django's ORM refuses to run inside
+    # Playwright's event loop.
+    cookie = session_cookie(args.username, args.context) if args.username else None
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
         context = browser.new_context(
             viewport={"width": args.width, "height": args.height}, locale="zh-CN"
         )
-        if args.username:
-            name, value = session_cookie(args.username, args.context)
+        if cookie:
+            name, value = cookie
             host = urlparse(args.url).hostname
             context.add_cookies([{"name": name, "value": value, "domain": host, "path": "/"}])
         page = context.new_page()
