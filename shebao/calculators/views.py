@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET
 
 from shebao.calculators.definitions import (
@@ -82,6 +83,12 @@ def calculator(request: HttpRequest, slug: str) -> HttpResponse:
         "example_query": urlencode(calc.example),
         "result_template": f"calculators/results/{calc.slug}.html",
     }
-    htmx = request.headers.get("HX-Request") == "true"
-    template = "calculators/_panel.html" if htmx else "calculators/calculator.html"
-    return render(request, template, context)
+    # htmx swaps only the panel; a history restore asks for the whole page.
+    partial = (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+    )
+    template = "calculators/_panel.html" if partial else "calculators/calculator.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["HX-Request", "HX-History-Restore-Request"])
+    return response
