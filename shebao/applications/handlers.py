@@ -42,7 +42,9 @@ the row lock, before the event row is written:
 - ``check_submit(application)``: at submission, after materials and form are complete; raise a
   DomainError to refuse (nothing is written).
 - ``on_accepted(application, actor)``: when staff accept the case.
-- ``on_approved(application, actor) -> dict | None``: apply the effect on master records.
+- ``on_approved(application, actor) -> dict | None``: apply the effect on master records
+  (``actor`` is ``None`` for an instant matter — 即办件 — which the system accepts, approves and
+  completes in the submit transaction).
   Raise a DomainError to refuse the approval: the whole transition rolls back (no status change,
   no event, no notification, no partial effect). The returned dict is stored in the approve
   event's ``data`` under ``"effect"`` (keep it small and JSON-safe: ids, amounts as strings).
@@ -84,7 +86,7 @@ class MatterHandler:
     def on_accepted(self, application: Application, actor: Actor) -> None:
         return None
 
-    def on_approved(self, application: Application, actor: Actor) -> dict[str, Any] | None:
+    def on_approved(self, application: Application, actor: Actor | None) -> dict[str, Any] | None:
         return None
 
     def on_completed(self, application: Application, actor: Actor | None) -> None:

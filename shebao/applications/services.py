@@ -623,6 +623,9 @@ def application_submit(
         "commitment_signed_at",
     )
     _event(application, action=Action.SUBMIT, from_status=from_status, actor=actor, data=event_data)
+    if application.matter.instant:
+        _instant_complete(application)
+        return application
     verb = "重新提交" if from_status == Status.RETURNED else "提交"
     _notify_applicant(
         application,
@@ -879,7 +882,42 @@ def application_approve(
     return application
 
 
-def _complete(application: Application, *, actor: Actor | None, reason: str, at: Any) -> None:
+def _instant_complete(application: Application) -> None:
+    """即办件: a matter answered at once (queries, prints, card loss reports). The system accepts,
+    approves (running the handler's effect) and completes it in the submit transaction."""
+    now = timezone.now()
+    handler = handler_for(application)
+    application.status = Status.ACCEPTED
+    application.accepted_at = now
+    application.due_date = timezone.localdate()
+    application.due_provisional = False
+    _save(application, "status", "accepted_at", "due_date", "due_provisional")
+    _event(
+        application,
+        action=Action.ACCEPT,
+        from_status=Status.SUBMITTED,
+        actor=None,
+        data={"instant": True},
+        at=now,
+    )
+    application.status = Status.APPROVED
+    application.decided_at = now
+    _save(application, "status", "decided_at")
+    effect = handler.on_approved(application, None)
+    _event(
+        application,
+        action=Action.APPROVE,
+        from_status=Status.ACCEPTED,
+        actor=None,
+        data={"instant": True, **({"effect": effect} if effect else {})},
+        at=now,
+    )
+    _complete(application, actor=None, reason="即办件，提交后即时办结", at=now, sms=False)
+
+
+def _complete(
+    application: Application, *, actor: Actor | None, reason: str, at: Any, sms: bool = True
+) -> None:
     application.status = Status.COMPLETED
     application.completed_at = at
     _save(application, "status", "completed_at")
@@ -897,7 +935,7 @@ def _complete(application: Application, *, actor: Actor | None, reason: str, at:
         title="申请已办结",
         body=f"您的“{application.matter.name}”申请（编号 {application.number}）已办结。"
         + (f"说明：{reason}" if reason else ""),
-        sms=True,
+        sms=sms,
     )
 
 

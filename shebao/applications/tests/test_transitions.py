@@ -762,3 +762,22 @@ def test_matters_without_the_window_flag_are_accepted_any_day(world):
         )
     application.refresh_from_db()
     assert application.status == S.SUBMITTED
+
+
+def test_an_instant_matter_is_completed_by_the_system_on_submission(world):
+    matter = make_matter(code="individual.instant_print", instant=True, materials=[])
+    actor = world.individual(world.a)
+    application, _ = services.application_create(actor=actor, matter=matter, data=dict(GOOD_DATA))
+    services.application_submit(actor=actor, application=application, version=application.version)
+    application.refresh_from_db()
+    assert application.status == S.COMPLETED
+    events = list(application.events.values_list("action", "actor_kind"))
+    assert events[-4:] == [
+        ("submit", "individual"),
+        ("accept", "system"),
+        ("approve", "system"),
+        ("complete", "system"),
+    ]
+    titles = list(Notification.objects.filter(recipient=world.a).values_list("title", flat=True))
+    assert titles == ["申请已办结"]
+    assert OutboundMessage.objects.count() == 0
