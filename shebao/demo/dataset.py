@@ -265,7 +265,7 @@ PLAN = [
         40,
         "已按新档次自次月起核定",
     ),
-    PlannedApplication("zhang", "person.insurance_certificate", "draft", None, 0),
+    PlannedApplication("zhang", "person.skill_upgrade_subsidy", "draft", None, 0),
     PlannedApplication(
         "zhang",
         "person.card_replace",
@@ -275,7 +275,7 @@ PLAN = [
         "上传的照片不符合制卡要求，请上传近期白底免冠彩色照片",
     ),
     PlannedApplication(
-        "zhang", "person.pension_transfer_voucher", "withdrawn", None, 12, "暂不办理转移"
+        "zhang", "person.unemployment_transfer_out", "withdrawn", None, 12, "暂不办理转移"
     ),
     # 李娜 (个人, 船营区)
     PlannedApplication("li", "person.flexible_enrol", "accepted", "jl-dj-02", 45),

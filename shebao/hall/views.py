@@ -1,15 +1,36 @@
-"""The hall's own pages: the public home and the error pages."""
+"""The hall's own pages: the public home, the three portal centres and the error pages."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
+from shebao.accounts import actors
+from shebao.accounts.decorators import actor_required
 from shebao.common.errors import DomainError
+from shebao.hall import selectors
 
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "hall/home.html", {})
+
+
+@actor_required(actors.INDIVIDUAL)
+def individual_center(request: HttpRequest) -> HttpResponse:
+    board = selectors.individual_dashboard(actor=request.actor)  # type: ignore[attr-defined]
+    return render(request, "hall/individual_center.html", {"board": board})
+
+
+@actor_required(actors.UNIT)
+def unit_center(request: HttpRequest) -> HttpResponse:
+    board = selectors.unit_dashboard(actor=request.actor)  # type: ignore[attr-defined]
+    return render(request, "hall/unit_center.html", {"board": board})
+
+
+@actor_required(actors.STAFF)
+def staff_center(request: HttpRequest) -> HttpResponse:
+    board = selectors.staff_dashboard(actor=request.actor)  # type: ignore[attr-defined]
+    return render(request, "hall/staff_center.html", {"board": board})
 
 
 def _error_page(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:

@@ -1,0 +1,145 @@
+"""What the three portal centres show. Each dashboard composes the scoped selectors of the
+apps it summarises, so it can never show more than those selectors allow the actor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from shebao.accounts import actors
+from shebao.accounts.actors import Actor
+from shebao.accounts.selectors import unit_users
+from shebao.applications.models import Application
+from shebao.applications.selectors import (
+    applications_for,
+    queue_counts,
+    review_queue,
+    status_counts,
+)
+from shebao.catalogue.models import Matter
+from shebao.catalogue.selectors import matters_for_applicant
+from shebao.common.identifiers import mask_id_number, mask_mobile
+from shebao.notifications.selectors import notifications_for, unread_count
+
+# Matters offered first in each centre (the most common business of each kind of user).
+FREQUENT_INDIVIDUAL = [
+    "person.unemployment_benefit",
+    "person.flexible_enrol",
+    "person.flexible_grade_change",
+    "person.insurance_certificate",
+    "person.pension_transfer_voucher",
+    "person.card_replace",
+]
+FREQUENT_UNIT = [
+    "unit.staff_enrol",
+    "unit.staff_leave",
+    "unit.base_declare",
+    "unit.monthly_back_payment",
+    "unit.retirement",
+    "unit.rights_statement",
+]
+
+# Applications the applicant still has to act on.
+NEEDS_APPLICANT = (Application.Status.DRAFT, Application.Status.RETURNED)
+
+
+def _frequent(actor: Actor, codes: list[str]) -> list[Matter]:
+    open_to = {m.code: m for m in matters_for_applicant(actor=actor).filter(code__in=codes)}
+    return [open_to[code] for code in codes if code in open_to]
+
+
+@dataclass
+class ApplicantSummary:
+    counts: dict[str, int]
+    in_progress: int
+    needs_action: int
+    recent: list[Application]
+    unread: int
+    notifications: list[Any]
+    frequent: list[Matter]
+
+
+def _applicant_summary(actor: Actor, frequent_codes: list[str]) -> ApplicantSummary:
+    counts = status_counts(actor=actor)
+    open_states = (
+        Application.Status.SUBMITTED,
+        Application.Status.ACCEPTED,
+        Application.Status.APPROVED,
+    )
+    return ApplicantSummary(
+        counts=counts,
+        in_progress=sum(counts.get(s, 0) for s in open_states),
+        needs_action=sum(counts.get(s, 0) for s in NEEDS_APPLICANT),
+        recent=list(applications_for(actor=actor).order_by("-updated_at", "-id")[:6]),
+        unread=unread_count(actor=actor),
+        notifications=list(notifications_for(actor=actor)[:4]),
+        frequent=_frequent(actor, frequent_codes),
+    )
+
+
+@dataclass
+class IndividualDashboard:
+    summary: ApplicantSummary
+    masked_id_number: str
+    masked_mobile: str
+
+
+def individual_dashboard(*, actor: Actor) -> IndividualDashboard:
+    actor.require(actors.INDIVIDUAL)
+    person = actor.person
+    assert person is not None
+    return IndividualDashboard(
+        summary=_applicant_summary(actor, FREQUENT_INDIVIDUAL),
+        masked_id_number=mask_id_number(person.id_number),
+        masked_mobile=mask_mobile(person.mobile or (actor.user.mobile if actor.user else "")),
+    )
+
+
+@dataclass
+class UnitDashboard:
+    summary: ApplicantSummary
+    role_label: str
+    members: list[Any] = field(default_factory=list)
+    granted: list[Matter] = field(default_factory=list)
+
+
+def unit_dashboard(*, actor: Actor) -> UnitDashboard:
+    actor.require(actors.UNIT)
+    assert actor.membership is not None
+    granted: list[Matter] = []
+    if not actor.is_unit_manager:
+        granted = list(
+            Matter.objects.filter(pk__in=actor.granted_matter_ids).order_by("sort_order", "code")
+        )
+    return UnitDashboard(
+        summary=_applicant_summary(actor, FREQUENT_UNIT),
+        role_label=actor.membership.get_role_display(),
+        members=unit_users(actor=actor) if actor.is_unit_manager else [],
+        granted=granted,
+    )
+
+
+@dataclass
+class StaffDashboard:
+    counts: Any
+    overdue: list[Application]
+    waiting: list[Application]
+    districts: list[str]
+    unread: int
+
+
+def staff_dashboard(*, actor: Actor) -> StaffDashboard:
+    actor.require(actors.STAFF)
+    from shebao.registry.models import Region
+
+    return StaffDashboard(
+        counts=queue_counts(actor=actor),
+        overdue=list(review_queue(actor=actor, status=None, overdue=True)[:8]),
+        waiting=list(review_queue(actor=actor, status=Application.Status.SUBMITTED)[:8]),
+        districts=list(
+            Region.objects.filter(code__in=actor.district_codes)
+            .order_by("code")
+            .values_list("name", flat=True)
+        ),
+        unread=unread_count(actor=actor),
+    )
