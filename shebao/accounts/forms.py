@@ -312,9 +312,30 @@ class CounterRegisterForm(OnceForm):
         help_text="授权管理员办理时必填：写明委托书日期、编号等（委托书须载明单位名称、被委托人姓名、身份证号、手机号并加盖单位公章）。",
     )
 
-    def __init__(self, *args: object, districts: list | None = None, **kwargs: object) -> None:
+    # Required only when the unit is recorded now (the registry does not know it).
+    NEW_UNIT_FIELDS = (
+        "unit_name",
+        "unit_kind",
+        "unit_district",
+        "legal_rep_name",
+        "legal_rep_id_number",
+    )
+
+    def __init__(
+        self,
+        *args: object,
+        districts: list | None = None,
+        new_unit: bool = False,
+        **kwargs: object,
+    ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["unit_district"].choices = [
+        self.fields["unit_district"].choices = [  # type: ignore[attr-defined]
             ("", "请选择"),
             *[(r.code, r.name) for r in districts or []],
-        ]  # type: ignore[attr-defined]
+        ]
+        if new_unit:
+            for name in self.NEW_UNIT_FIELDS:
+                field = self.fields[name]
+                field.required = True
+                verb = "选择" if isinstance(field, forms.ChoiceField) else "填写"
+                field.error_messages["required"] = f"请{verb}{field.label}"

@@ -215,6 +215,13 @@ def register(request: HttpRequest) -> HttpResponse:
                 apply_error(form, error)
             else:
                 session_sign_in(request, user=user, context=actors.INDIVIDUAL)
+                services.sign_in_record(
+                    user=user,
+                    context=actors.INDIVIDUAL,
+                    channel=SignInEvent.Channel.PAGE,
+                    ip=_ip(request),
+                    user_agent=_user_agent(request),
+                )
                 if user.person.verification == Person.Verification.PENDING:  # type: ignore[union-attr]
                     messages.success(
                         request,
@@ -262,6 +269,13 @@ def register_unit(request: HttpRequest) -> HttpResponse:
             else:
                 unit_context = f"{actors.UNIT}:{membership.unit_id}"
                 session_sign_in(request, user=membership.user, context=unit_context)
+                services.sign_in_record(
+                    user=membership.user,
+                    context=unit_context,
+                    channel=SignInEvent.Channel.PAGE,
+                    ip=_ip(request),
+                    user_agent=_user_agent(request),
+                )
                 messages.success(
                     request,
                     f"{membership.unit.name}的网上办事账号已开通，您是法定代表人。"
@@ -482,11 +496,17 @@ def counter_register(request: HttpRequest) -> HttpResponse:
             apply_error(lookup_form, error)
             status = error.status if error.status == 403 else 200
     if lookup is not None:
+        new_unit = lookup.unit is None
         if request.method == "POST":
-            form = CounterRegisterForm(request.POST, districts=districts)
+            form = CounterRegisterForm(request.POST, districts=districts, new_unit=new_unit)
         else:
             form = CounterRegisterForm(
-                initial={"credit_code": lookup.credit_code}, districts=districts
+                initial={
+                    "credit_code": lookup.credit_code,
+                    "holder_role": Role.ADMIN if lookup.has_legal_rep_account else Role.LEGAL_REP,
+                },
+                districts=districts,
+                new_unit=new_unit,
             )
         if request.method == "POST" and form.is_valid():
             data = form.cleaned_data

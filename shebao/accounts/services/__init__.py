@@ -30,6 +30,7 @@ from shebao.accounts.services.signin import (
     SignIn,
     account_unlock,
     sign_in_authenticate,
+    sign_in_record,
     sign_out_record,
 )
 
@@ -53,6 +54,7 @@ __all__ = [
     "password_reset",
     "password_validate",
     "sign_in_authenticate",
+    "sign_in_record",
     "sign_out_record",
     "tokens_revoke",
     "unit_register_at_counter",

@@ -259,6 +259,22 @@ def account_unlock(*, user: User, by: User | None, ip: str | None = None) -> Use
     return row
 
 
+def sign_in_record(
+    *, user: User, context: str, channel: str, ip: str | None = None, user_agent: str = ""
+) -> None:
+    """Record a sign-in that needed no password check here: the one right after registering."""
+    sign_in_event_record(
+        user=user,
+        identifier=user.username,
+        context=context,
+        channel=channel,
+        outcome=Outcome.SUCCESS,
+        code="REGISTERED",
+        ip=ip,
+        user_agent=user_agent,
+    )
+
+
 def sign_out_record(
     *, user: User, context: str, channel: str, ip: str | None = None, user_agent: str = ""
 ) -> None:

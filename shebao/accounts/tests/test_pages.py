@@ -555,3 +555,45 @@ def test_counter_page_refuses_a_unit_of_another_district():
     assert response.status_code == 403
     assert "该单位的参保地不在您负责的区县" in _text(response)
     assert 'name="holder_name"' not in _text(response)
+
+
+def test_recording_a_new_unit_at_the_counter_needs_its_details():
+    staff = make_staff(districts=("220202",))
+    code = credit_code()
+
+    response = signed_in(staff, "staff").post(
+        "/accounts/counter/unit/",
+        {
+            "credit_code": code,
+            "holder_role": "legal_rep",
+            "holder_name": "孙八",
+            "holder_id_number": id_number(),
+            "holder_mobile": mobile(),
+            "submission_key": "c2",
+        },
+    )
+
+    page = _text(response)
+    for message in (
+        "请填写单位名称",
+        "请选择单位类型",
+        "请选择参保地（区县）",
+        "请填写法定代表人姓名",
+    ):
+        assert message in page
+    assert not Unit.objects.filter(credit_code=code).exists()
+
+
+def test_registering_counts_as_a_sign_in_in_the_history():
+    person = make_person(name="李丽")
+    number = mobile()
+    client = Client()
+    client.post("/accounts/code/", {"purpose": "register", "mobile": number})
+    client.post(
+        "/accounts/register/",
+        _register_data(id_number=person.id_number, mobile=number, code=last_code(number)),
+    )
+
+    event = SignInEvent.objects.get()
+    assert (event.outcome, event.code, event.context) == ("success", "REGISTERED", "individual")
+    assert "登录成功" in _text(client.get("/accounts/password/"))
