@@ -171,10 +171,21 @@ def record_new(request: HttpRequest, code: str, key: str) -> HttpResponse:
         if current is not None:
             initial["value"] = value_to_text(spec, spec.dump(current.value))
         form = RecordForm(initial=initial, spec=spec)
+    current_row = None
+    if current is not None:
+        defined_in = selectors.region_or_none(code=current.ref.region)
+        current_row = {
+            "display": display_value(spec, current.value),
+            "status": current.ref.status,
+            "demo": current.ref.source == "demo",
+            "period": period_text(current.ref.valid_from, current.ref.valid_to),
+            "region": defined_in.name if defined_in else current.ref.region,
+            "source": current.ref.source,
+        }
     return render(
         request,
         "policy/record_form.html",
-        {"target": target, "spec": spec, "form": form, "current": current},
+        {"target": target, "spec": spec, "form": form, "current": current_row},
     )
 
 
