@@ -27,7 +27,7 @@ from shebao.calculators.inputs import (
     Parsed,
     parse,
 )
-from shebao.common.errors import NotFound
+from shebao.common.errors import DomainError, NotFound
 from shebao.common.money import CONTEXT, money_str
 from shebao.common.trace import Trace
 from shebao.policy.schema import SPECS
@@ -280,8 +280,8 @@ UNEMPLOYMENT = Calculator(
             INTEGER,
             required=False,
             unit="个月",
-            maximum=24,
-            help="重新就业前尚未领取的期限，与本次合并计算，最长不超过 24 个月",
+            maximum=960,
+            help="重新就业前尚未领取的期限，与本次合并计算，合并后不超过规定的最长领取期限",
         ),
         Field(
             "birth",
@@ -326,8 +326,8 @@ RETIREMENT = Calculator(
             INTEGER,
             required=False,
             unit="个月",
-            maximum=36,
-            help="最多提前 3 年，且不得早于原法定退休年龄",
+            maximum=120,
+            help="提前幅度以规定为准，且不得早于原法定退休年龄",
         ),
         Field(
             "late_months",
@@ -335,8 +335,8 @@ RETIREMENT = Calculator(
             INTEGER,
             required=False,
             unit="个月",
-            maximum=36,
-            help="最多延迟 3 年，须与单位协商一致",
+            maximum=120,
+            help="延迟幅度以规定为准，须与单位协商一致",
         ),
     ),
     compute=lambda v: services.retirement_calculate(
@@ -381,7 +381,15 @@ PENSION = Calculator(
             help="含视同缴费年限，可带小数，如 35.5",
         ),
         Field("balance", "个人账户储存额", AMOUNT, unit="元"),
-        Field("age", "退休年龄", INTEGER, unit="周岁", minimum=40, maximum=70),
+        Field(
+            "age",
+            "退休年龄",
+            INTEGER,
+            unit="周岁",
+            minimum=16,
+            maximum=100,
+            help="整周岁，用于查个人账户养老金计发月数",
+        ),
         Field(
             "region",
             "参保地区",
@@ -606,8 +614,6 @@ def answer_of(calculator: Calculator, result: Any) -> dict[str, Any]:
 
 def evaluate(calculator: Calculator, data: Mapping[str, Any]) -> Outcome:
     """Parse and compute; a refused input or a missing parameter becomes a field error."""
-    from shebao.common.errors import DomainError
-
     parsed = parse(calculator.fields, data)
     outcome = Outcome(parsed=parsed)
     if not parsed.ok:

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from shebao.calculators.definitions import CALCULATORS, Calculator
+from shebao.calculators.inputs import parse
 from shebao.common.trace import Trace
 from shebao.policy import calculations
 
@@ -22,8 +23,6 @@ def recompute(
     calculator: Calculator,
 ) -> Callable[[dict[str, Any]], tuple[dict[str, Decimal], Trace]]:
     def compute(inputs: dict[str, Any]) -> tuple[dict[str, Decimal], Trace]:
-        from shebao.calculators.inputs import parse
-
         parsed = parse(calculator.fields, inputs)
         if not parsed.ok:
             raise parsed.first_error()

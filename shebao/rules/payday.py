@@ -118,5 +118,16 @@ def payday(params: Params, *, month: YearMonth) -> PaydayResult:
             trace.note(f"{describe(nominal)}：本地规定逢周末照常发放。")
     if result != nominal and workcalendar.is_makeup_workday(result):
         trace.note("发放日为调休上班日：本地规定调休上班日视为工作日。")
+    if not makeup:
+        skipped = [
+            result + timedelta(days=n)
+            for n in range(1, (nominal - result).days)
+            if workcalendar.is_makeup_workday(result + timedelta(days=n))
+        ]
+        if skipped:
+            trace.note(
+                f"{'、'.join(d.isoformat() for d in skipped)} 为调休上班日，"
+                "本地规定调休上班日不发放，继续提前。"
+            )
     trace.step("发放日", describe(result), result)
     return PaydayResult(date=result, nominal=nominal, calendar_covered=covered, trace=trace)

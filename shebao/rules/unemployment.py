@@ -86,7 +86,12 @@ def unemployment_benefit(
         label="累计缴费月数",
         maximum=MAX_CONTRIBUTION_MONTHS,
     )
-    carried = count_in(carried_months, field="carried_months", label="以前未领取的月数", maximum=24)
+    carried = count_in(
+        carried_months,
+        field="carried_months",
+        label="以前未领取的月数",
+        maximum=MAX_CONTRIBUTION_MONTHS,
+    )
     trace = Trace(
         "unemployment.benefit",
         "失业保险金测算",

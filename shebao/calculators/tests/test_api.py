@@ -323,7 +323,7 @@ def test_unemployment_near_retirement(client):
     [
         ({"contribution_months": "-1"}, "NEGATIVE_NUMBER", "contribution_months"),
         ({"contribution_months": "961"}, "NUMBER_OUT_OF_RANGE", "contribution_months"),
-        ({"carried_months": "25"}, "NUMBER_OUT_OF_RANGE", "carried_months"),
+        ({"carried_months": "961"}, "NUMBER_OUT_OF_RANGE", "carried_months"),
         ({"category": "robot", "birth": "1966-01"}, "INVALID_CHOICE", "category"),
     ],
 )
@@ -369,7 +369,9 @@ def test_retirement_elastic_early(client):
     [
         ({"category": "female"}, "INVALID_CHOICE", "category"),
         ({"early_months": "26"}, "RETIREMENT_TOO_EARLY", "early_months"),
-        ({"early_months": "37"}, "NUMBER_OUT_OF_RANGE", "early_months"),
+        ({"early_months": "37"}, "RETIREMENT_EARLY_TOO_MANY", "early_months"),
+        ({"late_months": "37"}, "RETIREMENT_LATE_TOO_MANY", "late_months"),
+        ({"late_months": "121"}, "NUMBER_OUT_OF_RANGE", "late_months"),
         ({"early_months": "1", "late_months": "1"}, "RETIREMENT_ELASTIC_BOTH", "late_months"),
         ({"birth": "1979"}, "INVALID_MONTH", "birth"),
     ],
@@ -404,7 +406,8 @@ def test_pension_with_region_names_the_region(client):
 @pytest.mark.parametrize(
     ("change", "code", "field"),
     [
-        ({"age": "39"}, "NUMBER_OUT_OF_RANGE", "age"),
+        ({"age": "39"}, "PENSION_AGE_OUT_OF_TABLE", "age"),
+        ({"age": "101"}, "NUMBER_OUT_OF_RANGE", "age"),
         ({"index": "-1"}, "NEGATIVE_NUMBER", "index"),
         ({"index": "11"}, "NUMBER_OUT_OF_RANGE", "index"),
         ({"years": "10", "deemed_years": "11"}, "DEEMED_YEARS_EXCEED_TOTAL", "deemed_years"),

@@ -32,6 +32,13 @@ def test_2026_spring_festival_and_the_makeup_saturday(makeup, expected):
     assert day("2026-02", JIANGSU, {"payday.makeup_day_is_workday": makeup}) == expected
 
 
+def test_a_skipped_makeup_day_is_explained():
+    result = payday(
+        params(JIANGSU, {"payday.makeup_day_is_workday": False}), month=YearMonth(2026, 2)
+    )
+    assert "2026-02-14 为调休上班日，本地规定调休上班日不发放，继续提前。" in result.trace.notes
+
+
 def test_2024_national_day_advances_octobers_payday_to_september_30():
     assert day("2024-10", JIANGSU) == date(2024, 9, 30)
     assert day("2024-10") == date(2024, 10, 15)  # not listed: the 15th is a Tuesday
