@@ -283,6 +283,7 @@ def get_application(request: HttpRequest, number: str) -> dict[str, Any]:
     "/{number}",
     response=ApplicationDetail,
     summary="修改申请表（草稿或退回补正）",
+    description="data 整体替换原申请表内容（未列出的字段视为未填）；须带 version。",
 )
 def update_application(request: HttpRequest, number: str, payload: UpdateIn) -> dict[str, Any]:
     services.application_update(
