@@ -38,6 +38,14 @@ class VerificationResult:
     method: str
 
 
+# How ``method`` values are shown to people (audit notes, admin).
+METHOD_LABELS = {"registry": "登记信息比对", "face": "人脸识别"}
+
+
+def method_label(method: str) -> str:
+    return METHOD_LABELS.get(method, method)
+
+
 class IdentityVerifier(Protocol):
     def verify(self, *, name: str, id_number: str, unit: Unit | None = None) -> VerificationResult:
         """Whether the person claiming ``name`` and ``id_number`` is who they say they are and,

@@ -28,6 +28,9 @@ Purpose = VerificationCode.Purpose
 # At most one code a minute and ten a day to one mobile number, whatever the purpose.
 CODE_INTERVAL = timedelta(seconds=60)
 CODE_DAILY_LIMIT = 10
+# And at most this many an hour asked from one address: stops one client texting thousands of
+# numbers, while a service hall's shared address still serves a queue of people.
+CODE_IP_HOURLY_LIMIT = 60
 # An activation code reaches someone appointed by their unit, who may read it days later.
 ACTIVATION_TTL = timedelta(hours=72)
 
@@ -53,7 +56,7 @@ def _ttl() -> timedelta:
     return timedelta(minutes=settings.SHEBAO_CODE_TTL_MINUTES)
 
 
-def _rate_limit(*, mobile: str, now: object) -> None:
+def _rate_limit(*, mobile: str, now: object, ip: str | None) -> None:
     recent = VerificationCode.objects.filter(mobile=mobile, created_at__gt=now - timedelta(days=1))  # type: ignore[operator]
     latest = recent.order_by("-created_at").values_list("created_at", flat=True).first()
     if latest is not None and now - latest < CODE_INTERVAL:  # type: ignore[operator]
@@ -70,6 +73,15 @@ def _rate_limit(*, mobile: str, now: object) -> None:
             code="CODE_DAILY_LIMIT",
             field="code",
         )
+    if ip:
+        hour = now - timedelta(hours=1)  # type: ignore[operator]
+        if (
+            VerificationCode.objects.filter(ip=ip, created_at__gt=hour).count()
+            >= CODE_IP_HOURLY_LIMIT
+        ):
+            raise TooManyRequests(
+                "获取验证码的请求过多，请稍后再试", code="CODE_IP_LIMIT", field="code"
+            )
 
 
 @transaction.atomic
@@ -97,7 +109,7 @@ def code_send(
     mobile = normalize_mobile(mobile)
     now = timezone.now()
     if rate_limited:
-        _rate_limit(mobile=mobile, now=now)
+        _rate_limit(mobile=mobile, now=now, ip=ip)
     ttl = ttl or _ttl()
     raw = f"{secrets.randbelow(10**6):06d}"
     row = VerificationCode.objects.create(

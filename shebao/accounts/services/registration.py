@@ -22,7 +22,7 @@ from shebao.accounts.services.audit import account_event_record, submission_clai
 from shebao.accounts.services.codes import CodeRejected, code_take, code_use
 from shebao.accounts.services.passwords import password_validate
 from shebao.accounts.services.signin import password_failure_record
-from shebao.accounts.verification import identity_verifier, name_key
+from shebao.accounts.verification import identity_verifier, method_label, name_key
 from shebao.common.errors import (
     Conflict,
     InvalidInput,
@@ -271,7 +271,7 @@ def unit_register_online(
                 user=user,
                 unit=unit,
                 role=Role.LEGAL_REP,
-                note=f"网上注册（身份核验方式：{result.method}）",
+                note=f"网上注册（身份核验：{method_label(result.method)}）",
             )
             code_use(row)
             account_event_record(

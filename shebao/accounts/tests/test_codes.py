@@ -136,6 +136,21 @@ def test_one_code_a_minute_and_ten_a_day_per_mobile():
         code_send(mobile=number, purpose=REGISTER)
 
 
+def test_one_address_may_ask_for_a_limited_number_of_codes_an_hour(monkeypatch):
+    monkeypatch.setattr("shebao.accounts.services.codes.CODE_IP_HOURLY_LIMIT", 3)
+    with freeze_time("2026-03-02 08:00:00"):
+        for _ in range(3):
+            code_send(mobile=mobile(), purpose=REGISTER, ip="10.9.9.9")
+        with pytest.raises(DomainError) as refused:
+            code_send(mobile=mobile(), purpose=REGISTER, ip="10.9.9.9")
+        code_send(mobile=mobile(), purpose=REGISTER, ip="10.9.9.10")
+    with freeze_time("2026-03-02 09:00:01"):
+        code_send(mobile=mobile(), purpose=REGISTER, ip="10.9.9.9")
+
+    assert (refused.value.code, refused.value.status) == ("CODE_IP_LIMIT", 429)
+    assert VerificationCode.objects.filter(ip="10.9.9.9").count() == 4
+
+
 def test_a_reset_code_goes_only_to_the_accounts_registered_mobile():
     user = make_individual()
     stranger = mobile()
