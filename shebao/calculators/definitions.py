@@ -233,6 +233,7 @@ LATE_FEE = Calculator(
         ],
     },
     amounts=lambda r: {"fee": r.fee},
+    note="本测算未计入应急措施期间（如疫情期间在规定时限内补办）免收滞纳金的情形。",
     example=(("amount", "10000"), ("start", "2024-01-01"), ("end", "2024-01-31")),
 )
 
@@ -439,6 +440,7 @@ PENSION = Calculator(
         "total": r.total,
     },
     kind="pension",
+    note="计发月数按整周岁查表；延迟退休后非整岁的计发月数尚无公开规定。",
     example=(
         ("avg_wage", "8000"),
         ("index", "1"),
