@@ -236,6 +236,8 @@ SHEBAO_IDENTITY_VERIFIER = os.environ.get(
 # The agency's certificate authority for U-KEY (CA certificate) sign-in.
 SHEBAO_CA_DIR = Path(os.environ.get("SHEBAO_CA_DIR", VAR_DIR / "pki"))
 SHEBAO_CA_KEY_PASSPHRASE = os.environ.get("SHEBAO_CA_KEY_PASSPHRASE", "")
+SHEBAO_CA_CERT_DAYS = env_int("SHEBAO_CA_CERT_DAYS", 730)  # unit users' certificates: 2 years
+SHEBAO_CA_CHALLENGE_SECONDS = env_int("SHEBAO_CA_CHALLENGE_SECONDS", 300)
 SHEBAO_AGENCY_NAME = os.environ.get("SHEBAO_AGENCY_NAME", "社会保险事业管理局")
 # Where tests write screenshots and other artefacts.
 SHEBAO_TEST_OUTPUT = Path(os.environ.get("SHEBAO_TEST_OUTPUT", BASE_DIR / "test-output"))
