@@ -8,7 +8,9 @@ PORT=${PORT:-8000}
 
 $PY manage.py db_worker --queue-name '*' --interval 1 &
 worker=$!
-trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+$PY manage.py periodic --loop "${PERIODIC_SECONDS:-600}" > /dev/null &
+periodic=$!
+trap 'kill $worker $periodic 2>/dev/null || true' EXIT INT TERM
 
 echo "社会保险网上经办服务大厅: http://$HOST:$PORT/  (Ctrl-C 停止)"
 .venv/bin/gunicorn shebao.wsgi:application \

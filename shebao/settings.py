@@ -191,6 +191,14 @@ TASKS = {
         "QUEUES": ["default", "notifications", "batch"],
     }
 }
+# Housekeeping tasks `manage.py periodic` enqueues (all idempotent): 容缺 cases lapse when their
+# materials are overdue; certificates of ended unit roles are revoked; stalled SMS are retried.
+SHEBAO_PERIODIC_TASKS = [
+    "shebao.applications.tasks.lapse_overdue_deferred",
+    "shebao.pki.tasks.sweep",
+    "shebao.notifications.tasks.retry_pending",
+]
+
 # RQ queues (used when SHEBAO_TASKS_BACKEND=rq); connecting is lazy, so nothing needs Redis
 # unless that backend is chosen. Workers:
 # `manage.py rqworker default notifications batch --job-class django_tasks_rq.Job`.
