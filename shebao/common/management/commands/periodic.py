@@ -15,11 +15,15 @@ from django.core.management.base import BaseCommand
 from django.utils.module_loading import import_string
 
 
-def enqueue_all(stdout: Any) -> int:
+def enqueue_all(stdout: Any) -> list[Any]:
+    """Enqueue each periodic task; returns the task results (finished already on the
+    immediate backend)."""
+    results = []
     for path in settings.SHEBAO_PERIODIC_TASKS:
         result = import_string(path).enqueue()
         stdout.write(f"enqueued {path} ({result.id})")
-    return len(settings.SHEBAO_PERIODIC_TASKS)
+        results.append(result)
+    return results
 
 
 class Command(BaseCommand):
