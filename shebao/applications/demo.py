@@ -19,6 +19,8 @@ overrides the sample answers (unit matters about one employee need ``subject_id_
 ``subject_name``). ``at`` runs the steps at that moment (with freezegun: use only from a
 management command, never inside a serving process). ``lapsed`` needs a 容缺 matter with a
 ``tolerance_days`` limit; the case is accepted at ``at`` and lapses when the lapse runs today.
+An instant matter (即办件) can only be a draft, withdrawn or completed (the system completes it
+on submission).
 """
 
 from __future__ import annotations
@@ -95,9 +97,15 @@ def demo_application_build(
     """Create an application and drive it to ``status`` through the real services."""
     if status not in Status.values:
         raise ValueError(f"unknown status {status!r}")
-    needs_reviewer = status not in (Status.DRAFT, Status.SUBMITTED, Status.WITHDRAWN)
+    needs_reviewer = not matter.instant and status not in (
+        Status.DRAFT,
+        Status.SUBMITTED,
+        Status.WITHDRAWN,
+    )
     if needs_reviewer and reviewer is None:
         raise ValueError(f"a reviewer is needed to reach {status!r}")
+    if matter.instant and status not in (Status.DRAFT, Status.WITHDRAWN, Status.COMPLETED):
+        raise ValueError("an instant matter (即办件) is completed on submission")
     if status == Status.LAPSED and (
         matter.acceptance_mode != Matter.AcceptanceMode.TOLERANCE or matter.tolerance_days is None
     ):
@@ -129,7 +137,7 @@ def demo_application_build(
         step(services.application_submit, applicant, commitment_accepted=True)
         if status == Status.WITHDRAWN:
             step(services.application_withdraw, applicant, reason=reason)
-        if status in (Status.DRAFT, Status.SUBMITTED, Status.WITHDRAWN):
+        if matter.instant or status in (Status.DRAFT, Status.SUBMITTED, Status.WITHDRAWN):
             return _fresh(application)
         assert reviewer is not None
         if status == Status.RETURNED:

@@ -83,3 +83,11 @@ def test_bad_requests_are_programming_errors(world):
             matter=world.matter,
             status="lapsed",
         )
+
+
+def test_an_instant_matter_completes_without_a_reviewer(world):
+    matter = make_matter(code="individual.demo_instant", instant=True, materials=[])
+    application = demo_application_build(applicant=act(world.a), matter=matter, status="completed")
+    assert application.status == S.COMPLETED
+    with pytest.raises(ValueError):
+        demo_application_build(applicant=act(world.a), matter=matter, status="accepted")
