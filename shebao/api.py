@@ -73,22 +73,22 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
     return _error(request, 404, {"code": "NOT_FOUND", "message": "未找到请求的资源"})
 
 
+# Framework-level errors carry English text; users get a Chinese message per status instead.
+_HTTP_ERRORS = {
+    400: ("BAD_REQUEST", "请求格式不正确，无法解析请求内容"),
+    401: ("UNAUTHENTICATED", "请先登录，或令牌无效、已过期"),
+    403: ("FORBIDDEN", "您没有权限执行此操作"),
+    404: ("NOT_FOUND", "未找到请求的资源"),
+    405: ("METHOD_NOT_ALLOWED", "不支持此请求方法"),
+    413: ("TOO_LARGE", "请求内容过大"),
+    429: ("TOO_MANY_REQUESTS", "请求过于频繁，请稍后再试"),
+}
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    codes = {
-        400: "BAD_REQUEST",
-        401: "UNAUTHENTICATED",
-        403: "FORBIDDEN",
-        404: "NOT_FOUND",
-        405: "METHOD_NOT_ALLOWED",
-        413: "TOO_LARGE",
-        429: "TOO_MANY_REQUESTS",
-    }
-    return _error(
-        request,
-        exc.status_code,
-        {"code": codes.get(exc.status_code, "ERROR"), "message": str(exc.message)},
-    )
+    code, message = _HTTP_ERRORS.get(exc.status_code, ("ERROR", "请求无法处理"))
+    return _error(request, exc.status_code, {"code": code, "message": message})
 
 
 @api.exception_handler(Exception)
