@@ -277,6 +277,7 @@ PLAN = [
     PlannedApplication(
         "zhang", "person.unemployment_transfer_out", "withdrawn", None, 12, "暂不办理转移"
     ),
+    PlannedApplication("zhang", "person.insurance_certificate", "completed", None, 8),  # 即办件
     # 李娜 (个人, 船营区)
     PlannedApplication("li", "person.flexible_enrol", "accepted", "jl-dj-02", 45),
     PlannedApplication(
