@@ -135,11 +135,6 @@ def demo_application_build(
             service(actor=actor, application=current, version=current.version, **kwargs)
 
         step(services.application_submit, applicant, commitment_accepted=True)
-        if matter.instant:
-            # 即办件: submitting completed it; only a completed one can be asked for.
-            if status != Status.COMPLETED:
-                raise ValueError(f"an instant matter completes on submission, not {status!r}")
-            return _fresh(application)
         if status == Status.WITHDRAWN:
             step(services.application_withdraw, applicant, reason=reason)
         if matter.instant or status in (Status.DRAFT, Status.SUBMITTED, Status.WITHDRAWN):
