@@ -200,6 +200,10 @@ def unit_user_revoke(*, actor: Actor, membership_id: int, ip: str | None = None)
         target.revoked_at = timezone.now()
         target.revoked_by = actor.user
         target.save(update_fields=["revoked_at", "revoked_by"])
+        # The role's CA certificates stop with the role, in the same transaction.
+        from shebao.pki.services import certificates_revoke_for_membership
+
+        certificates_revoke_for_membership(membership=target)
         if target.user.mobile:
             sms_queue(
                 to=target.user.mobile,

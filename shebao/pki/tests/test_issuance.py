@@ -509,3 +509,23 @@ def test_the_sweep_command_reports_what_it_did(world, issue):
     call_command("pki_sweep", stdout=out)
 
     assert out.getvalue().strip() == "注销证书 1 张，清理挑战码 0 个"
+
+
+def test_revoking_a_unit_role_revokes_its_certificates_in_the_same_action(world, issue):
+    from shebao.accounts.actors import actor_for
+    from shebao.accounts.services import unit_user_revoke
+    from shebao.pki.models import UnitCertificate
+
+    certificate, _ = issue()  # the operator's certificate
+    kept, _ = issue(world.rep_a)
+
+    unit_user_revoke(
+        actor=actor_for(world.rep_a.user, world.rep_a.context),
+        membership_id=world.operator_a.membership.pk,
+    )
+
+    certificate.refresh_from_db()
+    kept.refresh_from_db()
+    assert certificate.status == UnitCertificate.Status.REVOKED
+    assert certificate.revocation_reason == "持证人的单位用户授权已取消"
+    assert kept.status == UnitCertificate.Status.ACTIVE
