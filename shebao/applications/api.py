@@ -12,7 +12,6 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
 from ninja import File, Form, Router, Schema, Status
@@ -93,9 +92,11 @@ class ApplicationDetail(ApplicationSummary):
 
 
 class ApplicationPage(Schema):
-    count: int
-    page: int
-    page_size: int
+    """One page of applications; the same paging as every list of the API."""
+
+    total: int
+    limit: int
+    offset: int
     items: list[ApplicationSummary]
 
 
@@ -229,8 +230,8 @@ def list_applications(
     q: str | None = None,
     overdue: bool = False,
     district: str | None = None,
-    page: int = 1,
-    page_size: int = 20,
+    limit: int = 20,
+    offset: int = 0,
 ) -> dict[str, Any]:
     actor = api_actor(request)
     if actor.is_staff:
@@ -241,14 +242,13 @@ def list_applications(
         rows = selectors.applications_for(actor=actor, status=status, q=q).order_by(
             "-created_at", "-id"
         )
-    size = max(1, min(page_size, MAX_PAGE_SIZE))
-    paginator = Paginator(rows, size)
-    current = paginator.get_page(page)
+    limit = max(1, min(limit, MAX_PAGE_SIZE))
+    offset = max(0, offset)
     return {
-        "count": paginator.count,
-        "page": current.number,
-        "page_size": size,
-        "items": [_summary(a) for a in current.object_list],
+        "total": rows.count(),
+        "limit": limit,
+        "offset": offset,
+        "items": [_summary(a) for a in rows[offset : offset + limit]],
     }
 
 

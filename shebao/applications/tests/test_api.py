@@ -248,6 +248,6 @@ def test_list_paginates_and_filters(client, world):
     actor = world.individual(world.a)
     for _ in range(3):
         application_create(actor=actor, matter=world.matter, data={})
-    body = client.get(f"{BASE}?page_size=2&page=2", headers=bearer(world.a)).json()
-    assert (body["count"], body["page"], body["page_size"], len(body["items"])) == (3, 2, 2, 1)
-    assert client.get(f"{BASE}?status=submitted", headers=bearer(world.a)).json()["count"] == 0
+    body = client.get(f"{BASE}?limit=2&offset=2", headers=bearer(world.a)).json()
+    assert (body["total"], body["limit"], body["offset"], len(body["items"])) == (3, 2, 2, 1)
+    assert client.get(f"{BASE}?status=submitted", headers=bearer(world.a)).json()["total"] == 0

@@ -1,0 +1,215 @@
+"""The world the hall-wide authorization matrix runs in: the demo hall, plus the few objects
+the demo does not have (a CA certificate and a pending certificate request, a policy editor).
+
+Actors (DOMAIN: every endpoint and page against every kind of actor):
+
+- ``anon`` — not signed in;
+- ``ind_a`` / ``ind_b`` — two individuals (张伟 in 昌邑区, 李娜 in 船营区);
+- ``op`` — an operator of 松江机械 granted staff enrolment and leaving only;
+- ``admin`` — the administrator of the same unit;
+- ``other_unit`` — the legal representative of another unit (a school);
+- ``staff_here`` — registration staff of 昌邑区 (the unit's district);
+- ``staff_there`` — registration staff of 船营区 (another district);
+- ``staff_dept`` — unemployment staff (another department, every district);
+- ``editor`` — staff holding the policy-editing permission;
+- ``partner`` — a channel partner (API token only).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.contrib.auth.models import Group
+from django.test import Client
+
+from shebao.accounts.actors import CONTEXT_SESSION_KEY, actor_for
+from shebao.accounts.models import MatterGrant, UnitMembership, User
+from shebao.accounts.tokens import token_issue
+from shebao.applications.models import Application, ApplicationEvent, Material
+from shebao.demo.dataset import demo_load
+from shebao.pki import services as pki
+from shebao.pki.models import UnitCertificate
+from shebao.policy.models import PolicyChange, PolicyParameter
+
+ACTORS = [
+    "anon",
+    "ind_a",
+    "ind_b",
+    "op",
+    "admin",
+    "other_unit",
+    "staff_here",
+    "staff_there",
+    "staff_dept",
+    "editor",
+    "partner",
+]
+PAGE_ACTORS = [a for a in ACTORS if a != "partner"]  # partners have no pages
+
+
+@dataclass
+class World:
+    users: dict[str, User]
+    contexts: dict[str, str]
+    tokens: dict[str, str]
+    app_a: Application  # 张伟's own submitted claim (unemployment department, 昌邑区)
+    app_b: Application  # 李娜's accepted enrolment (registration, 船营区)
+    app_granted: Application  # the unit's staff enrolment, submitted by the operator
+    app_not_granted: Application  # the unit's base declaration: the operator has no grant
+    material_granted: Material
+    material_not_granted: Material
+    material_a: Material
+    draft_a: Application  # 张伟's draft
+    draft_unit: Application  # the legal representative's draft retirement application
+    operator_membership: UnitMembership
+    certificate: UnitCertificate  # the administrator's
+    certificate_request_id: int  # the legal representative's, pending
+    provisional_record: PolicyParameter
+
+    def client(self, actor: str) -> Client:
+        client = Client()
+        if actor in ("anon", "partner"):
+            return client
+        user = self.users[actor]
+        session = client.session
+        session[SESSION_KEY] = str(user.pk)
+        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        session[CONTEXT_SESSION_KEY] = self.contexts[actor]
+        session.save()
+        return client
+
+    def bearer(self, actor: str) -> dict[str, str]:
+        token = self.tokens.get(actor)
+        return {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+
+
+def _csr(user: User, credit_code: str, unit_name: str) -> str:
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, unit_name),
+            x509.NameAttribute(NameOID.ORGANIZATION_IDENTIFIER, credit_code),
+            x509.NameAttribute(NameOID.SERIAL_NUMBER, user.username),
+            x509.NameAttribute(NameOID.COMMON_NAME, user.name),
+        ]
+    )
+    csr = x509.CertificateSigningRequestBuilder().subject_name(subject).sign(key, hashes.SHA256())
+    return csr.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def build_world() -> World:
+    report = demo_load()
+    by_role = {a.role: a for a in report.accounts}
+    username = {
+        "ind_a": report.accounts[0].username,
+        "ind_b": report.accounts[1].username,
+        "op": by_role["单位经办人"].username,
+        "admin": by_role["单位管理员"].username,
+        "other_unit": next(a.username for a in report.accounts if "小学" in a.note),
+        "staff_here": "jl-dj-01",
+        "staff_there": "jl-dj-02",
+        "staff_dept": "jl-sy-01",
+        "editor": "jl-cw-01",
+    }
+    users = {key: User.objects.get(username=name) for key, name in username.items()}
+    users["editor"].groups.add(Group.objects.get(name="政策参数管理"))
+    users["partner"] = User.objects.create_user(
+        "bank-demo", None, kind=User.Kind.PARTNER, name="演示银行"
+    )
+
+    def unit_context(user: User) -> str:
+        return f"unit:{user.memberships.get(revoked_at__isnull=True).unit_id}"
+
+    contexts = {
+        "ind_a": "individual",
+        "ind_b": "individual",
+        "op": unit_context(users["op"]),
+        "admin": unit_context(users["admin"]),
+        "other_unit": unit_context(users["other_unit"]),
+        "staff_here": "staff",
+        "staff_there": "staff",
+        "staff_dept": "staff",
+        "editor": "staff",
+        "partner": "partner",
+    }
+    tokens = {key: token_issue(user=users[key], context=ctx) for key, ctx in contexts.items()}
+
+    unit_apps = Application.objects.filter(unit__isnull=False, unit_id=int(contexts["op"][5:]))
+    app_granted = unit_apps.get(matter__code="unit.staff_enrol", status="submitted")
+    app_not_granted = unit_apps.get(matter__code="unit.base_declare")
+    assert MatterGrant.objects.filter(
+        membership__user=users["op"], matter=app_granted.matter
+    ).exists()
+    app_a = Application.objects.get(
+        person=users["ind_a"].person, matter__code="person.unemployment_benefit"
+    )
+    app_b = Application.objects.get(person=users["ind_b"].person, status="accepted")
+
+    staff_here = actor_for(users["staff_here"], "staff")
+    admin = users["admin"]
+    unit = admin.memberships.get(revoked_at__isnull=True).unit
+    certificate = pki.certificate_issue_at_counter(
+        actor=staff_here,
+        credit_code=unit.credit_code,
+        id_number=admin.username,
+        csr_pem=_csr(admin, unit.credit_code, unit.name),
+    )
+    legal_rep = unit.memberships.get(
+        role=UnitMembership.Role.LEGAL_REP, revoked_at__isnull=True
+    ).user
+    request = pki.certificate_request_submit(
+        actor=actor_for(legal_rep, f"unit:{unit.pk}"),
+        csr_pem=_csr(legal_rep, unit.credit_code, unit.name),
+    )
+    draft_a = Application.objects.get(person=users["ind_a"].person, status="draft")
+    draft_unit = unit_apps.get(matter__code="unit.retirement", status="draft")
+    return World(
+        draft_a=draft_a,
+        draft_unit=draft_unit,
+        users=users,
+        contexts=contexts,
+        tokens=tokens,
+        app_a=app_a,
+        app_b=app_b,
+        app_granted=app_granted,
+        app_not_granted=app_not_granted,
+        material_granted=app_granted.materials.first() or _no_material(app_granted),
+        material_not_granted=app_not_granted.materials.first() or _no_material(app_not_granted),
+        material_a=app_a.materials.first() or _no_material(app_a),
+        operator_membership=users["op"].memberships.get(revoked_at__isnull=True),
+        certificate=certificate,
+        certificate_request_id=request.pk,
+        provisional_record=PolicyParameter.objects.filter(
+            status="provisional", region_id="220200"
+        ).first(),
+    )
+
+
+def _no_material(application: Application) -> Material:
+    raise AssertionError(f"the demo application {application.number} has no material")
+
+
+def fingerprint() -> str:
+    """A digest of the business state a refused request must not change."""
+    parts: list[Any] = [
+        list(Application.objects.order_by("pk").values_list("pk", "status", "version", "data")),
+        ApplicationEvent.objects.count(),
+        list(Material.objects.order_by("pk").values_list("pk", "removed_at")),
+        list(UnitMembership.objects.order_by("pk").values_list("pk", "role", "revoked_at")),
+        list(MatterGrant.objects.order_by("pk").values_list("membership_id", "matter_id")),
+        list(UnitCertificate.objects.order_by("pk").values_list("pk", "status")),
+        list(PolicyParameter.objects.order_by("pk").values_list("pk", "value", "status")),
+        PolicyChange.objects.count(),
+        User.objects.count(),
+        list(User.objects.order_by("pk").values_list("pk", "password", "is_active")),
+    ]
+    return hashlib.sha256(repr(parts).encode()).hexdigest()

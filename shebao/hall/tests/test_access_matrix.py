@@ -1,0 +1,622 @@
+"""The hall-wide authorization matrix: every page and every API operation, against every kind of
+actor, on the demo hall. Each app tests its own rules in depth; this test makes sure nothing is
+left out: it fails if a URL or an API operation exists that the matrix does not list.
+
+Expected outcomes: a status code, or ``L`` for a redirect to the sign-in page. For requests that
+change things, the matrix sends them as each actor who must be refused and checks that nothing
+changed (a digest of the business state before and after); the allowed actors are exercised by
+the apps' own tests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import URLResolver, get_resolver
+
+from shebao.api import api
+from shebao.applications.demo import SAMPLE_PDF
+from shebao.hall.tests.access_world import ACTORS, PAGE_ACTORS, World, build_world, fingerprint
+
+pytestmark = pytest.mark.django_db
+
+L = "login"  # 302 to the sign-in page
+STAFF = ("staff_here", "staff_there", "staff_dept", "editor")
+UNIT_USERS = ("op", "admin", "other_unit")
+INDIVIDUALS = ("ind_a", "ind_b")
+
+
+def row(default: Any, **overrides: Any) -> dict[str, Any]:
+    return {actor: overrides.get(actor, default) for actor in ACTORS}
+
+
+def only(allowed: tuple[str, ...], *, status: Any = 200, others: Any = 403) -> dict[str, Any]:
+    return row(others, anon=L, **dict.fromkeys(allowed, status))
+
+
+PUBLIC = row(200)
+SIGNED_IN = row(200, anon=L)
+POST_ONLY = row(405)
+
+
+@dataclass
+class Check:
+    route: str  # "namespace:name" of a page, or "METHOD /api/v1/path" of an operation
+    url: Callable[[World], str]
+    expect: dict[str, Any]
+    method: str = "get"
+    data: Callable[[World], dict[str, Any]] = field(default=lambda w: {})
+    refusals_only: bool = False  # state-changing: send only as the actors expected to fail
+
+
+def app_url(attr: str, suffix: str = "") -> Callable[[World], str]:
+    return lambda w: f"/applications/{getattr(w, attr).number}/{suffix}"
+
+
+def api_app(attr: str, suffix: str = "") -> Callable[[World], str]:
+    return lambda w: f"/api/v1/applications/{getattr(w, attr).number}{suffix}"
+
+
+# Who may see each application: its applicant side and the staff of its department and district.
+SEES_GRANTED = row(404, anon=L, op=200, admin=200, staff_here=200)  # unit.staff_enrol, 昌邑区
+SEES_NOT_GRANTED = row(404, anon=L, admin=200, staff_here=200)  # the operator lacks this grant
+SEES_A = row(404, anon=L, ind_a=200, staff_dept=200)  # 张伟's unemployment claim
+
+PAGES: list[Check] = [
+    Check("hall:home", lambda w: "/", PUBLIC),
+    Check("hall:individual_center", lambda w: "/me/", only(INDIVIDUALS)),
+    Check("hall:unit_center", lambda w: "/unit/", only(UNIT_USERS)),
+    Check("hall:staff_center", lambda w: "/staff/", only(STAFF)),
+    Check("accounts:login", lambda w: "/accounts/login/", PUBLIC),
+    Check("accounts:logout", lambda w: "/accounts/logout/", POST_ONLY),
+    Check("accounts:register", lambda w: "/accounts/register/", PUBLIC),
+    Check("accounts:register_unit", lambda w: "/accounts/register/unit/", PUBLIC),
+    Check("accounts:code_send", lambda w: "/accounts/code/", POST_ONLY),
+    Check("accounts:password_change", lambda w: "/accounts/password/", SIGNED_IN),
+    Check("accounts:password_reset", lambda w: "/accounts/password/reset/", PUBLIC),
+    Check("accounts:unit_users", lambda w: "/accounts/unit/users/", only(UNIT_USERS)),
+    Check(
+        "accounts:unit_user_revoke",
+        lambda w: f"/accounts/unit/users/{w.operator_membership.pk}/revoke/",
+        POST_ONLY,
+    ),
+    Check(
+        "accounts:unit_user_revoke",
+        lambda w: f"/accounts/unit/users/{w.operator_membership.pk}/revoke/",
+        row(403, anon=L, other_unit=404, admin=None),
+        method="post",
+        refusals_only=True,
+    ),
+    Check(
+        "accounts:unit_user_grants",
+        lambda w: f"/accounts/unit/users/{w.operator_membership.pk}/grants/",
+        only(("admin",), others=403) | {"other_unit": 404},
+    ),
+    Check(
+        "accounts:unit_user_grants",
+        lambda w: f"/accounts/unit/users/{w.operator_membership.pk}/grants/",
+        row(403, anon=L, other_unit=404, admin=None),
+        method="post",
+        data=lambda w: {"matters": []},
+        refusals_only=True,
+    ),
+    Check("accounts:counter_register", lambda w: "/accounts/counter/unit/", only(STAFF)),
+    Check(
+        "accounts:counter_register",
+        lambda w: "/accounts/counter/unit/",
+        only(STAFF, status=None),
+        method="post",
+        refusals_only=True,
+    ),
+    Check("pki:login", lambda w: "/pki/login/", PUBLIC),
+    Check("pki:ca_certificate", lambda w: "/pki/ca.pem", PUBLIC),
+    Check("pki:tool", lambda w: "/pki/tool/shebao-ukey", PUBLIC),
+    Check("pki:unit", lambda w: "/pki/unit/", only(UNIT_USERS)),
+    Check(
+        "pki:request_withdraw",
+        lambda w: f"/pki/requests/{w.certificate_request_id}/withdraw/",
+        POST_ONLY,
+    ),
+    Check(
+        "pki:request_withdraw",
+        lambda w: f"/pki/requests/{w.certificate_request_id}/withdraw/",
+        row(403, anon=L, op=404, admin=404, other_unit=404),
+        method="post",
+        refusals_only=True,
+    ),
+    # The administrator's certificate: its holder, and staff of the unit's district.
+    *[
+        Check(
+            route,
+            lambda w, suffix=suffix: f"/pki/certificates/{w.certificate.pk}/{suffix}",
+            row(403, anon=L, op=404, other_unit=404, staff_there=404)
+            | {"admin": 200, "staff_here": 200, "staff_dept": 200, "editor": 200},
+        )
+        for route, suffix in (("pki:certificate", ""), ("pki:certificate_download", "download/"))
+    ],
+    Check(
+        "pki:certificate_revoke",
+        lambda w: f"/pki/certificates/{w.certificate.pk}/revoke/",
+        POST_ONLY,
+    ),
+    Check(
+        "pki:certificate_revoke",
+        lambda w: f"/pki/certificates/{w.certificate.pk}/revoke/",
+        row(403, anon=L, op=404, other_unit=404, staff_there=404)
+        | dict.fromkeys(("admin", "staff_here", "staff_dept", "editor"), None),
+        method="post",
+        data=lambda w: {"reason": "测试"},
+        refusals_only=True,
+    ),
+    Check("pki:staff", lambda w: "/pki/staff/", only(STAFF)),
+    Check(
+        "pki:request_decide",
+        lambda w: f"/pki/staff/requests/{w.certificate_request_id}/",
+        POST_ONLY,
+    ),
+    Check(
+        "pki:request_decide",
+        lambda w: f"/pki/staff/requests/{w.certificate_request_id}/",
+        row(403, anon=L, staff_there=404)
+        | dict.fromkeys(("staff_here", "staff_dept", "editor"), None),
+        method="post",
+        data=lambda w: {"action": "approve"},
+        refusals_only=True,
+    ),
+    Check("pki:staff_issue", lambda w: "/pki/staff/issue/", only(STAFF)),
+    Check("catalogue:list", lambda w: "/matters/?q=失业", PUBLIC),
+    Check("catalogue:detail", lambda w: "/matters/unit.staff_enrol/", PUBLIC),
+    Check(
+        "applications:list",
+        lambda w: "/applications/",
+        row(302, anon=L, **dict.fromkeys(INDIVIDUALS + UNIT_USERS, 200)),
+    ),
+    Check("applications:queue", lambda w: "/applications/queue/", only(STAFF)),
+    Check("applications:new", lambda w: "/applications/new/unit.staff_enrol/", only(UNIT_USERS)),
+    Check(
+        "applications:new",
+        lambda w: "/applications/new/unit.base_declare/",
+        only(("admin", "other_unit")),
+    ),
+    Check(
+        "applications:new",
+        lambda w: "/applications/new/person.unemployment_benefit/",
+        only(INDIVIDUALS),
+    ),
+    Check("applications:detail", app_url("app_granted"), SEES_GRANTED),
+    Check("applications:detail", app_url("app_not_granted"), SEES_NOT_GRANTED),
+    Check("applications:detail", app_url("app_a"), SEES_A),
+    Check(
+        "applications:edit",
+        app_url("draft_a", "edit/"),
+        row(404, anon=L, ind_a=200) | dict.fromkeys(STAFF, 403),
+    ),
+    Check(
+        "applications:edit",
+        app_url("draft_a", "edit/"),
+        row(404, anon=L, ind_a=None) | dict.fromkeys(STAFF, 403),
+        method="post",
+        data=lambda w: {"version": w.draft_a.version},
+        refusals_only=True,
+    ),
+    *[
+        Check(f"applications:{route}", app_url("draft_a", f"{route}/"), POST_ONLY)
+        for route in ("submit", "recall", "withdraw", "decide")
+    ],
+    *[
+        Check(
+            f"applications:{route}",
+            app_url("draft_a", f"{route}/"),
+            row(404, anon=L, ind_a=None) | dict.fromkeys(STAFF, 403),
+            method="post",
+            data=lambda w: {"version": w.draft_a.version},
+            refusals_only=True,
+        )
+        for route in ("submit", "withdraw")
+    ],
+    Check(
+        "applications:recall",
+        app_url("app_granted", "recall/"),
+        row(404, anon=L, op=None, admin=None) | dict.fromkeys(STAFF, 403),
+        method="post",
+        data=lambda w: {"version": w.app_granted.version},
+        refusals_only=True,
+    ),
+    Check(
+        "applications:decide",
+        app_url("app_granted", "decide/"),
+        row(404, anon=L, staff_here=None) | dict.fromkeys(INDIVIDUALS + UNIT_USERS, 403),
+        method="post",
+        data=lambda w: {"action": "accept", "version": w.app_granted.version},
+        refusals_only=True,
+    ),
+    Check("applications:upload", app_url("draft_a", "materials/"), POST_ONLY),
+    Check(
+        "applications:upload",
+        app_url("draft_unit", "materials/"),
+        row(404, anon=L, admin=None) | dict.fromkeys(STAFF, 403),
+        method="post",
+        data=lambda w: {
+            "code": "other",
+            "file": SimpleUploadedFile("x.pdf", SAMPLE_PDF, "application/pdf"),
+        },
+        refusals_only=True,
+    ),
+    Check(
+        "applications:download",
+        lambda w: f"/applications/{w.app_granted.number}/materials/{w.material_granted.pk}/",
+        SEES_GRANTED,
+    ),
+    Check(
+        "applications:download",
+        lambda w: (
+            f"/applications/{w.app_not_granted.number}/materials/{w.material_not_granted.pk}/"
+        ),
+        SEES_NOT_GRANTED,
+    ),
+    Check(
+        "applications:download",
+        lambda w: f"/applications/{w.app_a.number}/materials/{w.material_a.pk}/",
+        SEES_A,
+    ),
+    Check(
+        "applications:remove_material",
+        lambda w: f"/applications/{w.app_a.number}/materials/{w.material_a.pk}/remove/",
+        POST_ONLY,
+    ),
+    Check(
+        "applications:remove_material",
+        lambda w: f"/applications/{w.app_a.number}/materials/{w.material_a.pk}/remove/",
+        row(404, anon=L, ind_a=409) | dict.fromkeys(STAFF, 403),  # submitted: 张伟 may not either
+        method="post",
+        refusals_only=True,
+    ),
+    Check("policy:index", lambda w: "/policy/", PUBLIC),
+    Check("policy:region", lambda w: "/policy/220200/?month=2020-07", PUBLIC),
+    *[
+        Check(route, url, only(("editor",)))
+        for route, url in (
+            ("policy:record", lambda w: f"/policy/records/{w.provisional_record.pk}/"),
+            (
+                "policy:record_finalize",
+                lambda w: f"/policy/records/{w.provisional_record.pk}/finalize/",
+            ),
+            ("policy:history", lambda w: f"/policy/220200/{w.provisional_record.key}/"),
+            ("policy:record_new", lambda w: f"/policy/220200/{w.provisional_record.key}/new/"),
+        )
+    ],
+    Check(
+        "policy:record_settle",
+        lambda w: f"/policy/records/{w.provisional_record.pk}/settle/",
+        POST_ONLY,
+    ),
+    *[
+        Check(route, url, only(("editor",), status=None), method="post", refusals_only=True)
+        for route, url in (
+            (
+                "policy:record_finalize",
+                lambda w: f"/policy/records/{w.provisional_record.pk}/finalize/",
+            ),
+            (
+                "policy:record_settle",
+                lambda w: f"/policy/records/{w.provisional_record.pk}/settle/",
+            ),
+            ("policy:record_new", lambda w: f"/policy/220200/{w.provisional_record.key}/new/"),
+        )
+    ],
+    Check("calculators:index", lambda w: "/calculators/", PUBLIC),
+    *[
+        Check(
+            f"calculators:{slug.replace('-', '_')}",
+            lambda w, slug=slug: f"/calculators/{slug}/",
+            PUBLIC,
+        )
+        for slug in (
+            "contribution",
+            "flexible",
+            "late-fee",
+            "backpay-interest",
+            "unemployment",
+            "retirement",
+            "pension",
+            "death-benefit",
+            "transfer",
+            "payday",
+        )
+    ],
+    Check("notifications:inbox", lambda w: "/notifications/", SIGNED_IN),
+    Check("notifications:outbox", lambda w: "/notifications/outbox/", row(404)),  # demo mode only
+]
+
+# Token-only API: 401 without a token.
+T = 401
+API: list[Check] = [
+    Check(
+        "POST /api/v1/auth/ca/challenge",
+        lambda w: "/api/v1/auth/ca/challenge",
+        row(200),
+        method="post",
+    ),
+    Check(
+        "POST /api/v1/auth/ca/token",
+        lambda w: "/api/v1/auth/ca/token",
+        row(422),
+        method="post",
+        data=lambda w: {
+            "certificate": "-----BEGIN CERTIFICATE-----",
+            "challenge": "x",
+            "signature": "x",
+        },
+    ),
+    Check(
+        "POST /api/v1/auth/token",
+        lambda w: "/api/v1/auth/token",
+        row(None, anon=401),  # sent once: repeated failures would (rightly) lock the account
+        method="post",
+        data=lambda w: {
+            "username": w.users["ind_a"].username,
+            "password": "wrong-password",
+            "context": "individual",
+        },
+        refusals_only=True,
+    ),
+    # With a token, DELETE revokes the caller's own token (the accounts tests cover it).
+    Check(
+        "DELETE /api/v1/auth/token",
+        lambda w: "/api/v1/auth/token",
+        row(None, anon=T),
+        method="delete",
+        refusals_only=True,
+    ),
+    Check("GET /api/v1/auth/me", lambda w: "/api/v1/auth/me", row(200, anon=T)),
+    Check("GET /api/v1/catalogue/matters", lambda w: "/api/v1/catalogue/matters?q=失业", PUBLIC),
+    Check(
+        "GET /api/v1/catalogue/matters/{code}",
+        lambda w: "/api/v1/catalogue/matters/unit.staff_enrol",
+        PUBLIC,
+    ),
+    Check("GET /api/v1/applications/", lambda w: "/api/v1/applications/", row(200, anon=T)),
+    Check(
+        "POST /api/v1/applications/",
+        lambda w: "/api/v1/applications/",
+        row(None, anon=T, partner=403) | dict.fromkeys(STAFF, 403),
+        method="post",
+        data=lambda w: {"matter": "person.unemployment_benefit", "data": {}},
+        refusals_only=True,
+    ),
+    Check(
+        "GET /api/v1/applications/{number}",
+        api_app("app_granted"),
+        SEES_GRANTED | {"anon": T, "partner": 404},
+    ),
+    Check(
+        "GET /api/v1/applications/{number}",
+        api_app("app_not_granted"),
+        SEES_NOT_GRANTED | {"anon": T, "partner": 404},
+    ),
+    Check(
+        "GET /api/v1/applications/{number}", api_app("app_a"), SEES_A | {"anon": T, "partner": 404}
+    ),
+    Check(
+        "GET /api/v1/applications/{number}/events",
+        api_app("app_granted", "/events"),
+        SEES_GRANTED | {"anon": T, "partner": 404},
+    ),
+    Check(
+        "GET /api/v1/applications/{number}/materials/{material_id}",
+        lambda w: f"/api/v1/applications/{w.app_a.number}/materials/{w.material_a.pk}",
+        SEES_A | {"anon": T, "partner": 404},
+    ),
+    Check(
+        "PATCH /api/v1/applications/{number}",
+        api_app("draft_a"),
+        row(404, anon=T, ind_a=None),  # a draft is nobody else's business: 404
+        method="patch",
+        data=lambda w: {"data": {}, "version": w.draft_a.version},
+        refusals_only=True,
+    ),
+    *[
+        Check(
+            f"POST /api/v1/applications/{{number}}/{action}",
+            api_app("draft_a", f"/{action}"),
+            row(404, anon=T, ind_a=None),
+            method="post",
+            data=lambda w: {"version": w.draft_a.version},
+            refusals_only=True,
+        )
+        for action in ("submit", "withdraw")
+    ],
+    Check(
+        "POST /api/v1/applications/{number}/recall",
+        api_app("app_granted", "/recall"),
+        row(
+            404, anon=T, op=None, admin=None, staff_here=403
+        ),  # the reviewer sees it, may not recall
+        method="post",
+        data=lambda w: {"version": w.app_granted.version},
+        refusals_only=True,
+    ),
+    Check(
+        "POST /api/v1/applications/{number}/materials",
+        api_app("draft_unit", "/materials"),
+        row(404, anon=T, admin=None),
+        method="post",
+        data=lambda w: {
+            "code": "other",
+            "file": SimpleUploadedFile("x.pdf", SAMPLE_PDF, "application/pdf"),
+        },
+        refusals_only=True,
+    ),
+    Check(
+        "DELETE /api/v1/applications/{number}/materials/{material_id}",
+        lambda w: f"/api/v1/applications/{w.app_a.number}/materials/{w.material_a.pk}",
+        row(404, anon=T, ind_a=409, staff_dept=403),  # submitted: not even 张伟 may remove it
+        method="delete",
+        refusals_only=True,
+    ),
+    Check(
+        "POST /api/v1/applications/{number}/decisions",
+        api_app("app_granted", "/decisions"),
+        row(
+            404, anon=T, staff_here=None, op=403, admin=403
+        ),  # the applicant side sees, may not decide
+        method="post",
+        data=lambda w: {"action": "accept", "version": w.app_granted.version, "reason": ""},
+        refusals_only=True,
+    ),
+    Check("GET /api/v1/policy/", lambda w: "/api/v1/policy/", PUBLIC),
+    Check("GET /api/v1/policy/{region}", lambda w: "/api/v1/policy/220200?month=2020-07", PUBLIC),
+    Check(
+        "POST /api/v1/policy/{region}/parameters",
+        lambda w: "/api/v1/policy/220200/parameters",
+        row(403, anon=T, editor=None),
+        method="post",
+        data=lambda w: {
+            "key": "wage.minimum_monthly",
+            "valid_from": "2030-01-01",
+            "value": "3000.00",
+            "status": "final",
+            "source": "测试",
+            "reason": "测试",
+        },
+        refusals_only=True,
+    ),
+    Check(
+        "POST /api/v1/policy/records/{record_id}/finalize",
+        lambda w: f"/api/v1/policy/records/{w.provisional_record.pk}/finalize",
+        row(403, anon=T, editor=None),
+        method="post",
+        data=lambda w: {"value": "2900.00", "source": "测试", "reason": "测试"},
+        refusals_only=True,
+    ),
+    *[
+        Check(
+            f"GET /api/v1/calculators/{name}",
+            lambda w, query=query: f"/api/v1/calculators/{query}",
+            PUBLIC,
+        )
+        for name, query in (
+            ("contribution", "contribution?region=220200&month=2020-03&wage=5000&injury_class=1"),
+            ("flexible", "flexible?region=220200&month=2020-03&grade=60"),
+            ("late-fee", "late-fee?amount=10000&start=2024-01-01&end=2024-01-31"),
+            ("unemployment", "unemployment?region=220200&month=2024-03&contribution_months=72"),
+            ("retirement", "retirement?birth=1965-01&category=male"),
+            ("pension", "pension?avg_wage=8000&index=1&years=35&balance=100000&age=60"),
+            ("death-benefit", "death-benefit?date=2023-05-01&contribution_months=267&income=4000"),
+            (
+                "transfer",
+                "transfer?sex=male&birth=1980-05&move_month=2024-03&to_hukou_province=true&bases_sum=600000&personal_balance=50000",
+            ),
+            ("payday", "payday?region=320400&month=2024-10"),
+        )
+    ],
+    Check(
+        "POST /api/v1/calculators/backpay-interest",
+        lambda w: "/api/v1/calculators/backpay-interest",
+        PUBLIC,
+        method="post",
+        data=lambda w: {
+            "months": [{"month": "2023-03", "amount": "640.00"}],
+            "pay_month": "2024-06",
+        },
+    ),
+]
+
+
+def _status(response: Any) -> Any:
+    if response.status_code == 302 and "/accounts/login/" in response["Location"]:
+        return L
+    return response.status_code
+
+
+def _send(world: World, check: Check, actor: str, *, api_call: bool) -> Any:
+    client = world.client("anon" if api_call else actor)
+    headers = world.bearer(actor) if api_call else {}
+    url = check.url(world)
+    data = check.data(world)
+    if check.method == "get":
+        return client.get(url, **headers)
+    if (
+        api_call
+        and check.method in ("post", "patch")
+        and not any(isinstance(v, SimpleUploadedFile) for v in data.values())
+    ):
+        return getattr(client, check.method)(
+            url, data=data, content_type="application/json", **headers
+        )
+    return getattr(client, check.method)(url, data=data, **headers)
+
+
+def _route_names() -> set[str]:
+    def walk(patterns: list[Any], namespace: str | None = None) -> set[str]:
+        names: set[str] = set()
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                if str(pattern.pattern) in ("admin/", "api/v1/"):
+                    continue
+                names |= walk(pattern.url_patterns, pattern.namespace or namespace)
+            elif pattern.name:
+                names.add(f"{namespace}:{pattern.name}")
+        return names
+
+    return walk(get_resolver().url_patterns)
+
+
+def _api_operations() -> set[str]:
+    paths = api.get_openapi_schema()["paths"]
+    return {f"{method.upper()} {path}" for path, ops in paths.items() for method in ops}
+
+
+def test_the_matrix_lists_every_page_and_every_api_operation():
+    assert _route_names() - {check.route for check in PAGES} == set()
+    assert _api_operations() - {check.route for check in API} == set()
+
+
+def test_every_page_and_endpoint_against_every_actor(settings):
+    settings.SHEBAO_DEMO = False
+    world = build_world()
+    mismatches: list[str] = []
+    for checks, actors, api_call in ((PAGES, PAGE_ACTORS, False), (API, ACTORS, True)):
+        for check in checks:
+            for actor in actors:
+                expected = check.expect[actor]
+                if expected is None:
+                    continue  # allowed and state-changing: exercised by the app's own tests
+                before = fingerprint() if check.refusals_only else None
+                got = _status(_send(world, check, actor, api_call=api_call))
+                if got != expected:
+                    mismatches.append(
+                        f"{check.route} {check.method.upper()} as {actor}: {got}, expected {expected}"
+                    )
+                if before is not None and fingerprint() != before:
+                    mismatches.append(
+                        f"{check.route} {check.method.upper()} as {actor}: refused but changed state"
+                    )
+    assert mismatches == []
+
+
+def test_lists_and_counts_never_show_another_actors_applications(settings):
+    world = build_world()
+    own = {
+        "ind_a": {world.app_a.number, world.draft_a.number},
+        "ind_b": {world.app_b.number},
+    }
+    for actor, must_include in own.items():
+        body = world.client("anon").get("/api/v1/applications/", **world.bearer(actor)).json()
+        numbers = {item["number"] for item in body["items"]}
+        assert must_include <= numbers
+        other = "ind_b" if actor == "ind_a" else "ind_a"
+        assert numbers.isdisjoint(own[other])
+        assert body["total"] == len(numbers)
+    partner = world.client("anon").get("/api/v1/applications/", **world.bearer("partner")).json()
+    assert partner["total"] == 0 and partner["items"] == []
+    operator = world.client("anon").get("/api/v1/applications/", **world.bearer("op")).json()
+    assert world.app_not_granted.number not in {item["number"] for item in operator["items"]}
+    page = (
+        world.client("op").get(f"/applications/?q={world.app_not_granted.number}").content.decode()
+    )
+    assert world.app_not_granted.number not in page
