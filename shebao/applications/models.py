@@ -152,7 +152,9 @@ class Application(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["department", "district", "status"]),
+            # The reviewer's queue: scope, tab, and the due date for the overdue count.
+            models.Index(fields=["department", "district", "status", "due_date"]),
+            models.Index(fields=["subject_id_number"]),  # staff search by an employee's ID
             models.Index(fields=["person", "status"]),
             models.Index(fields=["unit", "status"]),
         ]
