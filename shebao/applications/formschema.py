@@ -17,25 +17,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from shebao.catalogue.schema import FIELD_TYPES as CATALOGUE_FIELD_TYPES
 from shebao.common.errors import DomainError, InvalidInput
 from shebao.common.identifiers import normalize_credit_code, normalize_id_number, normalize_mobile
 from shebao.common.money import FEN, money_str, to_decimal
 from shebao.common.periods import YearMonth
 
-FIELD_TYPES = (
-    "text",
-    "textarea",
-    "date",
-    "month",
-    "integer",
-    "money",
-    "choice",
-    "id_number",
-    "credit_code",
-    "mobile",
-    "bank_account",
-    "bool",
-)
+# The field types are the catalogue's data contract; this module renders and parses them.
+FIELD_TYPES = tuple(CATALOGUE_FIELD_TYPES)
 TEXT_MAX_LENGTH = 200
 TEXTAREA_MAX_LENGTH = 2000
 _BANK_ACCOUNT = re.compile(r"^\d{8,30}$")
