@@ -16,7 +16,7 @@ trap 'kill $worker $periodic 2>/dev/null || true' EXIT INT TERM
 echo
 echo "社会保险网上经办服务大厅: http://$HOST:$PORT/  (Ctrl-C 停止)"
 if [ "${SHEBAO_DEMO:-}" = "1" ]; then
-  echo "演示账号见上表，密码均为 Shebao@2026；短信验证码见 http://$HOST:$PORT/notifications/outbox/"
+  echo "演示账号与密码见上表；短信验证码见 http://$HOST:$PORT/notifications/outbox/"
 fi
 .venv/bin/gunicorn shebao.wsgi:application \
   --bind "$HOST:$PORT" --workers "${WEB_WORKERS:-2}" --threads "${WEB_THREADS:-4}" \

@@ -12,7 +12,7 @@ from shebao.hall import selectors
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "hall/home.html", {})
+    return render(request, "hall/home.html", {"calendar": selectors.business_calendar()})
 
 
 @actor_required(actors.INDIVIDUAL)
