@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+import re
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -72,7 +74,12 @@ def outbound_deliver(*, message_id: int) -> str:
         message.status = OutboundMessage.Status.SENT
         message.sent_at = timezone.now()
         message.error = ""
-        message.save(update_fields=["attempts", "gateway_ref", "status", "sent_at", "error"])
+        if message.purpose == OutboundMessage.Purpose.VERIFICATION and not settings.SHEBAO_DEMO:
+            # Once the gateway has it, a verification code has no business in our database.
+            message.body = re.sub(r"\d{4,8}", "******", message.body)
+        message.save(
+            update_fields=["attempts", "gateway_ref", "status", "sent_at", "error", "body"]
+        )
         return message.status
 
 

@@ -102,3 +102,30 @@ def test_outbox_is_hidden_outside_demo_mode(client, settings):
     assert client.get("/notifications/outbox/").status_code == 404
     settings.SHEBAO_DEMO = True
     assert client.get("/notifications/outbox/").status_code == 200
+
+
+def test_a_delivered_verification_code_is_blanked_in_the_outbox(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    settings.SHEBAO_DEMO = False
+    message = OutboundMessage.objects.create(
+        to="13800001234",
+        body="【社保经办】您的验证码为 483920，10分钟内有效。",
+        purpose="verification",
+    )
+    outbound_deliver(message_id=message.pk)
+
+    message.refresh_from_db()
+    assert message.body == "【社保经办】您的验证码为 ******，10分钟内有效。"
+    journal = (tmp_path / "sms" / "outbox.jsonl").read_text(encoding="utf-8")
+    assert "483920" in journal  # the gateway got the real code
+
+
+def test_the_demo_outbox_keeps_codes_readable(settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    settings.SHEBAO_DEMO = True
+    message = OutboundMessage.objects.create(
+        to="13800001234", body="验证码 483920", purpose="verification"
+    )
+    outbound_deliver(message_id=message.pk)
+    message.refresh_from_db()
+    assert message.body == "验证码 483920"
