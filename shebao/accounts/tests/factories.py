@@ -3,10 +3,12 @@ are made through the services wherever a test is not about how they were made.""
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 from itertools import count
 
+from django.conf import settings
 from django.test import Client
 
 from shebao.accounts import actors
@@ -119,8 +121,17 @@ def staff_actor(user: User) -> Actor:
 
 
 def last_code(to: str) -> str:
-    """The 6-digit code in the newest SMS to ``to`` (what the person reads on the phone)."""
-    body = OutboundMessage.objects.filter(to=to).order_by("-id").first().body
+    """The 6-digit code in the newest SMS to ``to`` (what the person reads on the phone).
+
+    A message still in the outbox is read there; once the gateway has sent it, the outbox
+    blanks the code and the phone's copy is the gateway's journal.
+    """
+    message = OutboundMessage.objects.filter(to=to).order_by("-id").first()
+    body = message.body
+    if message.status == OutboundMessage.Status.SENT:
+        journal = settings.VAR_DIR / "sms" / "outbox.jsonl"
+        records = [json.loads(line) for line in journal.read_text(encoding="utf-8").splitlines()]
+        body = next(r["body"] for r in reversed(records) if r["ref"] == message.gateway_ref)
     return re.search(r"(?<!\d)(\d{6})(?!\d)", body).group(1)
 
 
