@@ -25,12 +25,12 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.contrib.auth.models import Group
 from django.test import Client
 
-from shebao.accounts.actors import CONTEXT_SESSION_KEY, actor_for
+from shebao.accounts.actors import actor_for
 from shebao.accounts.models import MatterGrant, UnitMembership, User
+from shebao.accounts.tests.factories import signed_in
 from shebao.accounts.tokens import token_issue
 from shebao.applications.models import Application, ApplicationEvent, Material
 from shebao.demo.dataset import demo_load
@@ -74,17 +74,9 @@ class World:
     provisional_record: PolicyParameter
 
     def client(self, actor: str) -> Client:
-        client = Client()
         if actor in ("anon", "partner"):
-            return client
-        user = self.users[actor]
-        session = client.session
-        session[SESSION_KEY] = str(user.pk)
-        session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-        session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-        session[CONTEXT_SESSION_KEY] = self.contexts[actor]
-        session.save()
-        return client
+            return Client()
+        return signed_in(self.users[actor], self.contexts[actor])
 
     def bearer(self, actor: str) -> dict[str, str]:
         token = self.tokens.get(actor)

@@ -3,6 +3,7 @@
 import pytest
 
 from shebao.accounts.models import User
+from shebao.accounts.tests.factories import signed_in
 from shebao.demo.dataset import demo_load
 
 pytestmark = pytest.mark.django_db
@@ -13,19 +14,8 @@ def hall_data():
     return demo_load()
 
 
-def _client_for(client, username: str, context: str):
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-
-    from shebao.accounts.actors import CONTEXT_SESSION_KEY
-
-    user = User.objects.get(username=username)
-    session = client.session
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session[CONTEXT_SESSION_KEY] = context
-    session.save()
-    return client
+def _client_for(username: str, context: str):
+    return signed_in(User.objects.get(username=username), context)
 
 
 def _unit_context(username: str) -> str:
@@ -43,7 +33,7 @@ def test_anonymous_visitors_are_sent_to_sign_in(client, path):
 def test_individual_centre_shows_only_the_individuals_own_applications(client, hall_data):
     zhang = hall_data.accounts[0]
     li = hall_data.accounts[1]
-    _client_for(client, zhang.username, "individual")
+    client = _client_for(zhang.username, "individual")
 
     page = client.get("/me/").content.decode()
 
@@ -57,13 +47,13 @@ def test_individual_centre_shows_only_the_individuals_own_applications(client, h
 
 @pytest.mark.parametrize(("path", "status"), [("/me/", 200), ("/unit/", 403), ("/staff/", 403)])
 def test_an_individual_opens_only_the_individual_centre(client, hall_data, path, status):
-    _client_for(client, hall_data.accounts[0].username, "individual")
+    client = _client_for(hall_data.accounts[0].username, "individual")
     assert client.get(path).status_code == status
 
 
 def test_unit_operator_sees_granted_matters_and_not_the_users_list(client, hall_data):
     yang = next(a for a in hall_data.accounts if a.role == "单位经办人")
-    _client_for(client, yang.username, _unit_context(yang.username))
+    client = _client_for(yang.username, _unit_context(yang.username))
 
     page = client.get("/unit/").content.decode()
 
@@ -75,7 +65,7 @@ def test_unit_operator_sees_granted_matters_and_not_the_users_list(client, hall_
 
 def test_unit_manager_sees_every_user_of_the_unit(client, hall_data):
     chen = next(a for a in hall_data.accounts if a.role == "单位管理员")
-    _client_for(client, chen.username, _unit_context(chen.username))
+    client = _client_for(chen.username, _unit_context(chen.username))
 
     page = client.get("/unit/").content.decode()
 
@@ -86,16 +76,16 @@ def test_unit_manager_sees_every_user_of_the_unit(client, hall_data):
 
 @pytest.mark.parametrize(("path", "status"), [("/me/", 403), ("/unit/", 403), ("/staff/", 200)])
 def test_staff_open_only_the_workbench(client, hall_data, path, status):
-    _client_for(client, "jl-dj-01", "staff")
+    client = _client_for("jl-dj-01", "staff")
     assert client.get(path).status_code == status
 
 
 def test_workbench_counts_only_the_staff_members_own_districts(client, hall_data):
-    _client_for(client, "jl-dj-02", "staff")  # 船营区 registration
+    client = _client_for("jl-dj-02", "staff")  # 船营区 registration
     page = client.get("/staff/").content.decode()
     assert "李娜" in page  # her flexible-employment enrolment, accepted 45 days ago: overdue
     assert "吉林市松江机械制造有限公司" not in page  # 昌邑区 unit: another district's case
 
-    _client_for(client, "jl-dj-01", "staff")
+    client = _client_for("jl-dj-01", "staff")
     page = client.get("/staff/").content.decode()
     assert "吉林市松江机械制造有限公司" in page
