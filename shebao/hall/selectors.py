@@ -156,6 +156,10 @@ class RegionCalendar:
     payday: Any  # date or None
     payday_nominal: Any  # the published day of the month, before moving for holidays
 
+    @property
+    def payday_moved(self) -> bool:
+        return self.payday is not None and self.payday != self.payday_nominal
+
 
 def business_calendar(*, today: Any = None) -> list[RegionCalendar]:
     """For the home page: each pooling region's acceptance window, staff-change deadline and
