@@ -24,6 +24,7 @@ from shebao.accounts.api_auth import api_actor, token_auth
 from shebao.accounts.models import SignInEvent
 from shebao.accounts.services.signin import SignIn
 from shebao.common.errors import Unauthenticated
+from shebao.common.schemas import CreditCodeStr, IdentifierStr
 
 router = Router(tags=["认证与账户"])
 
@@ -38,7 +39,7 @@ class ErrorOut(Schema):
 
 
 class TokenIn(Schema):
-    username: str = Field(
+    username: IdentifierStr = Field(
         description="个人：公民身份号码或手机号码；单位：单位用户本人的公民身份号码；经办人员：工号",
         max_length=64,
     )
@@ -46,7 +47,7 @@ class TokenIn(Schema):
     context: Literal["individual", "unit", "staff"] = Field(
         description="登录身份：individual 个人、unit 单位、staff 经办人员"
     )
-    credit_code: str | None = Field(
+    credit_code: CreditCodeStr | None = Field(
         default=None, description="单位登录时必填：单位的统一社会信用代码", max_length=20
     )
 

@@ -9,6 +9,7 @@ from django import forms
 
 from shebao.accounts.models import UnitMembership
 from shebao.common.errors import DomainError
+from shebao.common.forms import IdentifierField
 from shebao.registry.models import Unit
 
 
@@ -22,12 +23,28 @@ def _text(
     autocomplete: str = "off",
     inputmode: str = "",
     widget: type[forms.Widget] = forms.TextInput,
+    identifier: str = "",
 ) -> forms.CharField:
+    """A text field; ``identifier`` (a kind of :data:`~shebao.common.identifiers.SPELLINGS`)
+    makes it an :class:`~shebao.common.forms.IdentifierField`."""
     attrs = {"autocomplete": autocomplete}
     if placeholder:
         attrs["placeholder"] = placeholder
     if inputmode:
         attrs["inputmode"] = inputmode
+    if identifier:
+        return IdentifierField(
+            kind=identifier,
+            label=label,
+            required=required,
+            max_length=max_length,
+            help_text=help_text,
+            widget=widget(attrs=attrs),
+            error_messages={
+                "required": f"请填写{label}",
+                "max_length": f"{label}过长（最多 {max_length} 个字符）",
+            },
+        )
     return forms.CharField(
         label=label,
         required=required,
@@ -58,9 +75,13 @@ PASSWORD_HELP = "至少 8 位，不能全为数字，不能使用过于常见的
 CODE_HELP = "点击“获取验证码”，短信验证码 10 分钟内有效。"
 
 
-def _id_number(label: str = "公民身份号码", help_text: str = "") -> forms.CharField:
+def _id_number(
+    label: str = "公民身份号码", help_text: str = "", *, required: bool = True
+) -> forms.CharField:
     return _text(
         label,
+        identifier="id_number",
+        required=required,
         max_length=20,
         help_text=help_text or "18 位，最后一位可为 X；15 位旧号码会自动升级。",
         placeholder="18 位公民身份号码",
@@ -70,6 +91,7 @@ def _id_number(label: str = "公民身份号码", help_text: str = "") -> forms.
 def _mobile(label: str = "手机号码", help_text: str = "") -> forms.CharField:
     return _text(
         label,
+        identifier="mobile",
         max_length=20,
         help_text=help_text,
         placeholder="11 位手机号码",
@@ -81,6 +103,7 @@ def _mobile(label: str = "手机号码", help_text: str = "") -> forms.CharField
 def _code() -> forms.CharField:
     return _text(
         "短信验证码",
+        identifier="verification_code",
         max_length=6,
         help_text=CODE_HELP,
         placeholder="6 位数字",
@@ -92,6 +115,7 @@ def _code() -> forms.CharField:
 def _credit_code(help_text: str = "") -> forms.CharField:
     return _text(
         "统一社会信用代码",
+        identifier="credit_code",
         max_length=20,
         help_text=help_text or "18 位，见营业执照或统一社会信用代码证书。",
         placeholder="18 位统一社会信用代码",
@@ -136,6 +160,7 @@ class _Passwords(forms.Form):
 class LoginIndividualForm(forms.Form):
     identifier = _text(
         "公民身份号码或手机号码",
+        identifier="identifier",
         max_length=20,
         help_text="可使用身份证号或注册时的手机号码登录。",
         placeholder="身份证号 / 手机号",
@@ -154,7 +179,13 @@ class LoginUnitForm(forms.Form):
 
 
 class LoginStaffForm(forms.Form):
-    staff_number = _text("工号", max_length=64, autocomplete="username", placeholder="经办人员工号")
+    staff_number = _text(
+        "工号",
+        identifier="identifier",
+        max_length=64,
+        autocomplete="username",
+        placeholder="经办人员工号",
+    )
     password = _password("登录密码", autocomplete="current-password")
 
 
@@ -221,6 +252,7 @@ class PasswordResetForm(_Passwords):
     )
     code = _text(
         "短信验证码或激活码",
+        identifier="verification_code",
         max_length=6,
         help_text="点击“获取验证码”；已收到单位授权短信的，可直接填写短信中的激活码。",
         placeholder="6 位数字",
@@ -276,7 +308,7 @@ class CounterLookupForm(forms.Form):
 
 
 class CounterRegisterForm(OnceForm):
-    credit_code = forms.CharField(widget=forms.HiddenInput, max_length=20)
+    credit_code = IdentifierField(kind="credit_code", widget=forms.HiddenInput, max_length=20)
     # Unit details: only when the registry does not know the unit yet.
     unit_name = _text("单位名称", required=False, max_length=200)
     unit_kind = forms.ChoiceField(
@@ -285,7 +317,7 @@ class CounterRegisterForm(OnceForm):
     unit_district = forms.ChoiceField(label="参保地（区县）", required=False)
     competent_department = _text("主管部门", required=False, help_text="没有主管部门的可不填。")
     legal_rep_name = _text("法定代表人姓名", required=False)
-    legal_rep_id_number = _text("法定代表人公民身份号码", required=False, max_length=20)
+    legal_rep_id_number = _id_number("法定代表人公民身份号码", required=False)
     address = _text("单位地址", required=False, max_length=200)
     phone = _text("联系电话", required=False, max_length=30)
     # Who receives the account.

@@ -68,7 +68,8 @@ def sample_answers(matter: Matter, applicant: Actor, today: date) -> dict[str, A
             "id_number": person_id,
             "credit_code": applicant.unit.credit_code if applicant.unit else "",
             "mobile": (applicant.user.mobile if applicant.user else "") or "13800000000",
-            "bank_account": "6222020200001234567",
+            "bank_account": "6222020200001234562",
+            "bank_card": "6222020200001234562",
             "bool": True,
         }[spec.type]
         if spec.name == "subject_name" and applicant.user is not None:

@@ -6,7 +6,9 @@ of values, of ``[value, label]`` pairs or of ``{"value", "label"}`` objects.
 
 Cleaned values are JSON-safe and exact: dates ``"2024-09-30"``, months ``"2024-09"``, integers
 as ``int``, money as a string with two decimals (``"1280.00"``, never a float), booleans as
-``bool``, identifiers normalised (upper-case, 18 characters).
+``bool``, identifiers in their one spelling through
+:data:`shebao.common.identifiers.NORMALIZERS` (ASCII digits, upper-case, validated; a bank card
+by its Luhn digit). Bank numbers are shown masked (:func:`form_display`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 from shebao.catalogue.schema import FIELD_TYPES as CATALOGUE_FIELD_TYPES
 from shebao.common.errors import DomainError, InvalidInput
-from shebao.common.identifiers import normalize_credit_code, normalize_id_number, normalize_mobile
+from shebao.common.identifiers import NORMALIZERS, mask_bank_account
 from shebao.common.money import FEN, money_str, to_decimal
 from shebao.common.periods import YearMonth
 
@@ -27,7 +29,9 @@ from shebao.common.periods import YearMonth
 FIELD_TYPES = tuple(CATALOGUE_FIELD_TYPES)
 TEXT_MAX_LENGTH = 200
 TEXTAREA_MAX_LENGTH = 2000
-_BANK_ACCOUNT = re.compile(r"^\d{8,30}$")
+# Field types that carry an identifier: cleaned by the identifier's one normaliser.
+IDENTIFIER_TYPES = ("id_number", "credit_code", "mobile", "bank_account", "bank_card")
+MASKED_TYPES = ("bank_account", "bank_card")
 
 
 class ApplicationDataInvalid(InvalidInput):
@@ -72,9 +76,12 @@ class FormField:
 
     @property
     def input_mode(self) -> str:
-        return {"money": "decimal", "bank_account": "numeric", "integer": "numeric"}.get(
-            self.type, ""
-        )
+        return {
+            "money": "decimal",
+            "bank_account": "numeric",
+            "bank_card": "numeric",
+            "integer": "numeric",
+        }.get(self.type, "")
 
 
 def _choices(raw: Any) -> tuple[tuple[str, str], ...]:
@@ -170,17 +177,8 @@ def _clean_one(spec: FormField, value: Any) -> Any:
         if text not in {v for v, _ in spec.choices}:
             raise InvalidInput("请从列出的选项中选择")
         return text
-    if kind == "id_number":
-        return normalize_id_number(str(value), field=spec.name)
-    if kind == "credit_code":
-        return normalize_credit_code(str(value), field=spec.name)
-    if kind == "mobile":
-        return normalize_mobile(str(value), field=spec.name)
-    if kind == "bank_account":
-        text = re.sub(r"[\s-]", "", str(value))
-        if not _BANK_ACCOUNT.match(text):
-            raise InvalidInput("银行账号应为8至30位数字")
-        return text
+    if kind in IDENTIFIER_TYPES:
+        return NORMALIZERS[kind](str(value), field=spec.name)
     if kind == "bool":
         if isinstance(value, bool):
             return value
@@ -245,6 +243,8 @@ def form_display(schema: list[dict[str, Any]], data: dict[str, Any]) -> list[tup
             shown = dict(spec.choices).get(str(value), str(value))
         elif spec.type == "money":
             shown = f"{value} 元"
+        elif spec.type in MASKED_TYPES:
+            shown = mask_bank_account(str(value))
         else:
             shown = str(value)
         rows.append((spec.label, shown))

@@ -25,6 +25,7 @@ from shebao.accounts.actors import Actor
 from shebao.applications.models import Application, ApplicationEvent, DeferredMaterial, Material
 from shebao.catalogue.models import Matter
 from shebao.common.errors import Conflict, NotFound, PermissionDenied
+from shebao.common.identifiers import id_number_spelling, identifier_text
 
 Status = Application.Status
 
@@ -115,10 +116,10 @@ def _search(rows: QuerySet[Application], q: str | None, *, staff: bool) -> Query
     """
     from shebao.registry.models import Person, Unit
 
-    text = (q or "").strip()
+    text = identifier_text(q)
     if not text:
         return rows
-    code = text.upper()
+    code = id_number_spelling(text)
     matters = _ids(Matter.objects.filter(name__icontains=text))
     if not staff:  # an applicant's own applications: a few rows, any search is cheap
         return rows.filter(Q(number__istartswith=text) | Q(matter_id__in=matters))

@@ -97,7 +97,7 @@ class FormFieldOut(Schema):
     name: str = Field(description="字段名")
     label: str = Field(description="字段中文名")
     type: str = Field(
-        description="类型：text / textarea / date / month / integer / money / choice / id_number / credit_code / mobile / bank_account / bool"
+        description="类型：text / textarea / date / month / integer / money / choice / id_number / credit_code / mobile / bank_account / bank_card / bool"
     )
     required: bool = Field(description="是否必填")
     help: str | None = Field(default=None, description="填写说明")

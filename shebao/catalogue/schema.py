@@ -32,6 +32,7 @@ FIELD_TYPES: dict[str, str] = {
     "credit_code": "统一社会信用代码",
     "mobile": "手机号码",
     "bank_account": "银行账号",
+    "bank_card": "银行卡号",
     "bool": "是/否",
 }
 

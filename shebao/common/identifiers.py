@@ -4,11 +4,22 @@
 We compute the check characters ourselves instead of calling python-stdnum's ``validate``:
 stdnum rejects real ID numbers whose area code was assigned after the birth year, and credit
 codes whose registration authority is A, N or Y.
+
+One spelling per identity: every identifier that comes in — from a page, the API, a file —
+goes through :func:`identifier_text` (Unicode NFKC, every Unicode decimal digit as its ASCII
+digit, no invisible format characters, trimmed) and then its kind's ``normalize_*`` function
+(no inner spaces or dashes, upper-case check letter, then validated). ``２２０２０２１９８４０５２１０２６ｘ``,
+`` 220202 19840521 026x`` and ``22020219840521026X`` are one person. Forms use
+:class:`shebao.common.forms.IdentifierField` and the API the annotated types of
+:mod:`shebao.common.schemas`; both apply :data:`SPELLINGS`, and the services validate with
+:data:`NORMALIZERS`. ``manage.py identities_check`` finds stored rows spelled otherwise.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -19,8 +30,52 @@ from shebao.common.errors import InvalidInput
 # GB 11643-1999: weights 2^(17-i) mod 11, check = "10X98765432"[sum mod 11].
 _ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _ID_CHECK = "10X98765432"
-_ID18 = re.compile(r"^\d{17}[\dX]$")
-_ID15 = re.compile(r"^\d{15}$")
+_ID18 = re.compile(r"^[0-9]{17}[0-9X]$")
+_ID15 = re.compile(r"^[0-9]{15}$")
+
+# Characters that never belong inside a number a person types: spaces of every kind and the
+# dashes people use to group digits (after NFKC the full-width ones are these ASCII ones).
+_GROUPING = re.compile(r"[\s\-\u2010-\u2015\u2212]")
+
+
+def identifier_text(raw: object) -> str:
+    """The spelling step every identifier shares: NFKC, ASCII digits, no format characters,
+    trimmed. It never raises and never changes letter case (staff numbers keep theirs).
+
+    NFKC folds full-width and other compatibility forms (``２`` → ``2``, ``Ｘ`` → ``X``); digits
+    of other scripts that NFKC keeps (Arabic-Indic ``٢``, Devanagari ``२`` …) are mapped to
+    their ASCII value too, since Python's ``int`` and ``\\d`` accept them and a lookup would
+    not. Zero-width and other format characters (category Cf) are dropped.
+    """
+    if raw is None:
+        return ""
+    text = unicodedata.normalize("NFKC", str(raw))
+    chars = []
+    for char in text:
+        if char.isascii():
+            chars.append(char)
+            continue
+        digit = unicodedata.decimal(char, None)
+        if digit is not None:
+            chars.append(str(digit))
+        elif unicodedata.category(char) != "Cf":
+            chars.append(char)
+    return "".join(chars).strip()
+
+
+def _compact(raw: object) -> str:
+    """A number's one spelling: :func:`identifier_text`, no spaces or dashes, upper-case."""
+    return _GROUPING.sub("", identifier_text(raw)).upper()
+
+
+def id_number_spelling(raw: object) -> str:
+    """An ID number's one spelling, without validating it (a 15-digit one stays 15 digits)."""
+    return _compact(raw)
+
+
+def credit_code_spelling(raw: object) -> str:
+    """A credit code's one spelling, without validating it."""
+    return _compact(raw)
 
 
 def id_check_digit(first17: str) -> str:
@@ -48,10 +103,10 @@ def normalize_id_number(
 ) -> str:
     """Return the 18-character ID number, upgrading a 15-digit one; raise on anything invalid.
 
-    Accepts surrounding spaces and a lower-case ``x``. The birth date must be a real date, not
-    in the future; the check character must match.
+    Accepts any spelling :func:`identifier_text` folds, spaces and a lower-case ``x``. The birth
+    date must be a real date, not in the future; the check character must match.
     """
-    text = (raw or "").strip().upper()
+    text = _compact(raw)
     if _ID15.match(text):
         # 15-digit numbers (issued before 1999) have a 2-digit year of the 1900s and no check.
         first17 = text[:6] + "19" + text[6:]
@@ -112,7 +167,7 @@ def credit_code_check_char(first17: str) -> str:
 
 def normalize_credit_code(raw: str, *, field: str | None = "credit_code") -> str:
     """Return the upper-case 18-character unified social credit code; raise if invalid."""
-    text = (raw or "").strip().upper()
+    text = _compact(raw)
     if not _USCC.match(text):
         raise InvalidInput(
             "统一社会信用代码应为18位数字或大写字母（不含I、O、S、V、Z）",
@@ -128,18 +183,121 @@ def normalize_credit_code(raw: str, *, field: str | None = "credit_code") -> str
     return text
 
 
-_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
+
+
+def mobile_spelling(raw: object) -> str:
+    """A mobile number's one spelling, without validating it: ``+86`` and ``0086`` dropped."""
+    text = _compact(raw)
+    for prefix in ("+86", "0086"):
+        if text.startswith(prefix) and len(text) == len(prefix) + 11:
+            text = text[len(prefix) :]
+    return text
 
 
 def normalize_mobile(raw: str, *, field: str | None = "mobile") -> str:
     """A mainland mobile number: 11 digits starting with 13–19."""
-    text = re.sub(r"[\s-]", "", raw or "")
-    if text.startswith("+86"):
-        text = text[3:]
+    text = mobile_spelling(raw)
     if not _MOBILE.match(text):
         raise InvalidInput("手机号码应为11位数字", code="MOBILE_INVALID", field=field)
     return text
 
 
+def looks_like_mobile(raw: object) -> bool:
+    """Whether a sign-in identifier is a mobile number rather than an ID number."""
+    return bool(_MOBILE.match(mobile_spelling(raw)))
+
+
 def mask_mobile(mobile: str) -> str:
     return mobile[:3] + "****" + mobile[7:] if len(mobile) == 11 else mobile
+
+
+_CODE = re.compile(r"^[0-9]{6}$")
+
+
+def verification_code_spelling(raw: object) -> str:
+    """An SMS verification (or activation) code in its one spelling, without validating it."""
+    return _compact(raw)
+
+
+def normalize_verification_code(raw: str, *, field: str | None = "code") -> str:
+    """A 6-digit SMS code; raise if it is not one."""
+    text = verification_code_spelling(raw)
+    if not _CODE.match(text):
+        raise InvalidInput("短信验证码应为6位数字", code="CODE_MALFORMED", field=field)
+    return text
+
+
+# Bank accounts. A bank card number (a social security card's financial account, a type-I debit
+# card) is 16–19 digits ending in a Luhn (ISO/IEC 7812) check digit; other accounts (a unit's
+# basic deposit account, a passbook) are 8–30 digits with no check digit anyone can verify.
+_BANK_CARD = re.compile(r"^[0-9]{16,19}$")
+_BANK_ACCOUNT = re.compile(r"^[0-9]{8,30}$")
+
+
+def luhn_valid(digits: str) -> bool:
+    """Whether ``digits`` (ASCII digits, check digit last) passes the Luhn check."""
+    total = 0
+    for position, char in enumerate(reversed(digits)):
+        value = int(char)
+        if position % 2 == 1:
+            value = value * 2 - 9 if value > 4 else value * 2
+        total += value
+    return total % 10 == 0
+
+
+def bank_account_spelling(raw: object) -> str:
+    """A bank card or account number in its one spelling, without validating it."""
+    return _compact(raw)
+
+
+def normalize_bank_card(raw: str, *, field: str | None = "bank_card") -> str:
+    """A bank card number: 16–19 digits whose last digit is its Luhn check digit."""
+    text = bank_account_spelling(raw)
+    if not _BANK_CARD.match(text):
+        raise InvalidInput("银行卡号应为16至19位数字", code="BANK_CARD_MALFORMED", field=field)
+    if not luhn_valid(text):
+        raise InvalidInput(
+            "银行卡号校验位不正确，请核对卡面号码后重新输入",
+            code="BANK_CARD_BAD_CHECK",
+            field=field,
+        )
+    return text
+
+
+def normalize_bank_account(raw: str, *, field: str | None = "bank_account") -> str:
+    """A bank account number (not necessarily a card): 8–30 digits."""
+    text = bank_account_spelling(raw)
+    if not _BANK_ACCOUNT.match(text):
+        raise InvalidInput("银行账号应为8至30位数字", code="BANK_ACCOUNT_MALFORMED", field=field)
+    return text
+
+
+def mask_bank_account(number: str) -> str:
+    """Display form that keeps the bank's prefix and the last four: 622202*********4567."""
+    if len(number) <= 10:
+        return number[:2] + "*" * max(len(number) - 4, 0) + number[-2:]
+    return number[:6] + "*" * (len(number) - 10) + number[-4:]
+
+
+# The one table of identifier kinds: the spelling step a form or API field applies (never
+# raises) and the normaliser a service validates with (raises InvalidInput with a Chinese
+# message). ``identifier`` is a sign-in name that may be an ID number, a mobile or a staff
+# number: it gets only the shared step until the service knows which it is.
+SPELLINGS: dict[str, Callable[[object], str]] = {
+    "id_number": id_number_spelling,
+    "credit_code": credit_code_spelling,
+    "mobile": mobile_spelling,
+    "verification_code": verification_code_spelling,
+    "bank_card": bank_account_spelling,
+    "bank_account": bank_account_spelling,
+    "identifier": identifier_text,
+}
+NORMALIZERS: dict[str, Callable[..., str]] = {
+    "id_number": normalize_id_number,
+    "credit_code": normalize_credit_code,
+    "mobile": normalize_mobile,
+    "verification_code": normalize_verification_code,
+    "bank_card": normalize_bank_card,
+    "bank_account": normalize_bank_account,
+}

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from shebao.accounts.actors import Actor
 from shebao.common.errors import NotFound
+from shebao.common.identifiers import credit_code_spelling, identifier_text
 from shebao.pki.models import CaChallenge, CaSignInAttempt, CertificateRequest, UnitCertificate
 
 STATUS_FILTERS = {
@@ -45,11 +46,11 @@ def certificates_for(
         qs = qs.filter(status=UnitCertificate.Status.ACTIVE, not_after__lte=now)
     elif status == "revoked":
         qs = qs.filter(status=UnitCertificate.Status.REVOKED)
-    text = (q or "").strip()
+    text = identifier_text(q)
     if text:
         qs = qs.filter(
             Q(unit_name__icontains=text)
-            | Q(credit_code=text.upper())
+            | Q(credit_code=credit_code_spelling(text))
             | Q(holder_name=text)
             | Q(serial__istartswith=text)
         )

@@ -21,7 +21,13 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 
 from shebao.accounts.models import User, VerificationCode
 from shebao.common.errors import DomainError, InvalidInput
-from shebao.common.identifiers import normalize_id_number, normalize_mobile
+from shebao.common.identifiers import (
+    identifier_text,
+    mobile_spelling,
+    normalize_id_number,
+    normalize_mobile,
+    verification_code_spelling,
+)
 
 Purpose = VerificationCode.Purpose
 
@@ -145,7 +151,7 @@ def code_request(*, purpose: str, mobile: str, id_number: str = "", ip: str | No
     if purpose in (Purpose.REGISTER, Purpose.UNIT_REGISTER):
         code_send(mobile=mobile, purpose=purpose, ip=ip)
     elif purpose == Purpose.PASSWORD_RESET:
-        if not (id_number or "").strip():
+        if not identifier_text(id_number):
             raise InvalidInput("请填写公民身份号码", code="ID_NUMBER_REQUIRED", field="id_number")
         id_number = normalize_id_number(id_number)
         user = User.objects.filter(
@@ -209,7 +215,8 @@ def code_take(
     ``uniform`` gives one message for every failure (password reset: a stranger must not learn
     whether a code was ever sent).
     """
-    code = (code or "").strip()
+    code = verification_code_spelling(code)
+    mobile = mobile_spelling(mobile)
     if not code:
         raise CodeRejected(
             InvalidInput("请输入短信验证码", code="CODE_REQUIRED", field="code"), uniform=uniform

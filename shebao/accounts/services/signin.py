@@ -9,7 +9,6 @@ does not tell which ID numbers have accounts.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,11 +21,16 @@ from shebao.accounts import actors
 from shebao.accounts.models import SignInEvent, User
 from shebao.accounts.services.audit import sign_in_event_record
 from shebao.common.errors import InvalidInput, PermissionDenied, Unauthenticated
-from shebao.common.identifiers import normalize_credit_code, normalize_id_number
+from shebao.common.identifiers import (
+    identifier_text,
+    looks_like_mobile,
+    normalize_credit_code,
+    normalize_id_number,
+    normalize_mobile,
+)
 from shebao.registry.models import Unit
 
 Outcome = SignInEvent.Outcome
-_MOBILE = re.compile(r"^1\d{10}$")
 
 
 @dataclass(frozen=True)
@@ -72,8 +76,12 @@ def _context_refused(kind: str) -> PermissionDenied:
 
 
 def _parse(*, kind: str, identifier: str, credit_code: str) -> tuple[str, User | None, str | None]:
-    """The normalised identifier, its account (or None) and, for a unit, the credit code."""
-    text = (identifier or "").strip()
+    """The normalised identifier, its account (or None) and, for a unit, the credit code.
+
+    The identifier is in its one spelling before it is looked up or recorded, so that the
+    failures counted against it (and the lockout) are the same whatever digits were typed.
+    """
+    text = identifier_text(identifier)
     if kind == actors.UNIT:
         code = normalize_credit_code(credit_code)
         if not text:
@@ -87,7 +95,8 @@ def _parse(*, kind: str, identifier: str, credit_code: str) -> tuple[str, User |
             raise InvalidInput(
                 "请填写公民身份号码或手机号码", code="IDENTIFIER_REQUIRED", field="identifier"
             )
-        if _MOBILE.match(text):
+        if looks_like_mobile(text):
+            text = normalize_mobile(text, field="identifier")
             users = list(User.objects.filter(kind=User.Kind.INDIVIDUAL, mobile=text)[:2])
             if len(users) > 1:
                 raise InvalidInput(

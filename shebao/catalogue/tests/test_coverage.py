@@ -292,7 +292,7 @@ def test_unemployment_benefit_form_asks_what_the_claim_needs(catalogue):
 
     assert fields["leave_date"]["type"] == "date"
     assert fields["leave_reason"]["type"] == "choice"
-    assert fields["bank_account"]["type"] == "bank_account"
+    assert fields["bank_account"]["type"] == "bank_card"
     assert fields["contact_mobile"]["type"] == "mobile"
 
 

@@ -151,7 +151,7 @@ def test_register_apply_review_and_see_the_result(hall, live_server, chromium, s
     page.select_option('select[name="leave_reason"]', index=1)
     page.fill('input[name="last_unit_name"]', "吉林市松江机械制造有限公司")
     page.check('input[name="job_seeking"]')
-    page.fill('input[name="bank_account"]', "6222020200001234567")
+    page.fill('input[name="bank_account"]', "6222020200001234562")
     page.fill('input[name="contact_mobile"]', MOBILE)
     journey.shot("application-form")
     page.click('main form button[type="submit"]')
