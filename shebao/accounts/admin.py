@@ -23,16 +23,43 @@ from shebao.accounts.models import (
     VerificationCode,
 )
 from shebao.common.errors import DomainError
+from shebao.common.forms import IdentifierField
+from shebao.common.identifiers import id_number_spelling
 from shebao.registry.models import Region
 
 
-class UserChangeForm(auth_forms.UserChangeForm):
+class _Identifiers:
+    """The login name and mobile in their one spelling; an individual's login name is their ID
+    number, spelled as the sign-in page looks it up."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()  # type: ignore[misc]
+        if data.get("kind") == User.Kind.INDIVIDUAL and data.get("username"):
+            data["username"] = id_number_spelling(data["username"])
+        return data
+
+
+def _username() -> IdentifierField:
+    return IdentifierField(kind="identifier", label="登录名", max_length=64)
+
+
+def _mobile() -> IdentifierField:
+    return IdentifierField(kind="mobile", label="手机号码", max_length=20, required=False)
+
+
+class UserChangeForm(_Identifiers, auth_forms.UserChangeForm):
+    username = _username()
+    mobile = _mobile()
+
     class Meta:
         model = User
         fields = "__all__"
 
 
-class UserCreationForm(auth_forms.BaseUserCreationForm):
+class UserCreationForm(_Identifiers, auth_forms.BaseUserCreationForm):
+    username = _username()
+    mobile = _mobile()
+
     class Meta:
         model = User
         fields = ("username", "kind", "name", "mobile")

@@ -31,7 +31,12 @@ from shebao.accounts.forms import (
 from shebao.accounts.models import SignInEvent, UnitMembership, VerificationCode
 from shebao.accounts.sessions import session_sign_in, session_sign_out
 from shebao.common.errors import DomainError, PermissionDenied
-from shebao.common.identifiers import mask_mobile
+from shebao.common.identifiers import (
+    credit_code_spelling,
+    id_number_spelling,
+    mask_mobile,
+    mobile_spelling,
+)
 from shebao.registry.models import Person
 
 Purpose = VerificationCode.Purpose
@@ -147,8 +152,8 @@ def _code_request(request: HttpRequest, purpose: str) -> tuple[str, str]:
     try:
         masked = services.code_request(
             purpose=purpose,
-            mobile=request.POST.get("mobile", ""),
-            id_number=request.POST.get("id_number", ""),
+            mobile=mobile_spelling(request.POST.get("mobile", "")),
+            id_number=id_number_spelling(request.POST.get("id_number", "")),
             ip=_ip(request),
         )
     except DomainError as error:
@@ -484,7 +489,9 @@ def unit_user_grants(request: HttpRequest, membership_id: int) -> HttpResponse:
 def counter_register(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     districts = list(selectors.staff_districts(actor=actor))
-    raw_code = request.POST.get("credit_code") or request.GET.get("credit_code") or ""
+    raw_code = credit_code_spelling(
+        request.POST.get("credit_code") or request.GET.get("credit_code") or ""
+    )
     lookup_form = CounterLookupForm({"credit_code": raw_code} if raw_code else None)
     lookup = None
     form = None

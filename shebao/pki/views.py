@@ -19,6 +19,7 @@ from shebao.accounts import actors
 from shebao.accounts.decorators import actor_required
 from shebao.accounts.sessions import session_sign_in
 from shebao.common.errors import DomainError
+from shebao.common.identifiers import credit_code_spelling, id_number_spelling
 from shebao.pki import ca, selectors, services
 from shebao.pki.models import CaChallenge, CertificateRequest
 
@@ -322,8 +323,8 @@ def staff_issue(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         csr = _pem_input(request, file_field="csr_file", text_field="csr")
         values = {
-            "credit_code": request.POST.get("credit_code", "").strip(),
-            "id_number": request.POST.get("id_number", "").strip(),
+            "credit_code": credit_code_spelling(request.POST.get("credit_code", "")),
+            "id_number": id_number_spelling(request.POST.get("id_number", "")),
             "csr": _as_text(csr),
         }
         try:
