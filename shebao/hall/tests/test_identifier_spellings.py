@@ -552,3 +552,73 @@ def test_a_bank_card_number_with_a_wrong_check_digit_is_refused_in_the_form():
             partial=False,
         )
     assert error.value.errors == {"bank_account": "银行卡号校验位不正确，请核对卡面号码后重新输入"}
+
+
+# ---- stored rows: the operators' check and its repair ---------------------------------------
+
+
+def _misspell(model, pk, field, value):
+    """A row as an older release stored it (the edge folds every spelling now)."""
+    model.objects.filter(pk=pk).update(**{field: value})
+
+
+def test_identities_check_finds_one_person_under_two_spellings_and_repairs_only_the_safe(
+    hall,
+):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    twin = make_individual(name="陈晓燕")  # the real account
+    second = make_individual(name="陈晓燕")  # the second account the defect made
+    _misspell(Person, second.person.pk, "id_number", full_width(twin.username))
+    _misspell(User, second.pk, "username", full_width(twin.username))
+    lone = make_individual(name="李丽")  # misspelled, but nobody else holds the normal form
+    _misspell(User, lone.pk, "mobile", full_width(lone.mobile))
+    _misspell(User, lone.pk, "username", other_script(lone.username))
+    _misspell(Person, lone.person.pk, "id_number", other_script(lone.username))
+
+    out = StringIO()
+    with pytest.raises(CommandError) as error:
+        call_command("identities_check", "--repair", stdout=out)
+
+    assert str(error.value) == "identities: 5 misspelled, 2 duplicated, 4 left after repair"
+    text = out.getvalue()
+    assert (
+        f"duplicate registry.Person.id_number {twin.username}: pks {twin.person.pk}, {second.person.pk}"
+        in text
+    )
+    assert f"duplicate accounts.User.username {twin.username}: pks {twin.pk}, {second.pk}" in text
+    lone.refresh_from_db()
+    lone.person.refresh_from_db()
+    second.refresh_from_db()
+    assert (lone.username, lone.person.id_number) == (lone.person.id_number, lone.username)
+    assert lone.mobile.isascii() and len(lone.mobile) == 11
+    assert second.username == full_width(twin.username)  # a merge is for a person to make
+
+    again = StringIO()
+    with pytest.raises(CommandError) as error:
+        call_command("identities_check", stdout=again)
+    assert str(error.value) == "identities: 2 misspelled, 2 duplicated"
+
+
+def test_identities_check_is_quiet_on_a_clean_database_and_a_database_system_check(hall):
+    from io import StringIO
+
+    from django.core import checks
+    from django.core.management import call_command
+
+    user = make_individual()
+    out = StringIO()
+    call_command("identities_check", stdout=out)
+    assert out.getvalue() == "identities: every identifier is stored in its one spelling\n"
+    assert [
+        m for m in checks.run_checks(databases=["default"]) if m.id.startswith("shebao.W10")
+    ] == []
+
+    _misspell(User, user.pk, "mobile", full_width(user.mobile))
+    found = [
+        m.id for m in checks.run_checks(databases=["default"]) if m.id.startswith("shebao.W10")
+    ]
+    assert found == ["shebao.W101"]
