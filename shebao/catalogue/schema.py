@@ -19,6 +19,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from shebao.common.identifiers import identifier_kinds_for_name
+
 # type → what the form shows; the engine maps each to a widget and a parser.
 FIELD_TYPES: dict[str, str] = {
     "text": "单行文本",
@@ -93,6 +95,15 @@ def field_errors(fields: Any) -> list[str]:
                 errors.append(f"{where}的类型 {kind} 不应有 max_length")
             elif not isinstance(length, int) or isinstance(length, bool) or length <= 0:
                 errors.append(f"{where}的 max_length 应为正整数")
+    for field in fields:
+        if not isinstance(field, dict) or not isinstance(field.get("name"), str):
+            continue
+        kinds = identifier_kinds_for_name(field["name"])
+        if kinds is not None and field.get("type") not in kinds:
+            errors.append(
+                f"字段 {field['name']} 按名称是证件或账号，类型应为 {' 或 '.join(sorted(kinds))}"
+                "（按统一规则规范化和校验）"
+            )
     if "subject_id_number" in seen:
         subject = next(
             f for f in fields if isinstance(f, dict) and f.get("name") == "subject_id_number"

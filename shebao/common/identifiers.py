@@ -301,3 +301,26 @@ NORMALIZERS: dict[str, Callable[..., str]] = {
     "bank_card": normalize_bank_card,
     "bank_account": normalize_bank_account,
 }
+
+
+# How a field that carries an identifier is recognised by its name, and the kinds it may be
+# spelled as. Page forms, API schemas and the catalogue's form definitions are checked against
+# it (tests, and the catalogue loader), so a new identifier field cannot skip the normaliser.
+FIELD_NAME_KINDS: tuple[tuple[re.Pattern[str], frozenset[str]], ...] = (
+    (re.compile(r"(^|_)id_number$"), frozenset({"id_number"})),
+    (re.compile(r"(^|_)credit_code$"), frozenset({"credit_code"})),
+    (re.compile(r"(^|_)mobile$"), frozenset({"mobile"})),
+    (re.compile(r"(^|_)(card_number|bank_card)$"), frozenset({"bank_card"})),
+    (re.compile(r"(^|_)(account|bank_account)$"), frozenset({"bank_account", "bank_card"})),
+    (re.compile(r"^(identifier|username|staff_number)$"), frozenset({"identifier"})),
+    (re.compile(r"^(code|verification_code|sms_code)$"), frozenset({"verification_code"})),
+)
+
+
+def identifier_kinds_for_name(name: str) -> frozenset[str] | None:
+    """The identifier kinds a field named ``name`` must be spelled as, or None if the name
+    does not say it carries an identifier."""
+    for pattern, kinds in FIELD_NAME_KINDS:
+        if pattern.search(name):
+            return kinds
+    return None

@@ -126,6 +126,14 @@ BAD_DATA = [
         "",
         "subject_id_number 的类型应为 id_number",
     ),
+    (
+        "identifier field spelled as plain text",
+        {
+            "fields": '[{ name = "refund_account", label = "退款账号", type = "text", required = true }]'
+        },
+        "",
+        "字段 refund_account 按名称是证件或账号，类型应为 bank_account 或 bank_card",
+    ),
     ("unknown field reference", {"fields": '["bank_card"]'}, "", "引用的公共字段 “bank_card” 未在"),
     (
         "unknown material reference",

@@ -17,7 +17,6 @@ import ast
 import importlib
 import json
 import pkgutil
-import re
 import typing
 from pathlib import Path
 
@@ -56,6 +55,7 @@ from shebao.common.forms import IdentifierField
 from shebao.common.identifiers import (
     NORMALIZERS,
     SPELLINGS,
+    identifier_kinds_for_name,
     identifier_text,
     mask_bank_account,
     normalize_bank_card,
@@ -138,16 +138,6 @@ def test_a_bank_card_is_checked_by_its_luhn_digit_and_shown_masked():
 
 # ---- structure: every identifier field goes through the one normaliser ----------------------
 
-# A field carrying an identifier is recognised by its name; the kind it must be spelled as.
-_NAME_KINDS = [
-    (re.compile(r"(^|_)id_number$"), {"id_number"}),
-    (re.compile(r"(^|_)credit_code$"), {"credit_code"}),
-    (re.compile(r"(^|_)mobile$"), {"mobile"}),
-    (re.compile(r"(^|_)(card_number|bank_card)$"), {"bank_card"}),
-    (re.compile(r"(^|_)(account|bank_account)$"), {"bank_account", "bank_card"}),
-    (re.compile(r"^(identifier|username|staff_number)$"), {"identifier"}),
-    (re.compile(r"^(code|verification_code|sms_code)$"), {"verification_code"}),
-]
 # Fields whose name looks like an identifier but is not one (a catalogue code, say).
 _NOT_IDENTIFIERS = {
     "api:catalogue.matter_detail.code",  # a matter's code (person.unemployment_benefit)
@@ -156,11 +146,7 @@ _NOT_IDENTIFIERS = {
 }
 
 
-def _expected_kinds(name: str) -> set[str] | None:
-    for pattern, kinds in _NAME_KINDS:
-        if pattern.search(name):
-            return kinds
-    return None
+_expected_kinds = identifier_kinds_for_name
 
 
 def _project_modules() -> list[str]:
