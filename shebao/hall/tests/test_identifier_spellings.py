@@ -31,6 +31,7 @@ from shebao.accounts.services import (
     code_send,
     password_reset,
     unit_register_at_counter,
+    unit_register_online,
     unit_user_appoint,
 )
 from shebao.accounts.services.codes import TooManyRequests
@@ -344,6 +345,53 @@ def test_the_registration_page_ties_any_spelling_to_the_registry_person(hall, sp
     assert (user.username, user.mobile, user.person) == (person.id_number, number, person)
     assert Person.objects.count() == 1
     assert list(VerificationCode.objects.values_list("mobile", flat=True)) == [number]
+
+
+def test_the_demo_persons_number_in_full_width_digits_does_not_open_a_second_account(hall):
+    """The defect as reported: 陈晓燕's number with full-width digits and an ASCII X."""
+    person = make_person(name="陈晓燕", id_no="22020219840521026X")
+    make_individual(person=person)
+    number = mobile()
+    client = Client()
+    client.post("/accounts/code/", {"purpose": "register", "mobile": number})
+    before = (User.objects.count(), Person.objects.count())
+
+    response = client.post(
+        "/accounts/register/",
+        {
+            "name": "陈晓燕",
+            "id_number": "２２０２０２１９８４０５２１０２６X",
+            "mobile": number,
+            "code": last_code(number),
+            "password": PASSWORD,
+            "password2": PASSWORD,
+            "district": "220202",
+        },
+    )
+
+    assert response.status_code == 200
+    assert "该公民身份号码已注册账号，请直接登录" in response.content.decode()
+    assert (User.objects.count(), Person.objects.count()) == before
+
+
+@pytest.mark.parametrize("spell", SPELLED, ids=IDS)
+def test_online_unit_registration_takes_any_spelling(hall, spell):
+    unit = make_unit(name="吉林市江城机械有限公司")
+    number = mobile()
+    code_send(mobile=number, purpose=VerificationCode.Purpose.UNIT_REGISTER)
+
+    membership = unit_register_online(
+        credit_code=spell(unit.credit_code),
+        unit_name=unit.name,
+        rep_name=unit.legal_rep_name,
+        rep_id_number=spell(unit.legal_rep_id_number),
+        mobile=spell(number),
+        code=spell(last_code(number)),
+        password=PASSWORD,
+    )
+
+    assert (membership.unit, membership.role) == (unit, "legal_rep")
+    assert (membership.user.username, membership.user.mobile) == (unit.legal_rep_id_number, number)
 
 
 def test_the_per_phone_sms_limit_counts_every_spelling_of_one_number(hall):
