@@ -303,6 +303,26 @@ def test_staff_issue_at_the_counter_from_a_csr(world):
     assert certificate.public_key_fingerprint == ca.public_key_fingerprint(key.public_key())
 
 
+def test_identifier_spellings_at_the_counter_find_the_same_unit_and_holder(world):
+    """Identifier spellings (see shebao/hall/tests/test_identifier_spellings.py): the counter's
+    page passes the credit code and ID number as typed."""
+    member = world.rep_a
+    wide = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+
+    certificate = services.certificate_issue_at_counter(
+        actor=world.staff_actor(world.staff_here),
+        credit_code=" " + world.unit_a.credit_code.translate(wide).lower() + "\u3000",
+        id_number=member.user.person.id_number.translate(wide),
+        csr_pem=member.csr(new_key()),
+    )
+
+    assert (certificate.user, certificate.unit) == (member.user, world.unit_a)
+    assert (certificate.credit_code, certificate.holder_id_number) == (
+        world.unit_a.credit_code,
+        member.user.person.id_number,
+    )
+
+
 def test_a_double_submit_at_the_counter_issues_once(world):
     member = world.rep_a
     csr = member.csr(new_key())
