@@ -22,6 +22,7 @@ from shebao.accounts.models import (
     User,
     VerificationCode,
 )
+from shebao.common.admin import SpelledSearchMixin
 from shebao.common.errors import DomainError
 from shebao.common.forms import IdentifierField
 from shebao.common.identifiers import id_number_spelling
@@ -85,7 +86,7 @@ class StaffProfileInline(_DistrictsOnly, admin.StackedInline):
 
 
 @admin.register(User)
-class UserAdmin(auth_admin.UserAdmin):
+class UserAdmin(SpelledSearchMixin, auth_admin.UserAdmin):
     form = UserChangeForm
     add_form = UserCreationForm
     list_display = (
@@ -175,7 +176,7 @@ class UserAdmin(auth_admin.UserAdmin):
 
 
 @admin.register(StaffProfile)
-class StaffProfileAdmin(_DistrictsOnly, admin.ModelAdmin):
+class StaffProfileAdmin(SpelledSearchMixin, _DistrictsOnly, admin.ModelAdmin):
     list_display = ("user", "department", "title", "district_names")
     list_filter = ("department",)
     search_fields = ("user__username", "user__name")
@@ -195,7 +196,7 @@ class MatterGrantInline(admin.TabularInline):
 
 
 @admin.register(UnitMembership)
-class UnitMembershipAdmin(admin.ModelAdmin):
+class UnitMembershipAdmin(SpelledSearchMixin, admin.ModelAdmin):
     list_display = ("unit", "user", "role", "appointed_by", "created_at", "revoked_at")
     list_filter = ("role", ("revoked_at", admin.EmptyFieldListFilter))
     search_fields = ("unit__name", "unit__credit_code", "user__username", "user__name")
@@ -223,7 +224,7 @@ class _ReadOnly(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(SpelledSearchMixin, admin.ModelAdmin):
     list_display = (
         "prefix",
         "user",
@@ -263,7 +264,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(SignInEvent)
-class SignInEventAdmin(_ReadOnly):
+class SignInEventAdmin(SpelledSearchMixin, _ReadOnly):
     list_display = (
         "created_at",
         "identifier",
@@ -280,7 +281,7 @@ class SignInEventAdmin(_ReadOnly):
 
 
 @admin.register(AccountEvent)
-class AccountEventAdmin(_ReadOnly):
+class AccountEventAdmin(SpelledSearchMixin, _ReadOnly):
     list_display = ("created_at", "action", "actor", "subject", "unit", "ip")
     list_filter = ("action",)
     search_fields = (
@@ -294,7 +295,7 @@ class AccountEventAdmin(_ReadOnly):
 
 
 @admin.register(VerificationCode)
-class VerificationCodeAdmin(_ReadOnly):
+class VerificationCodeAdmin(SpelledSearchMixin, _ReadOnly):
     list_display = (
         "created_at",
         "mobile",

@@ -15,6 +15,7 @@ from shebao.applications.models import (
     DeferredMaterial,
     Material,
 )
+from shebao.common.admin import SpelledSearchMixin
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -74,7 +75,7 @@ class DeferredInline(admin.TabularInline):
 
 
 @admin.register(Application)
-class ApplicationAdmin(ReadOnlyAdmin):
+class ApplicationAdmin(SpelledSearchMixin, ReadOnlyAdmin):
     list_display = (
         "number",
         "matter",

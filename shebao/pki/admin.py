@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.http import HttpRequest
 
+from shebao.common.admin import SpelledSearchMixin
 from shebao.pki.models import (
     CaChallenge,
     CaSignInAttempt,
@@ -33,7 +34,7 @@ class CertificateAuthorityAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CertificateRequest)
-class CertificateRequestAdmin(ReadOnlyAdmin):
+class CertificateRequestAdmin(SpelledSearchMixin, ReadOnlyAdmin):
     list_display = ["unit", "user", "channel", "status", "submitted_at", "decided_by"]
     list_filter = ["status", "channel"]
     search_fields = ["unit__name", "unit__credit_code", "user__name"]
@@ -41,7 +42,7 @@ class CertificateRequestAdmin(ReadOnlyAdmin):
 
 
 @admin.register(UnitCertificate)
-class UnitCertificateAdmin(ReadOnlyAdmin):
+class UnitCertificateAdmin(SpelledSearchMixin, ReadOnlyAdmin):
     list_display = [
         "unit_name",
         "holder_name",

@@ -144,6 +144,7 @@ _NOT_IDENTIFIERS = {
     "api:catalogue.matter_detail.code",  # a matter's code (person.unemployment_benefit)
     "api:applications.upload_material.code",  # a material's code in the matter's list
     "shebao/applications/views.py:code",  # the same, on the application page
+    "admin:catalogue.Matter.code",  # a matter's code, searched in the admin
 }
 
 
@@ -250,6 +251,42 @@ def test_every_catalogue_field_carrying_an_identifier_has_an_identifier_type(ref
                 wrong.append(f"{matter.code}.{field['name']}: {field['type']}")
     assert wrong == []
     assert checked >= 50
+
+
+def test_every_admin_that_searches_an_identifier_searches_its_one_spelling():
+    from django.contrib import admin
+
+    from shebao.common.admin import SpelledSearchMixin
+
+    checked, wrong = 0, []
+    for model, model_admin in admin.site._registry.items():
+        names = [f.lstrip("^=@").split("__")[-1] for f in model_admin.search_fields or ()]
+        if not any(
+            _expected_kinds(name) and f"admin:{model._meta.label}.{name}" not in _NOT_IDENTIFIERS
+            for name in names
+        ):
+            continue
+        checked += 1
+        if not isinstance(model_admin, SpelledSearchMixin):
+            wrong.append(f"{model._meta.label}: {type(model_admin).__name__}")
+    assert wrong == []
+    assert checked >= 8
+
+
+def test_the_admin_finds_a_user_by_a_full_width_id_number(hall):
+    from django.contrib import admin
+    from django.test import RequestFactory
+
+    user = make_individual()
+    make_individual()
+    model_admin = admin.site._registry[User]
+    request = RequestFactory().get("/admin/accounts/user/")
+
+    found, _ = model_admin.get_search_results(
+        request, User.objects.all(), full_width(user.username)
+    )
+
+    assert list(found) == [user]
 
 
 _READS = {"get", "getlist", "__getitem__"}
