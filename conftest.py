@@ -19,6 +19,14 @@ def _test_settings(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SHEBAO_CA_DIR = tmp_path / "pki"
     settings.SHEBAO_DEMO = False
+    # Each test starts with empty abuse-limit counters: an in-memory cache of its own
+    # (shebao/common/tests/test_limits.py proves the database cache of the real settings).
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
+    }
+    from django.core.cache import cache
+
+    cache.clear()
 
 
 @pytest.fixture

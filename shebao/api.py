@@ -42,7 +42,10 @@ def _error(request: HttpRequest, status: int, body: dict) -> HttpResponse:
 
 @api.exception_handler(DomainError)
 def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return _error(request, exc.status, exc.as_dict())
+    response = _error(request, exc.status, exc.as_dict())
+    for name, value in exc.headers.items():  # e.g. Retry-After with a 429
+        response[name] = value
+    return response
 
 
 _FIELD_LABELS = {"missing": "缺少必填项", "int_parsing": "应为整数", "decimal_parsing": "应为数值"}

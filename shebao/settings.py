@@ -30,6 +30,12 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def env_rate(name: str, default: str) -> tuple[int, int]:
+    """An allowance written ``<count>/<seconds>``, e.g. ``20/600``: 20 in ten minutes."""
+    count, _, seconds = (os.environ.get(name) or default).partition("/")
+    return int(count), int(seconds)
+
+
 # Where the embedded deployment keeps its database, uploads, keys and outbox.
 VAR_DIR = Path(os.environ.get("SHEBAO_VAR_DIR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -176,6 +182,54 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 if env_bool("SHEBAO_BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Proxies in front of the hall that append the client's address to X-Forwarded-For: the
+# address the nearest one saw is the client (for abuse limits and audit rows). 0 trusts no
+# header: REMOTE_ADDR is the client.
+SHEBAO_PROXY_HOPS = env_int(
+    "SHEBAO_PROXY_HOPS", 1 if env_bool("SHEBAO_BEHIND_TLS_PROXY", False) else 0
+)
+
+# Django's cache holds the abuse limits' counters, shared by every web process: the database
+# cache on the embedded default (its table is created by a migration), Redis in production
+# (SHEBAO_CACHE_URL=redis://… or "redis" to reuse REDIS_URL); "locmem" only for one process.
+_cache_url = os.environ.get("SHEBAO_CACHE_URL", "database").strip()
+if _cache_url == "redis":
+    _cache_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+if _cache_url.startswith(("redis://", "rediss://", "unix://")):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _cache_url,
+            "KEY_PREFIX": "shebao",
+        }
+    }
+elif _cache_url == "locmem":
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+elif _cache_url == "database":
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "shebao_cache",
+            # Culling (dropping a third of the rows when full) would also drop live counters;
+            # keep it for far more keys than a busy day's clients make.
+            "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 4},
+        }
+    }
+else:
+    raise ValueError(
+        f"SHEBAO_CACHE_URL: expected database, locmem, redis or redis://…, not {_cache_url!r}"
+    )
+
+# Abuse limits (shebao/common/limits.py): at most <count> per <seconds> for one client address.
+# Each is overridable as SHEBAO_LIMIT_<NAME>, e.g. SHEBAO_LIMIT_SIGNIN_FAILURES=50/600.
+SHEBAO_LIMITS = {
+    # failed sign-ins, any account, any way in (pages, API token, /admin/, U-KEY)
+    "signin_failures": env_rate("SHEBAO_LIMIT_SIGNIN_FAILURES", "20/600"),
+    # submissions that redeem an SMS code: registration, unit registration, password reset
+    "code_checks": env_rate("SHEBAO_LIMIT_CODE_CHECKS", "30/3600"),
+    # U-KEY sign-in challenges (page and API), each a stored row
+    "ca_challenges": env_rate("SHEBAO_LIMIT_CA_CHALLENGES", "30/600"),
+}
 
 # Background work: Django's tasks API (django-tasks backport). The default backend keeps tasks
 # in the database and ``manage.py db_worker`` runs them; SHEBAO_TASKS_BACKEND=rq runs the same

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth import forms as auth_forms
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
@@ -22,11 +24,45 @@ from shebao.accounts.models import (
     User,
     VerificationCode,
 )
+from shebao.accounts.services.signin import ADMIN
 from shebao.common.admin import SpelledSearchMixin
-from shebao.common.errors import DomainError
+from shebao.common.errors import DomainError, RateLimited
 from shebao.common.forms import IdentifierField
 from shebao.common.identifiers import id_number_spelling
+from shebao.common.limits import client_ip
 from shebao.registry.models import Region
+
+
+class AdminSignInForm(AdminAuthenticationForm):
+    """The /admin/ sign-in through the hall's own checks: the same lockout after repeated
+    failures, the same limit on failures from one client address (a 429 page) and a
+    ``SignInEvent`` row (channel "系统配置") for every attempt."""
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if username is not None and password:
+            try:
+                result = services.sign_in_authenticate(
+                    kind=ADMIN,
+                    identifier=username,
+                    password=password,
+                    channel=SignInEvent.Channel.ADMIN,
+                    ip=client_ip(self.request) if self.request else None,
+                    user_agent=(
+                        self.request.META.get("HTTP_USER_AGENT", "")[:200] if self.request else ""
+                    ),
+                )
+            except RateLimited:
+                raise  # the hall's 429 page, with Retry-After
+            except DomainError as error:
+                raise ValidationError(error.message, code=error.code) from None
+            self.user_cache = result.user
+            self.confirm_login_allowed(result.user)
+        return self.cleaned_data
+
+
+admin.site.login_form = AdminSignInForm
 
 
 class _Identifiers:

@@ -24,6 +24,7 @@ from shebao.accounts.api_auth import api_actor, token_auth
 from shebao.accounts.models import SignInEvent
 from shebao.accounts.services.signin import SignIn
 from shebao.common.errors import Unauthenticated
+from shebao.common.limits import client_ip
 from shebao.common.schemas import CreditCodeStr, IdentifierStr
 
 router = Router(tags=["认证与账户"])
@@ -36,6 +37,7 @@ class ErrorOut(Schema):
     message: str = Field(description="中文说明，可直接展示给用户")
     field: str | None = None
     details: dict[str, Any] | None = None
+    retry_after: int | None = Field(default=None, description="429 时：多少秒后可再试")
 
 
 class TokenIn(Schema):
@@ -101,20 +103,21 @@ class TokenOut(Schema):
 
 def _client(request: HttpRequest) -> dict[str, Any]:
     return {
-        "ip": request.META.get("REMOTE_ADDR") or None,
+        "ip": client_ip(request),
         "user_agent": request.META.get("HTTP_USER_AGENT", "")[:200],
     }
 
 
 @router.post(
     "/token",
-    response={200: TokenOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    response={200: TokenOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     summary="密码登录，获取令牌",
     description=(
         "错误码：LOGIN_FAILED（401，账号或密码错误，details.remaining_attempts 为剩余次数）、"
         "ACCOUNT_LOCKED（403，details.locked_until）、ACCOUNT_DISABLED、CONTEXT_NOT_ALLOWED"
         "（403，无该身份）、PASSWORD_CHANGE_REQUIRED（403，须先在网上大厅修改临时密码）、"
-        "ID_NUMBER_MALFORMED / CREDIT_CODE_MALFORMED 等（422）。"
+        "ID_NUMBER_MALFORMED / CREDIT_CODE_MALFORMED 等（422）、RATE_LIMITED（429，"
+        "同一来源登录失败过多，retry_after 秒后再试，另见 Retry-After 响应头）。"
     ),
 )
 def token_create(request: HttpRequest, payload: TokenIn) -> dict[str, Any]:

@@ -256,6 +256,7 @@ class SignInEvent(models.Model):
     class Channel(models.TextChoices):
         PAGE = "page", "网页"
         API = "api", "接口"
+        ADMIN = "admin", "系统配置"
 
     user = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.PROTECT, related_name="sign_in_events"

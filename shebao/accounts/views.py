@@ -30,13 +30,14 @@ from shebao.accounts.forms import (
 )
 from shebao.accounts.models import SignInEvent, UnitMembership, VerificationCode
 from shebao.accounts.sessions import session_sign_in, session_sign_out
-from shebao.common.errors import DomainError, PermissionDenied
+from shebao.common.errors import DomainError, PermissionDenied, RateLimited
 from shebao.common.identifiers import (
     credit_code_spelling,
     id_number_spelling,
     mask_mobile,
     mobile_spelling,
 )
+from shebao.common.limits import client_ip
 from shebao.registry.models import Person
 
 Purpose = VerificationCode.Purpose
@@ -55,8 +56,7 @@ _LANDING = {
 
 
 def _ip(request: HttpRequest) -> str | None:
-    # Behind a proxy, the deployment's proxy sets REMOTE_ADDR (e.g. gunicorn --forwarded-allow-ips).
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)  # behind trusted proxies, from X-Forwarded-For (see limits)
 
 
 def _user_agent(request: HttpRequest) -> str:
@@ -109,6 +109,8 @@ def login(request: HttpRequest) -> HttpResponse:
                 user_agent=_user_agent(request),
             )
             session_sign_in(request, user=result.user, context=result.context)
+        except RateLimited:
+            raise  # the hall's 429 page, with Retry-After
         except DomainError as error:
             apply_error(form, error)
         else:
@@ -213,6 +215,8 @@ def register(request: HttpRequest) -> HttpResponse:
                     submission_key=data.get("submission_key", ""),
                     ip=_ip(request),
                 )
+            except RateLimited:
+                raise  # the hall's 429 page, with Retry-After
             except DomainError as error:
                 if error.code == "ALREADY_SUBMITTED":
                     messages.info(request, "您的注册已经提交成功，请直接登录。")
@@ -264,6 +268,8 @@ def register_unit(request: HttpRequest) -> HttpResponse:
                     submission_key=data.get("submission_key", ""),
                     ip=_ip(request),
                 )
+            except RateLimited:
+                raise  # the hall's 429 page, with Retry-After
             except DomainError as error:
                 if error.code == "ALREADY_SUBMITTED":
                     messages.info(request, "单位注册已经提交成功，请使用“单位登录”。")
@@ -344,6 +350,8 @@ def password_reset(request: HttpRequest) -> HttpResponse:
                     new_password=data["new_password"],
                     ip=_ip(request),
                 )
+            except RateLimited:
+                raise  # the hall's 429 page, with Retry-After
             except DomainError as error:
                 apply_error(form, error)
             else:

@@ -33,6 +33,11 @@ class DomainError(Exception):
         if status is not None:
             self.status = status
 
+    @property
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides the body (e.g. ``Retry-After``)."""
+        return {}
+
     def as_dict(self) -> dict[str, Any]:
         body: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.field:
@@ -78,3 +83,22 @@ class Conflict(DomainError):
 
     status = 409
     default_code = "CONFLICT"
+
+
+class RateLimited(DomainError):
+    """Too many attempts from one client or at one account; try again after ``retry_after``
+    seconds (HTTP 429 with a ``Retry-After`` header). Raised by :mod:`shebao.common.limits`."""
+
+    status = 429
+    default_code = "RATE_LIMITED"
+
+    def __init__(self, message: str, *, retry_after: int, code: str | None = None) -> None:
+        super().__init__(message, code=code)
+        self.retry_after = max(1, int(retry_after))
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "retry_after": self.retry_after}

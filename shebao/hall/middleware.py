@@ -22,4 +22,6 @@ class DomainErrorMiddleware:
         response = TemplateResponse(
             request, "hall/error.html", {"error": exc, "status": exc.status}, status=exc.status
         )
+        for name, value in exc.headers.items():  # e.g. Retry-After with a 429
+            response[name] = value
         return response.render()

@@ -14,6 +14,7 @@ from datetime import datetime
 from django.http import HttpRequest
 from ninja import Router, Schema
 
+from shebao.common.limits import client_ip
 from shebao.pki import services
 from shebao.pki.models import CaChallenge
 
@@ -40,18 +41,25 @@ class TokenOut(Schema):
 class ErrorOut(Schema):
     code: str
     message: str
+    retry_after: int | None = None
 
 
-@router.post("/challenge", response=ChallengeOut, auth=None, summary="获取登录挑战码")
+@router.post(
+    "/challenge",
+    response={200: ChallengeOut, 429: ErrorOut},
+    auth=None,
+    summary="获取登录挑战码",
+)
 def challenge(request: HttpRequest) -> dict:
-    """A single-use challenge, valid for a few minutes (see ``expires_at``)."""
-    issued = services.challenge_issue(channel=CaChallenge.Channel.API)
+    """A single-use challenge, valid for a few minutes (see ``expires_at``). 429
+    ``RATE_LIMITED`` when one client address asks for too many (``Retry-After``)."""
+    issued = services.challenge_issue(channel=CaChallenge.Channel.API, ip=client_ip(request))
     return {"challenge": issued.value, "expires_at": issued.expires_at}
 
 
 @router.post(
     "/token",
-    response={200: TokenOut, 401: ErrorOut, 422: ErrorOut},
+    response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     auth=None,
     summary="用证书签名换取令牌",
 )
@@ -60,12 +68,13 @@ def token(request: HttpRequest, payload: TokenIn) -> dict:
     ``CA_CERT_EXPIRED``, ``CA_CERT_NOT_YET_VALID``, ``CA_CERT_UNIT_MISMATCH``,
     ``CA_USER_INACTIVE``, ``CA_MEMBERSHIP_REVOKED``, ``CA_CHALLENGE_UNKNOWN``,
     ``CA_CHALLENGE_USED``, ``CA_CHALLENGE_EXPIRED``, ``CA_SIGNATURE_INVALID``; 422 with
-    ``CA_CERT_MALFORMED`` or ``CA_SIGNATURE_MALFORMED``."""
+    ``CA_CERT_MALFORMED`` or ``CA_SIGNATURE_MALFORMED``; 429 ``RATE_LIMITED`` after too many
+    failed sign-ins from one client address."""
     issued = services.ca_token_issue(
         certificate_pem=payload.certificate,
         challenge=payload.challenge,
         signature=payload.signature,
-        ip=request.META.get("REMOTE_ADDR") or None,
+        ip=client_ip(request),
         user_agent=request.headers.get("User-Agent", ""),
     )
     return {"token": issued.token, "context": issued.context, "expires_at": issued.expires_at}

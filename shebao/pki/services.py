@@ -22,6 +22,7 @@ from shebao.accounts import actors
 from shebao.accounts.actors import Actor
 from shebao.accounts.models import UnitMembership, User
 from shebao.accounts.tokens import token_issue
+from shebao.common import limits
 from shebao.common.errors import (
     Conflict,
     DomainError,
@@ -539,8 +540,10 @@ def certificates_sweep(*, now: datetime | None = None) -> dict[str, int]:
 
 
 @transaction.atomic
-def challenge_issue(*, channel: str) -> CaChallenge:
-    """A fresh single-use challenge, valid for ``SHEBAO_CA_CHALLENGE_SECONDS``."""
+def challenge_issue(*, channel: str, ip: str | None = None) -> CaChallenge:
+    """A fresh single-use challenge, valid for ``SHEBAO_CA_CHALLENGE_SECONDS``. Anyone may ask,
+    so each client address gets a limited number (``ca_challenges``: ``RATE_LIMITED``)."""
+    limits.limit_take("ca_challenges", ip)
     now = timezone.now()
     CaChallenge.objects.filter(expires_at__lt=now - CHALLENGE_PURGE_AFTER).delete()
     return CaChallenge.objects.create(
@@ -702,6 +705,8 @@ def _sign_in(
     user_agent: str,
     then: Callable[[SignIn], R],
 ) -> R:
+    # Failed certificate sign-ins count with failed password sign-ins from the same address.
+    limits.limit_check("signin_failures", ip)
     attempt = _Attempt(
         channel=channel, challenge=(challenge or "").strip(), ip=ip, user_agent=user_agent or ""
     )
@@ -726,6 +731,7 @@ def _sign_in(
             attempt.record(
                 outcome=CaSignInAttempt.Outcome.FAILURE, code=error.code, message=error.message
             )
+        limits.limit_count("signin_failures", ip)
         raise
 
 

@@ -18,8 +18,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shebao.accounts import actors
 from shebao.accounts.decorators import actor_required
 from shebao.accounts.sessions import session_sign_in
-from shebao.common.errors import DomainError
+from shebao.common.errors import DomainError, RateLimited
 from shebao.common.identifiers import credit_code_spelling, id_number_spelling
+from shebao.common.limits import client_ip
 from shebao.pki import ca, selectors, services
 from shebao.pki.models import CaChallenge, CertificateRequest
 
@@ -39,7 +40,7 @@ def _url_or(*names: str) -> str:
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 def _pem_input(request: HttpRequest, *, file_field: str, text_field: str) -> bytes:
@@ -70,7 +71,8 @@ def _page_challenge(request: HttpRequest, *, fresh: bool = False) -> CaChallenge
         live = selectors.challenge_live(value=values[-1], channel=CaChallenge.Channel.PAGE)
         if live is not None:
             return live
-    challenge = services.challenge_issue(channel=CaChallenge.Channel.PAGE)
+    # Limited per client address: each new challenge is a row, and a session for a visitor.
+    challenge = services.challenge_issue(channel=CaChallenge.Channel.PAGE, ip=_client_ip(request))
     request.session[SESSION_CHALLENGES] = [*values, challenge.value][-SESSION_CHALLENGES_KEPT:]
     return challenge
 
@@ -105,6 +107,8 @@ def login(request: HttpRequest) -> HttpResponse:
                 ip=_client_ip(request),
                 user_agent=request.headers.get("User-Agent", ""),
             )
+        except RateLimited:
+            raise  # the hall's 429 page, with Retry-After
         except DomainError as exc:
             error = exc
         else:

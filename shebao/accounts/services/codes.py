@@ -11,6 +11,8 @@ transaction has rolled back (:meth:`CodeRejected.record`).
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -164,15 +166,16 @@ def code_request(*, purpose: str, mobile: str, id_number: str = "", ip: str | No
 
 
 class CodeRejected(Exception):
-    """A wrong or dead code; ``error`` is what the user is told."""
+    """A wrong or dead code, or an action refused after its code was accepted; ``error`` is
+    what the user is told."""
 
-    def __init__(self, error: InvalidInput, *, row_id: int | None = None, uniform: bool = False):
+    def __init__(self, error: DomainError, *, row_id: int | None = None, uniform: bool = False):
         super().__init__(error.message)
         self.error = error
         self.row_id = row_id
         self.uniform = uniform
 
-    def record(self) -> InvalidInput:
+    def record(self) -> DomainError:
         """Count the wrong guess (in its own transaction) and return the error to raise."""
         if self.row_id is None:
             return self.error
@@ -251,6 +254,18 @@ def code_take(
             uniform=uniform,
         )
     return row
+
+
+@contextmanager
+def code_spent_on_refusal(row: VerificationCode) -> Iterator[None]:
+    """Around what an action checks after :func:`code_take` accepted ``row``: a refusal there
+    (``ACCOUNT_EXISTS``, ``NAME_MISMATCH`` …) still uses up one of the code's attempts, so one
+    code cannot test unlimited ID numbers; the user gets the refusal itself. Raises
+    :class:`CodeRejected`: the service calls :meth:`CodeRejected.record` after rolling back."""
+    try:
+        yield
+    except DomainError as refused:
+        raise CodeRejected(refused, row_id=row.pk, uniform=True) from None
 
 
 def code_use(row: VerificationCode) -> None:

@@ -15,6 +15,7 @@ from shebao.accounts.services.codes import (
     code_uniform_error,
     code_use,
 )
+from shebao.common import limits
 from shebao.common.errors import InvalidInput
 from shebao.common.identifiers import normalize_id_number, normalize_mobile
 
@@ -108,8 +109,10 @@ def password_reset(
     or the activation code sent when a unit appointed the person). Unlocks the account.
 
     Every failure to match (no such account, another mobile, a wrong or dead code) gives the
-    same ``CODE_INVALID`` answer.
+    same ``CODE_INVALID`` answer. Submissions from one client address ``ip`` are limited
+    (``code_checks``: ``RATE_LIMITED``).
     """
+    limits.limit_take("code_checks", ip)
     id_number = normalize_id_number(id_number)
     mobile = normalize_mobile(mobile)
     password_validate(new_password, field="new_password")

@@ -19,10 +19,16 @@ from shebao.accounts import actors
 from shebao.accounts.actors import Actor
 from shebao.accounts.models import AccountEvent, SignInEvent, UnitMembership, User, VerificationCode
 from shebao.accounts.services.audit import account_event_record, submission_claim
-from shebao.accounts.services.codes import CodeRejected, code_take, code_use
+from shebao.accounts.services.codes import (
+    CodeRejected,
+    code_spent_on_refusal,
+    code_take,
+    code_use,
+)
 from shebao.accounts.services.passwords import password_validate
 from shebao.accounts.services.signin import password_failure_record
 from shebao.accounts.verification import identity_verifier, method_label, name_key
+from shebao.common import limits
 from shebao.common.errors import (
     Conflict,
     InvalidInput,
@@ -152,8 +158,11 @@ def account_register(
     The ID number in the registry with the same name: the account is tied to that person. A
     different name: ``NAME_MISMATCH``. The person already has an account: ``ACCOUNT_EXISTS``.
     Not in the registry: a person is recorded pending verification in ``district_code``
-    (``DISTRICT_REQUIRED`` without it). The SMS code proves the mobile number.
+    (``DISTRICT_REQUIRED`` without it). The SMS code proves the mobile number; a refusal after
+    the code was accepted uses up one of its attempts. Submissions from one client address
+    ``ip`` are limited (``code_checks``: ``RATE_LIMITED``).
     """
+    limits.limit_take("code_checks", ip)
     name = name_clean(name)
     id_number = normalize_id_number(id_number)
     mobile = normalize_mobile(mobile)
@@ -169,14 +178,15 @@ def account_register(
         with transaction.atomic():
             submission_claim(key=submission_key)
             row = code_take(mobile=mobile, purposes=(VerificationCode.Purpose.REGISTER,), code=code)
-            if User.objects.filter(username=id_number).exists():
-                raise _account_exists(id_number)
-            person = person_for_account(
-                id_number=id_number, name=name, mobile=mobile, district=district
-            )
-            if User.objects.filter(person=person).exists():
-                raise _account_exists(id_number)
-            user = _user_create(person=person, mobile=mobile, password=password)
+            with code_spent_on_refusal(row):
+                if User.objects.filter(username=id_number).exists():
+                    raise _account_exists(id_number)
+                person = person_for_account(
+                    id_number=id_number, name=name, mobile=mobile, district=district
+                )
+                if User.objects.filter(person=person).exists():
+                    raise _account_exists(id_number)
+                user = _user_create(person=person, mobile=mobile, password=password)
             code_use(row)
             account_event_record(
                 action=AccountEvent.Action.REGISTERED,
@@ -207,8 +217,10 @@ def unit_register_online(
     The unit must be registered with the agency; the legal representative is verified through
     ``settings.SHEBAO_IDENTITY_VERIFIER``. A legal representative who already has a personal
     account links it by giving that account's password (counted like a sign-in). Returns the
-    active legal-representative membership.
+    active legal-representative membership. A refusal after the code was accepted uses up one
+    of its attempts; submissions from one client address are limited (``code_checks``).
     """
+    limits.limit_take("code_checks", ip)
     credit_code = normalize_credit_code(credit_code)
     unit_name = name_clean(unit_name, field="unit_name", label="单位名称")
     rep_name = name_clean(rep_name, field="rep_name", label="法定代表人姓名")
@@ -220,53 +232,57 @@ def unit_register_online(
             row = code_take(
                 mobile=mobile, purposes=(VerificationCode.Purpose.UNIT_REGISTER,), code=code
             )
-            unit = Unit.objects.select_for_update().filter(credit_code=credit_code).first()
-            if unit is None:
-                raise InvalidInput(
-                    "未查询到该单位的社会保险登记信息。请核对统一社会信用代码；尚未参保登记的单位请先到经办机构办理参保登记。",
-                    code="UNIT_NOT_REGISTERED",
-                    field="credit_code",
-                )
-            if _unit_name_key(unit.name) != _unit_name_key(unit_name):
-                raise InvalidInput(
-                    "单位名称与登记信息不一致，请按营业执照（统一社会信用代码证）上的名称填写",
-                    code="UNIT_NAME_MISMATCH",
-                    field="unit_name",
-                )
-            if unit.status == Unit.Status.CANCELLED:
-                raise Conflict("该单位已注销社会保险登记，不能注册", code="UNIT_CANCELLED")
-            if unit.memberships.filter(role=Role.LEGAL_REP, revoked_at__isnull=True).exists():
-                raise Conflict(
-                    "该单位已开通网上办事账号。法定代表人请使用“单位登录”；忘记密码请使用“找回密码”。",
-                    code="UNIT_ALREADY_REGISTERED",
-                    field="credit_code",
-                )
-            result = identity_verifier().verify(name=rep_name, id_number=rep_id_number, unit=unit)
-            if not result.ok:
-                raise InvalidInput(LEGAL_REP_ADVICE, code="LEGAL_REP_MISMATCH")
-            user = (
-                User.objects.select_for_update()
-                .filter(username=rep_id_number, kind=User.Kind.INDIVIDUAL)
-                .first()
-            )
-            linked = user is not None
-            if user is not None:
-                if name_key(user.name) != name_key(rep_name):
+            with code_spent_on_refusal(row):
+                unit = Unit.objects.select_for_update().filter(credit_code=credit_code).first()
+                if unit is None:
                     raise InvalidInput(
-                        "姓名与公民身份号码不一致", code="NAME_MISMATCH", field="rep_name"
+                        "未查询到该单位的社会保险登记信息。请核对统一社会信用代码；尚未参保登记的单位请先到经办机构办理参保登记。",
+                        code="UNIT_NOT_REGISTERED",
+                        field="credit_code",
                     )
-                if user.is_locked() or not user.check_password(password or ""):
-                    raise _WrongPassword(user)
-            else:
-                password_validate(password)
-                person = person_for_account(
-                    id_number=rep_id_number,
-                    name=rep_name,
-                    mobile=mobile,
-                    district=unit.district,
-                    field="rep_name",
+                if _unit_name_key(unit.name) != _unit_name_key(unit_name):
+                    raise InvalidInput(
+                        "单位名称与登记信息不一致，请按营业执照（统一社会信用代码证）上的名称填写",
+                        code="UNIT_NAME_MISMATCH",
+                        field="unit_name",
+                    )
+                if unit.status == Unit.Status.CANCELLED:
+                    raise Conflict("该单位已注销社会保险登记，不能注册", code="UNIT_CANCELLED")
+                if unit.memberships.filter(role=Role.LEGAL_REP, revoked_at__isnull=True).exists():
+                    raise Conflict(
+                        "该单位已开通网上办事账号。法定代表人请使用“单位登录”；忘记密码请使用“找回密码”。",
+                        code="UNIT_ALREADY_REGISTERED",
+                        field="credit_code",
+                    )
+                result = identity_verifier().verify(
+                    name=rep_name, id_number=rep_id_number, unit=unit
                 )
-                user = _user_create(person=person, mobile=mobile, password=password)
+                if not result.ok:
+                    raise InvalidInput(LEGAL_REP_ADVICE, code="LEGAL_REP_MISMATCH")
+                user = (
+                    User.objects.select_for_update()
+                    .filter(username=rep_id_number, kind=User.Kind.INDIVIDUAL)
+                    .first()
+                )
+                linked = user is not None
+                if user is not None:
+                    if name_key(user.name) != name_key(rep_name):
+                        raise InvalidInput(
+                            "姓名与公民身份号码不一致", code="NAME_MISMATCH", field="rep_name"
+                        )
+                    # The password is checked even for a locked account: the same time either way.
+                    if not user.check_password(password or "") or user.is_locked():
+                        raise _WrongPassword(user)
+                else:
+                    password_validate(password)
+                    person = person_for_account(
+                        id_number=rep_id_number,
+                        name=rep_name,
+                        mobile=mobile,
+                        district=unit.district,
+                        field="rep_name",
+                    )
+                    user = _user_create(person=person, mobile=mobile, password=password)
             membership = UnitMembership.objects.create(
                 user=user,
                 unit=unit,

@@ -4,7 +4,13 @@ After ``SHEBAO_LOGIN_MAX_FAILURES`` consecutive wrong passwords an account is lo
 ``SHEBAO_LOGIN_LOCK_MINUTES``; a successful sign-in (or a password reset) clears the count.
 Every attempt is written to :class:`~shebao.accounts.models.SignInEvent`. An identifier that
 matches no account gets the same answers, counted from those events, so that the sign-in form
-does not tell which ID numbers have accounts.
+does not tell which ID numbers have accounts, and in the same time: an unknown or locked
+account still costs one password hash, like a wrong password.
+
+Across accounts, failed sign-ins from one client address are limited
+(``signin_failures`` in :mod:`shebao.common.limits`): guessing one password for many ID
+numbers is stopped although no single account reaches its lockout. ``/admin/`` signs in
+through the same checks (context ``"admin"``: a user allowed into system configuration).
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from django.utils import timezone
 from shebao.accounts import actors
 from shebao.accounts.models import SignInEvent, User
 from shebao.accounts.services.audit import sign_in_event_record
+from shebao.common import limits
 from shebao.common.errors import InvalidInput, PermissionDenied, Unauthenticated
 from shebao.common.identifiers import (
     identifier_text,
@@ -31,6 +38,11 @@ from shebao.common.identifiers import (
 from shebao.registry.models import Unit
 
 Outcome = SignInEvent.Outcome
+# Signing in to /admin/ (system configuration): any user with ``is_staff``, by username.
+ADMIN = "admin"
+KINDS = (actors.INDIVIDUAL, actors.UNIT, actors.STAFF, ADMIN)
+# Refusals that do not count as a failed attempt: the password was right.
+_NOT_FAILURES = {"PASSWORD_CHANGE_REQUIRED"}
 
 
 @dataclass(frozen=True)
@@ -49,7 +61,7 @@ def locked_error(until: datetime, *, kind: str) -> PermissionDenied:
     when = timezone.localtime(until).strftime("%Y-%m-%d %H:%M")
     hint = (
         "请稍后再试。"
-        if kind == actors.STAFF
+        if kind in (actors.STAFF, ADMIN)
         else "请稍后再试，或通过“找回密码”重设密码后立即解锁。"
     )
     return PermissionDenied(
@@ -71,6 +83,7 @@ def _context_refused(kind: str) -> PermissionDenied:
     message = {
         actors.UNIT: "您不是该单位的有效用户。请核对统一社会信用代码；如需办理单位业务，请联系单位法定代表人或管理员为您授权。",
         actors.STAFF: "该账号未配置经办人员信息，请联系系统管理员。",
+        ADMIN: "该账号没有系统配置权限。",
     }.get(kind, "该账号不能以个人身份登录。")
     return PermissionDenied(message, code="CONTEXT_NOT_ALLOWED")
 
@@ -107,6 +120,10 @@ def _parse(*, kind: str, identifier: str, credit_code: str) -> tuple[str, User |
             return text, (users[0] if users else None), None
         text = normalize_id_number(text, field="identifier")
         return text, User.objects.filter(username=text, kind=User.Kind.INDIVIDUAL).first(), None
+    if kind == ADMIN:
+        if not text:
+            raise InvalidInput("请填写用户名", code="USERNAME_REQUIRED", field="username")
+        return text, User.objects.filter(username=text).first(), None
     if not text:
         raise InvalidInput("请填写工号", code="STAFF_NUMBER_REQUIRED", field="staff_number")
     return text, User.objects.filter(username=text, kind=User.Kind.STAFF).first(), None
@@ -116,7 +133,7 @@ def _unknown_account(
     *, identifier: str, password: str, kind: str, record: dict[str, object]
 ) -> None:
     """Answer as for an account: failures are counted from the sign-in events."""
-    make_password(password)  # the same work as checking a real password
+    password_hash_spend(password)
     now = timezone.now()
     recent = SignInEvent.objects.filter(
         identifier=identifier,
@@ -134,6 +151,12 @@ def _unknown_account(
     if failures + 1 >= maximum:
         raise locked_error(now + _lock_span(), kind=kind)
     raise _failed_error(maximum - failures - 1)
+
+
+def password_hash_spend(password: str) -> None:
+    """Do the work of one password check without checking anything, so that an unknown or a
+    locked account answers in the time a wrong password takes (no timing tells them apart)."""
+    make_password(password)
 
 
 def _wrong_password(*, user: User, kind: str, record: dict[str, object]) -> None:
@@ -181,21 +204,51 @@ def sign_in_authenticate(
     ip: str | None = None,
     user_agent: str = "",
 ) -> SignIn:
-    """Check credentials for signing in as ``kind`` ("individual", "unit" or "staff").
+    """Check credentials for signing in as ``kind`` ("individual", "unit", "staff" or
+    "admin").
 
     - individual: ``identifier`` is the ID number (15 or 18 digits) or the mobile number;
     - unit: ``credit_code`` is the unit's, ``identifier`` the unit user's own ID number;
-    - staff: ``identifier`` is the staff number (工号).
+    - staff: ``identifier`` is the staff number (工号);
+    - admin: ``identifier`` is the username of a user allowed into /admin/ (``is_staff``).
 
     Returns the user and context to sign in with; raises ``LOGIN_FAILED`` (401),
     ``ACCOUNT_LOCKED``, ``ACCOUNT_DISABLED``, ``CONTEXT_NOT_ALLOWED`` or
-    ``PASSWORD_CHANGE_REQUIRED`` (API only) (403), or an input error (422). Each attempt is
-    recorded; failures are committed even though the call raises.
+    ``PASSWORD_CHANGE_REQUIRED`` (API only) (403), ``RATE_LIMITED`` (429: too many failures
+    from the client address ``ip``), or an input error (422). Each attempt is recorded;
+    failures are committed even though the call raises.
     """
-    if kind not in (actors.INDIVIDUAL, actors.UNIT, actors.STAFF):
+    if kind not in KINDS:
         raise InvalidInput(
             "请选择登录身份：个人、单位或经办人员", code="CONTEXT_INVALID", field="context"
         )
+    limits.limit_check("signin_failures", ip)
+    try:
+        return _authenticate(
+            kind=kind,
+            identifier=identifier,
+            password=password,
+            credit_code=credit_code,
+            channel=channel,
+            ip=ip,
+            user_agent=user_agent,
+        )
+    except (Unauthenticated, PermissionDenied) as refused:
+        if refused.code not in _NOT_FAILURES:
+            limits.limit_count("signin_failures", ip)
+        raise
+
+
+def _authenticate(
+    *,
+    kind: str,
+    identifier: str,
+    password: str,
+    credit_code: str,
+    channel: str,
+    ip: str | None,
+    user_agent: str,
+) -> SignIn:
     identifier, user, code = _parse(kind=kind, identifier=identifier, credit_code=credit_code)
     if not password:
         raise InvalidInput("请输入密码", code="PASSWORD_REQUIRED", field="password")
@@ -210,6 +263,7 @@ def sign_in_authenticate(
         _unknown_account(identifier=identifier, password=password, kind=kind, record=record)
     assert user is not None
     if user.is_locked():
+        password_hash_spend(password)
         sign_in_event_record(user=user, outcome=Outcome.LOCKED, code="ACCOUNT_LOCKED", **record)  # type: ignore[arg-type]
         raise locked_error(user.locked_until, kind=kind)  # type: ignore[arg-type]
     if not user.check_password(password):
@@ -222,7 +276,11 @@ def sign_in_authenticate(
     if kind == actors.UNIT:
         unit_id = Unit.objects.filter(credit_code=code).values_list("pk", flat=True).first()
         context = f"{actors.UNIT}:{unit_id}" if unit_id else None
-    if context is None or actors.actor_for(user, context).is_anonymous:
+    if kind == ADMIN:
+        allowed = user.is_staff
+    else:
+        allowed = context is not None and not actors.actor_for(user, context).is_anonymous
+    if not allowed:
         sign_in_event_record(
             user=user, outcome=Outcome.REFUSED, code="CONTEXT_NOT_ALLOWED", **record
         )  # type: ignore[arg-type]
