@@ -120,7 +120,8 @@ def _retry_after(rule: Policy, *, previous: int, current: int, elapsed: float) -
     else:
         # Wait for this window to end, then for its weight to fade enough.
         wait = (w - elapsed) + w * (1 - limit / max(current, 1))
-    return max(1, math.ceil(wait))
+    # The estimate must fall *below* the limit: the first whole second after ``wait``.
+    return max(1, math.floor(wait + 1e-9) + 1)
 
 
 def _state(rule: Policy, key: str) -> tuple[str, int, int, float]:
