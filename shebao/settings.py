@@ -189,36 +189,43 @@ SHEBAO_PROXY_HOPS = env_int(
     "SHEBAO_PROXY_HOPS", 1 if env_bool("SHEBAO_BEHIND_TLS_PROXY", False) else 0
 )
 
+
+def cache_settings(url: str, *, redis_url: str) -> dict:
+    """CACHES for ``SHEBAO_CACHE_URL``: "database", "locmem", "redis" (``redis_url``) or a
+    ``redis://`` URL."""
+    url = (url or "database").strip()
+    if url == "redis":
+        url = redis_url
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": url,
+                "KEY_PREFIX": "shebao",
+            }
+        }
+    if url == "locmem":
+        return {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    if url == "database":
+        return {
+            "default": {
+                "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                "LOCATION": "shebao_cache",  # made by shebao/common/migrations/0001_cache_table
+                # Culling (dropping a share of the rows when full) would also drop live
+                # counters; allow far more keys than a busy day's clients make.
+                "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 4},
+            }
+        }
+    raise ValueError(f"SHEBAO_CACHE_URL: database, locmem, redis or redis://…, not {url!r}")
+
+
 # Django's cache holds the abuse limits' counters, shared by every web process: the database
 # cache on the embedded default (its table is created by a migration), Redis in production
 # (SHEBAO_CACHE_URL=redis://… or "redis" to reuse REDIS_URL); "locmem" only for one process.
-_cache_url = os.environ.get("SHEBAO_CACHE_URL", "database").strip()
-if _cache_url == "redis":
-    _cache_url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
-if _cache_url.startswith(("redis://", "rediss://", "unix://")):
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": _cache_url,
-            "KEY_PREFIX": "shebao",
-        }
-    }
-elif _cache_url == "locmem":
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-elif _cache_url == "database":
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "shebao_cache",
-            # Culling (dropping a third of the rows when full) would also drop live counters;
-            # keep it for far more keys than a busy day's clients make.
-            "OPTIONS": {"MAX_ENTRIES": 200_000, "CULL_FREQUENCY": 4},
-        }
-    }
-else:
-    raise ValueError(
-        f"SHEBAO_CACHE_URL: expected database, locmem, redis or redis://…, not {_cache_url!r}"
-    )
+CACHES = cache_settings(
+    os.environ.get("SHEBAO_CACHE_URL", "database"),
+    redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+)
 
 # Abuse limits (shebao/common/limits.py): at most <count> per <seconds> for one client address.
 # Each is overridable as SHEBAO_LIMIT_<NAME>, e.g. SHEBAO_LIMIT_SIGNIN_FAILURES=50/600.

@@ -3,6 +3,9 @@ database cache the embedded default keeps its counters in."""
 
 from __future__ import annotations
 
+import os
+import uuid
+
 import pytest
 from django.core.cache import caches
 from django.db import connection
@@ -11,7 +14,7 @@ from freezegun import freeze_time
 
 from shebao.common import limits
 from shebao.common.errors import RateLimited
-from shebao.settings import env_rate
+from shebao.settings import cache_settings, env_rate
 
 
 @pytest.fixture
@@ -131,7 +134,7 @@ def test_the_database_cache_of_the_default_settings_keeps_the_counters(settings,
     counters live there, so every web process sees the same counts."""
     from shebao import settings as project
 
-    settings.CACHES = project.CACHES
+    settings.CACHES = project.cache_settings("database", redis_url="")
     assert settings.CACHES["default"]["BACKEND"] == "django.core.cache.backends.db.DatabaseCache"
     assert "shebao_cache" in connection.introspection.table_names()
 
@@ -143,3 +146,42 @@ def test_the_database_cache_of_the_default_settings_keeps_the_counters(settings,
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM shebao_cache WHERE cache_key LIKE %s", ["%limit:%"])
         assert cursor.fetchone()[0] == 1
+
+
+def test_the_cache_setting_names_a_backend():
+    redis = "redis://10.0.0.5:6379/2"
+    backend = {
+        url: cache_settings(url, redis_url=redis)["default"]["BACKEND"].rsplit(".", 1)[-1]
+        for url in ("", "database", "locmem", "redis", "redis://cache:6379/1")
+    }
+    assert backend == {
+        "": "DatabaseCache",
+        "database": "DatabaseCache",
+        "locmem": "LocMemCache",
+        "redis": "RedisCache",
+        "redis://cache:6379/1": "RedisCache",
+    }
+    assert cache_settings("redis", redis_url=redis)["default"]["LOCATION"] == redis
+    with pytest.raises(ValueError):
+        cache_settings("memcached://x", redis_url=redis)
+
+
+def test_redis_keeps_the_counters_in_production(settings, tight):
+    import redis
+
+    url = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        if os.environ.get("SHEBAO_REQUIRE_SERVICES"):
+            pytest.fail(f"Redis is required here but not reachable at {url}")
+        pytest.skip(f"Redis not reachable at {url}")
+    settings.CACHES = cache_settings("redis", redis_url=url)
+    key = f"test-{uuid.uuid4()}"  # parallel runs share the server
+    try:
+        for _ in range(3):
+            limits.limit_take("signin_failures", key)
+        with pytest.raises(RateLimited):
+            limits.limit_take("signin_failures", key)
+    finally:
+        limits.limit_clear("signin_failures", key)
