@@ -6,12 +6,19 @@ Every error is JSON ``{"code": <stable code>, "message": <Chinese message>, ...}
 from __future__ import annotations
 
 import logging
+from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import BadRequest, RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
+from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
+from shebao.common import text
 from shebao.common.errors import DomainError
 
 logger = logging.getLogger(__name__)
@@ -23,7 +30,48 @@ class ChineseJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
+class RequestTooLarge(DomainError):
+    status = 413
+    default_code = "TOO_LARGE"
+
+
+def body_limit(request: HttpRequest) -> int:
+    """The largest JSON body an operation parses: small for anonymous callers (the calculators,
+    the sign-in endpoints), larger once a token has been checked. Authentication runs before
+    the body is parsed, so an operation that needs a token never parses an anonymous body."""
+    if getattr(request, "auth", None) is None or getattr(request.auth, "is_anonymous", True):
+        return settings.SHEBAO_ANONYMOUS_JSON_MAX_BYTES
+    return settings.SHEBAO_JSON_MAX_BYTES
+
+
+def _kilobytes(size: int) -> str:
+    return f"{size // 1024} KB" if size < 1024 * 1024 else f"{size / 1024 / 1024:g} MB"
+
+
+class HallParser(Parser):
+    """JSON bodies, query strings and form fields pass the hall's one text check
+    (:mod:`shebao.common.text`): no lone surrogate, NUL or control character, no NaN or
+    Infinity, and no anonymous body larger than a few dozen kilobytes, all before any value
+    reaches an operation."""
+
+    def parse_body(self, request: HttpRequest) -> Any:
+        limit = body_limit(request)
+        declared = request.META.get("CONTENT_LENGTH") or "0"
+        size = int(declared) if declared.isdigit() else 0
+        if max(size, len(request.body)) > limit:
+            raise RequestTooLarge(f"请求内容过大：请求体不能超过 {_kilobytes(limit)}")
+        return text.json_loads(request.body)
+
+    def parse_querydict(
+        self, data: MultiValueDict, list_fields: list[str], request: HttpRequest
+    ) -> dict[str, Any]:
+        result = super().parse_querydict(data, list_fields, request)
+        text.text_check(result)
+        return result
+
+
 api = NinjaAPI(
+    parser=HallParser(),
     renderer=ChineseJSONRenderer(),
     title="社会保险网上经办服务大厅 API",
     version="1",
@@ -48,7 +96,37 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return response
 
 
-_FIELD_LABELS = {"missing": "缺少必填项", "int_parsing": "应为整数", "decimal_parsing": "应为数值"}
+_FIELD_LABELS = {
+    "missing": "缺少必填项",
+    "int_parsing": "应为整数",
+    "int_parsing_size": "应为整数",
+    "int_type": "应为整数",
+    "decimal_parsing": "应为数值",
+    "date_from_datetime_parsing": "应为日期，格式如 2024-09-30",
+    "date_parsing": "应为日期，格式如 2024-09-30",
+    "string_type": "应为文本",
+    "bool_parsing": "应为 true 或 false",
+}
+_BOUND_LABELS = {
+    "greater_than_equal": ("ge", "不能小于{}"),
+    "greater_than": ("gt", "应大于{}"),
+    "less_than_equal": ("le", "不能大于{}"),
+    "less_than": ("lt", "应小于{}"),
+    "string_too_long": ("max_length", "不能超过{}个字符"),
+    "string_too_short": ("min_length", "不能少于{}个字符"),
+}
+
+
+def _reason(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    context = error.get("ctx") or {}
+    if kind in _BOUND_LABELS:
+        key, template = _BOUND_LABELS[kind]
+        if key in context:
+            return template.format(context[key])
+    if kind == "value_error":  # our own validators speak Chinese
+        return str(error.get("msg", "")).removeprefix("Value error, ") or "格式不正确"
+    return _FIELD_LABELS.get(kind, "格式不正确")
 
 
 @api.exception_handler(ValidationError)
@@ -56,7 +134,7 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
     errors = []
     for error in exc.errors:
         location = [str(part) for part in error.get("loc", []) if part not in ("body", "payload")]
-        reason = _FIELD_LABELS.get(error.get("type", ""), "格式不正确")
+        reason = _reason(error)
         errors.append({"field": ".".join(location[1:] or location), "message": reason})
     summary = "；".join(f"{e['field']}：{e['message']}" for e in errors) or "请求格式不正确"
     return _error(
@@ -90,8 +168,37 @@ _HTTP_ERRORS = {
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, DomainError):
+        # ninja wraps whatever the parser raises into "400 cannot parse"; a refusal the
+        # parser made on purpose (unsafe text, NaN, too large) keeps its own status and code.
+        return on_domain_error(request, exc.__cause__)
     code, message = _HTTP_ERRORS.get(exc.status_code, ("ERROR", "请求无法处理"))
     return _error(request, exc.status_code, {"code": code, "message": message})
+
+
+@api.exception_handler(MultiPartParserError)
+def on_multipart_error(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return _error(
+        request,
+        400,
+        {
+            "code": "MULTIPART_INVALID",
+            "message": "上传内容格式不正确（multipart 请求缺少 boundary 或内容已损坏），请重新上传",
+        },
+    )
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = _kilobytes(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+    return _error(request, 413, {"code": "TOO_LARGE", "message": f"请求内容过大：不能超过 {limit}"})
+
+
+@api.exception_handler(BadRequest)
+@api.exception_handler(SuspiciousOperation)
+def on_bad_request(request: HttpRequest, exc: Exception) -> HttpResponse:
+    code, message = _HTTP_ERRORS[400]
+    return _error(request, 400, {"code": code, "message": message})
 
 
 @api.exception_handler(Exception)

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "shebao.hall.middleware.RequestShapeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -93,6 +94,7 @@ MIDDLEWARE = [
     "shebao.accounts.middleware.ActorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "shebao.hall.middleware.FormTextMiddleware",
     "shebao.hall.middleware.DomainErrorMiddleware",
 ]
 
@@ -292,6 +294,11 @@ SHEBAO_UPLOAD_TYPES = {
     "image/png": ".png",
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = SHEBAO_UPLOAD_MAX_BYTES + 1024 * 1024
+# JSON request bodies of the API, in bytes: anonymous callers (calculators, sign-in) send a few
+# fields, so a large body is refused before it is parsed; signed-in callers send application
+# answers (a form of at most a few dozen fields of 2,000 characters).
+SHEBAO_ANONYMOUS_JSON_MAX_BYTES = env_int("SHEBAO_ANONYMOUS_JSON_MAX_KB", 64) * 1024
+SHEBAO_JSON_MAX_BYTES = env_int("SHEBAO_JSON_MAX_KB", 1024) * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Adapters to outside systems (DESIGN principle 8). Each names a class with a working local

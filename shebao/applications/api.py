@@ -14,17 +14,16 @@ from typing import Any
 
 from django.http import FileResponse, HttpRequest
 from django.urls import reverse
-from ninja import File, Form, Router, Schema, Status
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from shebao.accounts.actors import Actor
 from shebao.accounts.api_auth import api_actor, token_auth
 from shebao.applications import selectors, services
 from shebao.applications.models import Application, ApplicationEvent, DeferredMaterial, Material
+from shebao.common.paging import LIMIT_HELP, MAX_LIMIT, MAX_OFFSET, OFFSET_HELP
 
 router = Router(tags=["业务申请"], auth=token_auth)
-
-MAX_PAGE_SIZE = 100
 
 
 class ErrorOut(Schema):
@@ -230,8 +229,8 @@ def list_applications(
     q: str | None = None,
     overdue: bool = False,
     district: str | None = None,
-    limit: int = 20,
-    offset: int = 0,
+    limit: int = Query(20, ge=1, le=MAX_LIMIT, description=LIMIT_HELP),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET, description=OFFSET_HELP),
 ) -> dict[str, Any]:
     actor = api_actor(request)
     if actor.is_staff:
@@ -242,8 +241,6 @@ def list_applications(
         rows = selectors.applications_for(actor=actor, status=status, q=q).order_by(
             "-created_at", "-id"
         )
-    limit = max(1, min(limit, MAX_PAGE_SIZE))
-    offset = max(0, offset)
     return {
         "total": rows.count(),
         "limit": limit,

@@ -8,7 +8,10 @@ Cleaned values are JSON-safe and exact: dates ``"2024-09-30"``, months ``"2024-0
 as ``int``, money as a string with two decimals (``"1280.00"``, never a float), booleans as
 ``bool``, identifiers in their one spelling through
 :data:`shebao.common.identifiers.NORMALIZERS` (ASCII digits, upper-case, validated; a bank card
-by its Luhn digit). Bank numbers are shown masked (:func:`form_display`).
+by its Luhn digit). Bank numbers are shown masked (:func:`form_display`). Every answer is one
+value (no lists or objects) of text the hall can store and show (:mod:`shebao.common.text`);
+dates and months lie between 1900 and ten years ahead unless the field's ``min``/``max`` (an ISO
+date or ``"today"``) says otherwise.
 """
 
 from __future__ import annotations
@@ -19,11 +22,14 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
+
 from shebao.catalogue.schema import FIELD_TYPES as CATALOGUE_FIELD_TYPES
 from shebao.common.errors import DomainError, InvalidInput
 from shebao.common.identifiers import NORMALIZERS, mask_bank_account
 from shebao.common.money import FEN, money_str, to_decimal
-from shebao.common.periods import YearMonth
+from shebao.common.periods import EARLIEST_DATE, YearMonth, form_latest_date
+from shebao.common.text import text_check
 
 # The field types are the catalogue's data contract; this module renders and parses them.
 FIELD_TYPES = tuple(CATALOGUE_FIELD_TYPES)
@@ -123,9 +129,32 @@ def _empty(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
+def _bound(value: Any, default: date, today: date) -> date:
+    if value in (None, ""):
+        return default
+    if value == "today":
+        return today
+    text = str(value)
+    return date.fromisoformat(text if len(text) > 7 else f"{text}-01")
+
+
+def _bound_label(value: Any, day: date) -> str:
+    return "今天" if value == "today" else day.isoformat()
+
+
+def _date_range(spec: FormField) -> tuple[date, date]:
+    today = timezone.localdate()
+    return (
+        _bound(spec.min, EARLIEST_DATE, today),
+        _bound(spec.max, form_latest_date(today), today),
+    )
+
+
 def _clean_one(spec: FormField, value: Any) -> Any:
     """Clean one non-empty value; raise DomainError (any code) with a Chinese message."""
     kind = spec.type
+    if isinstance(value, (dict, list, tuple)):
+        raise InvalidInput("应填写一个值，而不是列表或对象")
     if kind in ("text", "textarea"):
         text = str(value).strip()
         limit = spec.max_length or (TEXT_MAX_LENGTH if kind == "text" else TEXTAREA_MAX_LENGTH)
@@ -137,13 +166,22 @@ def _clean_one(spec: FormField, value: Any) -> Any:
             day = date.fromisoformat(str(value).strip())
         except ValueError:
             raise InvalidInput("应为有效日期，格式如 2024-09-30") from None
-        if spec.min and day < date.fromisoformat(spec.min):
-            raise InvalidInput(f"不能早于{spec.min}")
-        if spec.max and day > date.fromisoformat(spec.max):
-            raise InvalidInput(f"不能晚于{spec.max}")
+        earliest, latest = _date_range(spec)
+        if day < earliest:
+            raise InvalidInput(
+                f"不能早于{_bound_label(spec.min, earliest)}", code="DATE_OUT_OF_RANGE"
+            )
+        if day > latest:
+            raise InvalidInput(
+                f"不能晚于{_bound_label(spec.max, latest)}", code="DATE_OUT_OF_RANGE"
+            )
         return day.isoformat()
     if kind == "month":
         month = YearMonth.parse(str(value))
+        earliest, latest = _date_range(spec)
+        first, last = YearMonth.of(earliest), YearMonth.of(latest)
+        if not first <= month <= last:
+            raise InvalidInput(f"应在 {first} 至 {last} 之间", code="DATE_OUT_OF_RANGE")
         return str(month)
     if kind == "integer":
         if isinstance(value, (bool, float)):
@@ -203,6 +241,9 @@ def form_clean(
     """
     if not isinstance(data, dict):
         raise ApplicationDataInvalid({"data": "申请表内容应为键值对象"})
+    # Before anything else: an unstorable character in a name or an answer would break the
+    # error message that echoes it, and every page that shows the application later.
+    text_check(data, field="data")
     fields = form_fields(schema)
     by_name = {spec.name: spec for spec in fields}
     labels = {spec.name: spec.label for spec in fields}

@@ -31,7 +31,7 @@ from shebao.applications.models import (
     DeferredMaterial,
     Material,
 )
-from shebao.applications.uploads import StoredFile, upload_discard, upload_store
+from shebao.applications.uploads import StoredFile, upload_discard, upload_name, upload_store
 from shebao.catalogue.models import Matter
 from shebao.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shebao.common.workcalendar import add_working_days, covered
@@ -379,7 +379,7 @@ def _store_material(
         )
     if file is None:
         raise InvalidInput("请选择要上传的文件", code="UPLOAD_EMPTY", field="file")
-    original = (getattr(file, "name", "") or "").replace("\\", "/").rsplit("/", 1)[-1][:200]
+    original = upload_name(getattr(file, "name", ""))
     result = upload_store(
         stream=file,
         name=original,

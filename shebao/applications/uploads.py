@@ -19,6 +19,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from shebao.common.errors import InvalidInput
+from shebao.common.text import REPLACEMENT, text_repair
 
 # Magic numbers of the types we accept.
 MAGIC = {
@@ -37,6 +38,22 @@ TYPE_ALIASES = {"image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg", "image/x
 UNDECLARED = {"", "application/octet-stream"}
 CHUNK = 64 * 1024
 TYPE_LABELS = "PDF、JPG、PNG"
+NAME_MAX_LENGTH = 200  # Material.original_name
+_SUFFIX_MAX_LENGTH = 16
+
+
+def upload_name(raw: str | None, *, limit: int = NAME_MAX_LENGTH) -> str:
+    """The name an upload is kept under: the last path segment, without characters the hall
+    cannot store or show, at most ``limit`` characters with the extension kept (a long name is
+    shortened before its extension, so "….pdf" is still a PDF)."""
+    name = (raw or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = text_repair(name).replace(REPLACEMENT, "").strip()
+    if len(name) <= limit:
+        return name
+    suffix = PurePosixPath(name).suffix
+    if not suffix or len(suffix) > _SUFFIX_MAX_LENGTH:
+        return name[:limit]
+    return name[: limit - len(suffix)] + suffix
 
 
 @dataclass(frozen=True)

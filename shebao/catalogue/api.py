@@ -15,11 +15,9 @@ from shebao.accounts.api_auth import optional_token
 from shebao.catalogue import selectors
 from shebao.catalogue.guide import acceptance_text, guide_for, time_limit_text
 from shebao.catalogue.models import Matter
+from shebao.common.paging import LIMIT_HELP, MAX_LIMIT, MAX_OFFSET, OFFSET_HELP
 
 router = Router(tags=["事项清单"])
-
-# Most matters one page of the list may hold.
-MAX_LIMIT = 100
 
 
 class ErrorOut(Schema):
@@ -49,8 +47,8 @@ class MatterFilters(Schema):
         max_length=40,
         description="类别：社会保险 / 就业创业 / 人才人事 / 劳动关系 / 社会保障卡",
     )
-    limit: int = Field(default=20, ge=1, le=MAX_LIMIT, description="每页条数，1–100")
-    offset: int = Field(default=0, ge=0, description="跳过的条数")
+    limit: int = Field(default=20, ge=1, le=MAX_LIMIT, description=LIMIT_HELP)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description=OFFSET_HELP)
 
 
 class DepartmentOut(Schema):

@@ -4,7 +4,8 @@ The workflow engine renders a matter's form from ``Matter.fields`` and checks up
 ``Matter.materials``; both are plain JSON so that the catalogue stays data. This module is the
 one description of that JSON:
 
-- a form field is ``{"name", "label", "type", "required", "help"?, "choices"?, "max_length"?}``
+- a form field is ``{"name", "label", "type", "required", "help"?, "choices"?, "max_length"?,
+  "min"?, "max"?}`` (``min``/``max`` only for ``date`` and ``month``: an ISO value or ``today``)
   with ``type`` one of :data:`FIELD_TYPES` and ``choices`` (only for ``choice``) a list of
   ``[value, label]`` pairs;
 - a material is ``{"code", "name", "required", "core", "note"}``; a ``core`` material is always
@@ -38,10 +39,13 @@ FIELD_TYPES: dict[str, str] = {
     "bool": "是/否",
 }
 
-FIELD_KEYS = {"name", "label", "type", "required", "help", "choices", "max_length"}
+FIELD_KEYS = {"name", "label", "type", "required", "help", "choices", "max_length", "min", "max"}
 MATERIAL_KEYS = {"code", "name", "required", "core", "note"}
 # Text-like types that may carry a max_length (characters).
 LENGTH_TYPES = {"text", "textarea"}
+# Date-like types that may carry min/max: an ISO date (month) or "today"; without them a form
+# accepts 1900-01-01 to ten years ahead. A past event (发证日期, 受伤日期) has max = "today".
+BOUND_TYPES = {"date": re.compile(r"^\d{4}-\d{2}-\d{2}$"), "month": re.compile(r"^\d{4}-\d{2}$")}
 
 IDENTIFIER = re.compile(r"^[a-z][a-z0-9_]*$")
 
@@ -95,6 +99,18 @@ def field_errors(fields: Any) -> list[str]:
                 errors.append(f"{where}的类型 {kind} 不应有 max_length")
             elif not isinstance(length, int) or isinstance(length, bool) or length <= 0:
                 errors.append(f"{where}的 max_length 应为正整数")
+        for bound in ("min", "max"):
+            if bound not in field:
+                continue
+            value = field[bound]
+            if kind not in BOUND_TYPES:
+                errors.append(f"{where}的类型 {kind} 不应有 {bound}")
+            elif value != "today" and not (
+                isinstance(value, str) and BOUND_TYPES[kind].match(value)
+            ):
+                errors.append(
+                    f"{where}的 {bound} 应为 today 或{FIELD_TYPES[kind]}（如 2024-09-30）"
+                )
     for field in fields:
         if not isinstance(field, dict) or not isinstance(field.get("name"), str):
             continue

@@ -120,3 +120,31 @@ class YearMonthField(models.PositiveIntegerField):
     def value_to_string(self, obj: Any) -> str:
         value = self.value_from_object(obj)
         return "" if value is None else str(value)
+
+
+# --- sane dates --------------------------------------------------------------------------------
+# A date a person types is about a life, a job or an appointment: nothing before 1900, nothing
+# more than a few years ahead. 9999-12-31 is a typing error (or a probe), never a fact.
+EARLIEST_DATE = date(1900, 1, 1)
+FORM_YEARS_AHEAD = 10  # application forms: planned dates, appointments, contract ends
+POLICY_LATEST_DATE = date(2100, 12, 31)  # policy schedules (retirement-age reform) run decades
+
+
+def form_latest_date(today: date) -> date:
+    """The last date an application form accepts: the end of the year ten years from now."""
+    return date(today.year + FORM_YEARS_AHEAD, 12, 31)
+
+
+def date_check(
+    day: date, *, earliest: date = EARLIEST_DATE, latest: date, field: str | None = None
+) -> date:
+    """``day`` if it lies in ``earliest … latest`` (both included); else 422
+    ``DATE_OUT_OF_RANGE`` naming the range."""
+    if not (earliest <= day <= latest):
+        raise InvalidInput(
+            f"日期 {day.isoformat()} 超出有效范围，应在 {earliest.isoformat()} 至 "
+            f"{latest.isoformat()} 之间",
+            code="DATE_OUT_OF_RANGE",
+            field=field,
+        )
+    return day

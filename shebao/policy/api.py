@@ -7,15 +7,16 @@ values needs the token of agency staff holding the 政策参数管理 permission
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
+from pydantic import AfterValidator
 
 from shebao.accounts.api_auth import api_actor, optional_token, token_auth
-from shebao.common.errors import NotFound
-from shebao.common.periods import YearMonth
+from shebao.common.errors import InvalidInput, NotFound
+from shebao.common.periods import POLICY_LATEST_DATE, YearMonth, date_check
 from shebao.policy import selectors, services
 from shebao.policy.models import PolicyParameter
 from shebao.policy.schema import spec_for
@@ -62,10 +63,22 @@ class PolicyOut(Schema):
     parameters: list[ParameterOut]
 
 
+def _policy_date(day: date) -> date:
+    try:
+        return date_check(day, latest=POLICY_LATEST_DATE)
+    except InvalidInput as error:
+        raise ValueError(error.message) from None
+
+
+# A policy period starts no earlier than 1900 and ends no later than 2100 (reform schedules run
+# for decades; 9999-12-31 is not "open-ended", null is).
+PolicyDate = Annotated[date, AfterValidator(_policy_date)]
+
+
 class RecordIn(Schema):
     key: str
-    valid_from: date
-    valid_to: date | None = None
+    valid_from: PolicyDate
+    valid_to: PolicyDate | None = None
     value: Any = Field(description='按参数类型填写；数值一律写成字符串（如 "2767.00"）')
     status: str = Field("final", description="final 或 provisional")
     source: str

@@ -12,6 +12,8 @@ from typing import Any
 
 from django import forms
 
+from shebao.common.errors import DomainError
+from shebao.common.text import json_loads
 from shebao.common.trace import FINAL, PROVISIONAL
 from shebao.policy.schema import ParameterSpec
 
@@ -68,9 +70,11 @@ def value_from_text(spec: ParameterSpec, text: str) -> Any:
         return mapping[text.lower()]
     if kind in {"json", "rounding"}:
         try:
-            return json.loads(text)
+            return json_loads(text)  # strict: no NaN/Infinity, no unstorable characters
         except json.JSONDecodeError as error:
             raise ValueError(f"JSON 格式有误（第{error.lineno}行第{error.colno}列）") from None
+        except DomainError as error:
+            raise ValueError(error.message) from None
     return text
 
 

@@ -15,6 +15,8 @@ from django.db import transaction
 
 from shebao.accounts.actors import Actor
 from shebao.common.errors import Conflict, InvalidInput, PermissionDenied, Unauthenticated
+from shebao.common.periods import POLICY_LATEST_DATE, date_check
+from shebao.common.text import text_check
 from shebao.common.trace import FINAL, PROVISIONAL
 from shebao.policy.datafiles import DATA_DIR, FileRecord, PolicyDataError, read_directory
 from shebao.policy.models import CalculationParameter, PolicyChange, PolicyParameter
@@ -294,6 +296,10 @@ def parameter_record(
     """
     require_editor(actor)
     spec = spec_for(key)
+    text_check({"value": value, "source": source, "note": note, "reason": reason})
+    date_check(valid_from, latest=POLICY_LATEST_DATE, field="valid_from")
+    if valid_to is not None:
+        date_check(valid_to, latest=POLICY_LATEST_DATE, field="valid_to")
     stored = stored_value(key, value)
     if status not in (FINAL, PROVISIONAL):
         raise InvalidInput("状态应为“正式”或“临时”", code="POLICY_STATUS_INVALID", field="status")
@@ -382,6 +388,7 @@ def parameter_finalize(
     ``POLICY_ALREADY_FINAL`` if the record is already final.
     """
     require_editor(actor)
+    text_check({"value": value, "source": source, "reason": reason})
     locked = PolicyParameter.objects.select_for_update().get(pk=record.pk)
     stored = stored_value(locked.key, value)
     source = _clean_text(source, field_name="source", label="正式值的来源（文号或网址）")
