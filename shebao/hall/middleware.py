@@ -35,7 +35,10 @@ def refusal_response(request: HttpRequest, error: DomainError) -> HttpResponse:
         )
     else:
         response = TemplateResponse(
-            request, "hall/error.html", {"error": error, "status": error.status}, status=error.status
+            request,
+            "hall/error.html",
+            {"error": error, "status": error.status},
+            status=error.status,
         ).render()
     for name, value in error.headers.items():  # e.g. Retry-After with a 429
         response[name] = value
