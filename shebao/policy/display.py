@@ -365,3 +365,15 @@ def trueup_rows(lines: list[Any]) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+# A record whose value we chose (no published figure found) has the source "demo" in the data
+# files; people read what it means instead of the marker.
+DEMO_SOURCE = "demo"
+DEMO_SOURCE_TEXT = "本系统演示取值"
+
+
+def public_source(source: str) -> str:
+    """A parameter's source as the public reads it: its citation, or 本系统演示取值."""
+    source = (source or "").strip()
+    return DEMO_SOURCE_TEXT if source == DEMO_SOURCE or not source else source

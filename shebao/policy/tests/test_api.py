@@ -60,7 +60,7 @@ def test_the_parameters_of_a_region_and_month(client):
         "valid_from": "2020-07-01",
         "valid_to": "2020-12-31",
         "status": "provisional",
-        "source": "seed 000 吉林市社保局疫情期间答问（问题二）",
+        "source": "吉林市社保局疫情期间答问（问题二）",
         "defined_in": "220200",
         "inherited": False,
     }

@@ -115,7 +115,7 @@ def test_jilin_city_2020_first_half_limits_are_final_from_seed_000():
         "220200",
         date(2020, 6, 30),
     )
-    assert floor.ref.source.startswith("seed 000")
+    assert floor.ref.source.startswith("吉林市社保局")
     wage = param(region="220200", key="wage.average_annual", on=date(2020, 3, 1))
     assert (wage.value, wage.ref.region, wage.ref.status) == (Decimal("55340"), "220000", "final")
     assert wage.value * Decimal("0.6") / 12 == floor.value
@@ -130,7 +130,7 @@ def test_jilin_city_2020_second_half_limits_and_wage_are_provisional_from_seed_0
             date(2020, 12, 31),
             "provisional",
         )
-        assert found.ref.source.startswith("seed 000")
+        assert found.ref.source.startswith("吉林市社保局")
     assert value("220200", "contribution.base_floor", date(2020, 8, 1)) == Decimal("2767.00")
 
 
@@ -252,13 +252,13 @@ def test_jiangsu_window_and_payday_are_inherited_by_changzhou_and_kunshan():
     for region in ("320402", "320583"):
         window = param(region=region, key="calendar.acceptance_window", on=date(2021, 8, 1))
         assert window.value == {"open_day": 11, "close_day": 6, "same_month": False}
-        assert (window.ref.region, window.ref.source[:8]) == ("320000", "seed 002")
+        assert (window.ref.region, window.ref.source[:6]) == ("320000", "江苏省人社一")
         assert value(region, "calendar.acceptance_window", date(2021, 7, 31)) == {
             "open_day": 6, "close_day": 25, "same_month": True,
         }  # fmt: skip
         payday = param(region=region, key="payday.day", on=date(2022, 1, 1))
         assert (payday.value, payday.ref.region) == (15, "320000")
-        assert payday.ref.source.startswith("seed 002")
+        assert payday.ref.source.startswith("江苏省人社一体化")
         assert value(region, "payday.advance_before_holidays", date(2022, 1, 1)) == [
             "Spring Festival",
             "National Day",
@@ -269,7 +269,7 @@ def test_wuhan_deadlines_and_flexible_option_a():
     on = date(2020, 5, 1)
     assert value("420102", "calendar.staff_change_deadline_day", on) == 20
     assert value("420102", "calendar.payment_deadline_day", on) == 20
-    assert ref("420102", "calendar.staff_change_deadline_day", on).source.startswith("seed 001")
+    assert ref("420102", "calendar.staff_change_deadline_day", on).source.startswith("武汉晚报")
     wage = param(region="420100", key="wage.average_annual", on=on)
     assert (wage.value, wage.ref.source) == (Decimal("39303.60"), "demo")
     assert "哪一种正确尚未证实" in PolicyParameter.objects.get(pk=wage.ref.record_id).note
@@ -287,7 +287,7 @@ def test_beijing_medical_rates_and_2020_emergency_measures():
     assert value("110105", "rate.medical.individual", on) == Decimal("0.02")
     assert value("110105", "rate.medical.individual_fixed", on) == Decimal("3")
     measures = param(region="110105", key="emergency.measures", on=on)
-    assert measures.ref.source.startswith("seed 003")
+    assert measures.ref.source.startswith("北京市社会保险基金管理中心")
     assert measures.value["collection_extensions"] == [
         {"months": [YearMonth(2020, 1), YearMonth(2020, 2)], "until": date(2020, 3, 31)}
     ]
@@ -302,7 +302,7 @@ def test_beijing_medical_rates_and_2020_emergency_measures():
 
 def test_jilin_2020_emergency_measures_and_claim_deadline():
     measures = param(region="220202", key="emergency.measures", on=date(2020, 3, 1))
-    assert measures.ref.source.startswith("seed 000")
+    assert measures.ref.source.startswith("吉林市社保局")
     assert measures.value["unemployment_benefit_pct"] == Decimal("0.9")
     assert measures.value["deferral_months_after_lift"] == 3
     assert measures.value["no_certification_suspension"] is True

@@ -149,7 +149,7 @@ def test_finalizing_replaces_the_provisional_value_in_place_with_an_audit_row(ed
     assert (change.action, change.old_value, change.old_status, change.new_value, change.new_status) == (
         "finalized", "2767.00", "provisional", "2900.00", "final",
     )  # fmt: skip
-    assert change.old_source == "seed 000 吉林市社保局疫情期间答问（问题二）"
+    assert change.old_source == "吉林市社保局疫情期间答问（问题二）"
     found = param(region="220202", key="contribution.base_floor", on=date(2020, 8, 1))
     assert (found.value, found.ref.status) == (2900, "final")
 
