@@ -315,5 +315,8 @@ SHEBAO_CA_KEY_PASSPHRASE = os.environ.get("SHEBAO_CA_KEY_PASSPHRASE", "")
 SHEBAO_CA_CERT_DAYS = env_int("SHEBAO_CA_CERT_DAYS", 730)  # unit users' certificates: 2 years
 SHEBAO_CA_CHALLENGE_SECONDS = env_int("SHEBAO_CA_CHALLENGE_SECONDS", 300)
 SHEBAO_AGENCY_NAME = os.environ.get("SHEBAO_AGENCY_NAME", "社会保险事业管理局")
+# The pooling region this hall serves (GB/T 2260 code): what a visitor who is not signed in
+# sees on the home calendar and in the guides, until they pick another region.
+SHEBAO_HALL_REGION = os.environ.get("SHEBAO_HALL_REGION", "220200")
 # Where tests write screenshots and other artefacts.
 SHEBAO_TEST_OUTPUT = Path(os.environ.get("SHEBAO_TEST_OUTPUT", BASE_DIR / "test-output"))

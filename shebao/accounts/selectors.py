@@ -215,3 +215,37 @@ def unit_counts(*, unit: Unit) -> dict[str, int]:
         operator=Count("pk", filter=Q(role=Role.OPERATOR)),
     )
     return {key: int(value or 0) for key, value in rows.items()}
+
+
+def actor_region(*, actor: Actor) -> Region | None:
+    """The pooling region whose rules the actor lives under, for guides and calendars.
+
+    An insured person's district, a unit's district, or the first district a staff member
+    handles — each taken up to its pooling region; anyone else gets the hall's own region.
+    """
+    from shebao.registry.selectors import hall_region, pooling_region_of
+
+    district = None
+    if actor.is_individual and actor.person is not None:
+        district = actor.person.district
+    elif actor.is_unit and actor.unit is not None:
+        district = actor.unit.district
+    elif actor.is_staff and actor.district_codes:
+        district = Region.objects.filter(code=min(actor.district_codes)).first()
+    if district is None:
+        return hall_region()
+    return pooling_region_of(region=district)
+
+
+def visitor_region(*, actor: Actor, chosen: str = "") -> Region | None:
+    """The region a page speaks for: the pooling region the visitor picked (``?region=``), else
+    :func:`actor_region`."""
+    if chosen:
+        picked = (
+            Region.objects.select_related("parent__parent__parent")
+            .filter(code=chosen, is_pooling=True)
+            .first()
+        )
+        if picked is not None:
+            return picked
+    return actor_region(actor=actor)

@@ -126,6 +126,14 @@ class MatterOut(MatterSummaryOut):
     note: str = Field(description="温馨提示")
     keywords: list[str] = Field(description="检索别名")
     sources: list[SourceOut] = Field(description="来源")
+    regional: dict[str, dict[str, str]] = Field(
+        description="仅适用于某一地区的内容：地区代码 → {online_path, deadline_note, note, "
+        "legal_basis}；上级地区的内容适用于下级地区"
+    )
+    emergency_notes: list[dict[str, str]] = Field(
+        description="应急措施期间的提示：[{measure, text}]，measure 为政策参数 emergency.measures "
+        "中的一项措施（in_force 表示任何应急措施生效期间），仅在该地区该措施生效时适用"
+    )
 
 
 def _summary(matter: Matter) -> dict[str, Any]:
@@ -196,4 +204,6 @@ def matter_detail(request: HttpRequest, code: str) -> dict[str, Any]:
         "note": matter.note,
         "keywords": matter.keywords,
         "sources": [{"id": s.id, "place": s.place, "title": s.title} for s in guide.sources],
+        "regional": matter.regional,
+        "emergency_notes": matter.emergency_notes,
     }

@@ -5,7 +5,8 @@ Pages and the API show the same explanations; templates only lay them out.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from shebao.catalogue.models import Matter
@@ -13,6 +14,7 @@ from shebao.catalogue.sources import SEEDS, Seed
 
 if TYPE_CHECKING:
     from shebao.accounts.actors import Actor
+    from shebao.registry.models import Region
 
 APPLICANT_TEXT = {
     Matter.ApplicantKind.INDIVIDUAL: "个人（参保人员本人）",
@@ -31,6 +33,13 @@ class Guide:
     deferrable_materials: list[dict[str, Any]]
     legal_basis: list[str]
     sources: list[Seed]
+    # What the viewer's region adds: never another region's path, deadline or tip.
+    region_name: str = ""
+    deadline_notes: list[str] = field(default_factory=list)
+    online_path: str = ""
+    notes: list[str] = field(default_factory=list)
+    emergency_notes: list[str] = field(default_factory=list)
+    window_text: str = ""
 
 
 def time_limit_text(matter: Matter, *, short: bool = False) -> str:
@@ -65,7 +74,56 @@ def _deferrable(matter: Matter) -> list[dict[str, Any]]:
     return [m for m in matter.materials if m.get("required") and not m.get("core")]
 
 
-def guide_for(matter: Matter) -> Guide:
+def regional_texts(matter: Matter, region: Region | None) -> dict[str, list[str]]:
+    """The matter's own texts plus those of ``region`` and its ancestors (nearest last)."""
+    texts: dict[str, list[str]] = {
+        "online_path": [matter.online_path] if matter.online_path else [],
+        "deadline_note": [matter.deadline_note] if matter.deadline_note else [],
+        "note": [matter.note] if matter.note else [],
+        "legal_basis": [line for line in matter.legal_basis.splitlines() if line.strip()],
+    }
+    if region is None:
+        return texts
+    for node in reversed(region.lineage()):
+        for key, text in (matter.regional or {}).get(node.code, {}).items():
+            texts[key].append(text)
+    return texts
+
+
+def emergency_texts(matter: Matter, region: Region | None, on: date) -> list[str]:
+    """Tips whose emergency measure is in force in ``region`` on ``on`` (policy data)."""
+    if region is None or not matter.emergency_notes:
+        return []
+    from shebao.policy.selectors import emergency_in_force
+
+    measures = emergency_in_force(region=region.code, on=on)
+    if measures is None:
+        return []
+    return [
+        note["text"]
+        for note in matter.emergency_notes
+        if note["measure"] == "in_force" or measures.value.get(note["measure"])
+    ]
+
+
+def window_text(matter: Matter, region: Region | None, on: date) -> str:
+    """When a window-bound matter is accepted in ``region`` (its policy), or "" if always."""
+    if not matter.window_bound or region is None:
+        return ""
+    from shebao.policy.calendar import acceptance_window_status
+    from shebao.policy.selectors import param_or_none
+
+    if param_or_none(region=region.code, key="calendar.acceptance_window", on=on) is None:
+        return ""
+    return acceptance_window_status(region=region.code, on=on).reason
+
+
+def guide_for(matter: Matter, *, region: Region | None = None, on: date | None = None) -> Guide:
+    """The guide as a viewer in ``region`` reads it on ``on`` (today by default)."""
+    from django.utils import timezone
+
+    on = on or timezone.localdate()
+    texts = regional_texts(matter, region)
     return Guide(
         matter=matter,
         applicant_text=APPLICANT_TEXT[Matter.ApplicantKind(matter.applicant_kind)],
@@ -73,8 +131,15 @@ def guide_for(matter: Matter) -> Guide:
         acceptance_text=acceptance_text(matter),
         core_materials=[m for m in matter.materials if m.get("core")],
         deferrable_materials=_deferrable(matter),
-        legal_basis=[line for line in matter.legal_basis.splitlines() if line.strip()],
+        legal_basis=texts["legal_basis"],
         sources=[SEEDS[s] for s in matter.sources if s in SEEDS],
+        region_name=region.name if region is not None else "",
+        deadline_notes=texts["deadline_note"],
+        # the nearest region's path wins; without one, this hall is the way to apply
+        online_path=texts["online_path"][-1] if texts["online_path"] else "",
+        notes=texts["note"],
+        emergency_notes=emergency_texts(matter, region, on),
+        window_text=window_text(matter, region, on),
     )
 
 

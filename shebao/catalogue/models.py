@@ -81,6 +81,15 @@ class Matter(models.Model):
     # 即办件: answered at once (queries, prints, card loss reports); no reviewer queue.
     instant = models.BooleanField("即办件", default=False)
     note = models.TextField("温馨提示", blank=True)
+    # What holds in one region only — its own online path, deadline, tip or legal basis:
+    # {region code: {"online_path" | "deadline_note" | "note" | "legal_basis": text}}. A guide shows the entries
+    # of the viewer's region and its ancestors, never another region's (the fields above are
+    # the same everywhere).
+    regional = models.JSONField("地区提示", default=dict, blank=True)
+    # Tips that hold only while the viewer's region has emergency measures in force (policy
+    # parameter ``emergency.measures``): [{"measure": one of its measures, or "in_force",
+    # "text"}]; a tip shows when its measure is in force there today.
+    emergency_notes = models.JSONField("应急措施提示", default=list, blank=True)
     # Name, code, keywords and summary in one lower-cased text for substring search: JSON
     # columns keep Chinese as \u escapes on SQLite, so they cannot be searched directly.
     search_text = models.TextField("检索文本", blank=True, editable=False)

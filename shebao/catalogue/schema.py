@@ -183,3 +183,61 @@ def material_errors(materials: Any) -> list[str]:
         if not isinstance(material.get("note", ""), str):
             errors.append(f"{where}的 note 应为文本")
     return errors
+
+
+# --- text that holds in one region, or only under emergency measures -----------------------------
+
+REGIONAL_KEYS = ("online_path", "deadline_note", "note", "legal_basis")
+# The measures of the policy parameter ``emergency.measures`` a tip can depend on, and
+# "in_force": any emergency measures in force in the region.
+EMERGENCY_MEASURES = (
+    "in_force",
+    "deferral_months_after_lift",
+    "waive_late_fee",
+    "keep_rights_record",
+    "no_certification_suspension",
+    "unemployment_benefit_pct",
+    "collection_extensions",
+    "flag_manual_operations",
+    "suspend_audit_cases",
+    "priority_injury_claims",
+    "provisional_death_settlement",
+)
+
+
+def regional_errors(regional: Any, regions: set[str]) -> list[str]:
+    """``{region code: {online_path|deadline_note|note|legal_basis: text}}``, known regions."""
+    if not isinstance(regional, dict):
+        return ["regional 应为表：地区代码 → {online_path, deadline_note, note}"]
+    errors = []
+    for code, entry in regional.items():
+        if code not in regions:
+            errors.append(f"regional 的地区代码“{code}”不存在")
+            continue
+        if not isinstance(entry, dict) or not entry:
+            errors.append(f"regional.{code} 应为非空的表")
+            continue
+        unknown = set(entry) - set(REGIONAL_KEYS)
+        if unknown:
+            errors.append(f"regional.{code} 有未知属性：{'、'.join(sorted(unknown))}")
+        for key, text in entry.items():
+            if not _is_str(text) or not text.strip():
+                errors.append(f"regional.{code}.{key} 应为非空文本")
+    return errors
+
+
+def emergency_note_errors(notes: Any) -> list[str]:
+    """``[{measure, text}]`` with a measure of ``emergency.measures`` (or ``in_force``)."""
+    if not isinstance(notes, list):
+        return ["emergency_notes 应为列表：[{measure, text}]"]
+    errors = []
+    for index, note in enumerate(notes, start=1):
+        where = f"emergency_notes 第 {index} 项"
+        if not isinstance(note, dict) or set(note) != {"measure", "text"}:
+            errors.append(f"{where}应为表（measure、text）")
+            continue
+        if note["measure"] not in EMERGENCY_MEASURES:
+            errors.append(f"{where}的 measure 应为 {' / '.join(EMERGENCY_MEASURES)}")
+        if not _is_str(note["text"]) or not note["text"].strip():
+            errors.append(f"{where}的 text 应为非空文本")
+    return errors

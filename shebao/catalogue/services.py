@@ -17,10 +17,15 @@ from typing import Any
 from django.db import transaction
 
 from shebao.catalogue.models import CATEGORIES, MATTER_CODE_PATTERN, Matter
-from shebao.catalogue.schema import field_errors, material_errors
+from shebao.catalogue.schema import (
+    emergency_note_errors,
+    field_errors,
+    material_errors,
+    regional_errors,
+)
 from shebao.catalogue.sources import SEEDS
 from shebao.common.errors import InvalidInput
-from shebao.registry.models import Department
+from shebao.registry.models import Department, Region
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 COMMON_FILE = "_common.toml"
@@ -54,6 +59,8 @@ OPTIONAL_KEYS: dict[str, Any] = {
     "deadline_note": "",
     "instant": False,
     "note": "",
+    "regional": {},
+    "emergency_notes": [],
 }
 # Model columns the loader writes (besides ``code``).
 WRITTEN = (
@@ -81,6 +88,8 @@ WRITTEN = (
     "deadline_note",
     "instant",
     "note",
+    "regional",
+    "emergency_notes",
     "sort_order",
     "search_text",
 )
@@ -179,6 +188,7 @@ def _read(directory: Path) -> tuple[list[dict[str, Any]], list[str], list[str]]:
             library[key] = loaded.get(key, {})
 
     departments = set(Department.objects.values_list("code", flat=True))
+    regions = set(Region.objects.values_list("code", flat=True))
     rows: list[dict[str, Any]] = []
     files: list[str] = []
     seen: dict[str, str] = {}
@@ -199,7 +209,7 @@ def _read(directory: Path) -> tuple[list[dict[str, Any]], list[str], list[str]]:
             entry = {**defaults, **raw}
             code = entry.get("code")
             label = f"{path.name} · {code if isinstance(code, str) else f'第 {index} 个事项'}"
-            row, problems = _matter(entry, library, departments)
+            row, problems = _matter(entry, library, departments, regions)
             errors.extend(f"{label}：{problem}" for problem in problems)
             if isinstance(code, str):
                 if code in seen:
@@ -248,7 +258,7 @@ def _material(material: Any) -> Any:
 
 
 def _matter(
-    entry: dict[str, Any], library: dict[str, Any], departments: set[str]
+    entry: dict[str, Any], library: dict[str, Any], departments: set[str], regions: set[str]
 ) -> tuple[dict[str, Any], list[str]]:
     """Normalise one matter of a data file and list what is wrong with it."""
     errors: list[str] = []
@@ -358,6 +368,9 @@ def _matter(
         errors.append("来源 sources 有重复")
     else:
         row["sources"] = sorted(sources)
+
+    errors.extend(regional_errors(row["regional"], regions))
+    errors.extend(emergency_note_errors(row["emergency_notes"]))
 
     if not errors:
         row["search_text"] = search_text(

@@ -9,9 +9,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from shebao.accounts.selectors import visitor_region
 from shebao.catalogue import selectors
 from shebao.catalogue.guide import apply_hint, guide_for, time_limit_text
 from shebao.common.errors import InvalidInput
+from shebao.registry.selectors import regions_pooling
 
 PAGE_SIZE = 20
 FILTERS = ("q", "applicant", "category", "department")
@@ -71,12 +73,15 @@ def matter_detail(request: HttpRequest, code: str) -> HttpResponse:
     matter = selectors.matter_get(code=code)
     actor = request.actor  # type: ignore[attr-defined]
     allowed = selectors.matter_open_to(actor=actor, matter=matter)
+    region = visitor_region(actor=actor, chosen=request.GET.get("region", "")[:6])
     return render(
         request,
         "catalogue/detail.html",
         {
             "matter": matter,
-            "guide": guide_for(matter),
+            "guide": guide_for(matter, region=region),
+            "region": region,
+            "region_choices": regions_pooling(),
             "can_apply": allowed,
             "apply_hint": apply_hint(actor=actor, matter=matter, allowed=allowed),
         },

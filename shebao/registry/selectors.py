@@ -33,3 +33,19 @@ def districts_of(*, region: Region) -> QuerySet[Region]:
 
 def departments() -> QuerySet[Department]:
     return Department.objects.all()
+
+
+def pooling_region_of(*, region: Region) -> Region:
+    """The pooling region (统筹地区) a district or city belongs to; the region itself if none."""
+    return next((r for r in region.lineage() if r.is_pooling), region)
+
+
+def hall_region() -> Region | None:
+    """The pooling region this hall serves (``SHEBAO_HALL_REGION``), or the first there is."""
+    from django.conf import settings
+
+    code = getattr(settings, "SHEBAO_HALL_REGION", "")
+    region = Region.objects.select_related("parent__parent__parent").filter(code=code).first()
+    if region is None:
+        region = regions_pooling().select_related("parent__parent__parent").first()
+    return pooling_region_of(region=region) if region is not None else None

@@ -171,11 +171,19 @@ def test_an_instant_guide_says_it_is_done_at_once(client, catalogue):
     assert ">即办</span>" in html
 
 
-def test_a_regional_deadline_is_shown(client, catalogue):
-    html = client.get(guide("unit.staff_enrol")).content.decode()
+def test_a_regional_deadline_is_shown_to_that_region_only(client, catalogue):
+    from shebao.policy.services import policy_load
 
-    assert "武汉：单位人员增减须于每月20日前网上申报并报送材料" in html
-    assert "仅在本地业务受理期内受理" in html
+    policy_load()
+    wuhan = client.get(guide("unit.staff_enrol") + "?region=420100").content.decode()
+    kunshan = client.get(guide("unit.staff_enrol") + "?region=320583").content.decode()
+
+    assert "单位人员增减须于每月20日前网上申报并报送材料" in wuhan
+    assert "每月11日至次月6日受理" not in wuhan
+    assert "<dt>受理时间</dt>" not in wuhan  # no acceptance window in Wuhan
+    assert "单位人员增减须于每月20日前网上申报并报送材料" not in kunshan
+    assert "<strong>办理期限：</strong>每月11日至次月6日受理，7日至10日暂停受理" in kunshan
+    assert "<dt>受理时间</dt><dd>" in kunshan
 
 
 def test_an_unknown_matter_is_a_chinese_404(client, catalogue):

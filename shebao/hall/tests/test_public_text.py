@@ -134,3 +134,125 @@ def test_no_policy_record_cites_an_internal_marker(reference_data):
         if internal_markers(text)
     }
     assert leaks == {}
+
+
+# --- a guide speaks for the viewer's region only ---------------------------------------------
+
+
+def _short(name: str) -> str:
+    return name.removesuffix("省").removesuffix("市")
+
+
+def foreign_region_names(text: str, region) -> list[str]:
+    """Names of provinces and cities (their short form: 江苏, 武汉 …) that are neither the
+    region, one of its ancestors nor one of its descendants, found in ``text``."""
+    from shebao.registry.models import Region
+
+    own = {r.code for r in region.lineage()}
+    places = Region.objects.exclude(code="000000").filter(name__regex=r"(省|市)$")
+    found = set()
+    for place in places:
+        related = place.code in own or region.code in {r.code for r in place.lineage()}
+        if related:
+            continue
+        short = _short(place.name)
+        if short in text and not any(short in _short(r.name) for r in region.lineage()):
+            found.add(short)
+    return sorted(found)
+
+
+def guide_text(page: str) -> str:
+    """The guide without the region picker (which lists every region by design)."""
+    page = re.sub(r'<form class="region-picker".*?</form>', " ", page, flags=re.S)
+    return visible_text(page.split('id="main">', 1)[1])
+
+
+def test_no_guide_sends_a_region_to_another_regions_app_or_rules(client, hall_data):
+    from shebao.registry.models import Region
+
+    leaks = {}
+    regions = list(regions_pooling().select_related("parent__parent__parent"))
+    codes = list(Matter.objects.values_list("code", flat=True))
+    for region in regions:
+        for code in codes:
+            page = client.get(f"/matters/{code}/?region={region.code}").content.decode()
+            names = foreign_region_names(guide_text(page), region)
+            if names:
+                leaks[(region.name, code)] = names
+    # signed out, without a choice: the hall's own region
+    hall = Region.objects.get(code="220200")
+    for code in codes:
+        page = client.get(f"/matters/{code}/").content.decode()
+        assert f"本指南按 <strong>{hall.name}</strong>" in page
+        names = foreign_region_names(guide_text(page), hall)
+        if names:
+            leaks[("(hall)", code)] = names
+    assert leaks == {}
+
+
+# --- emergency-era tips follow the emergency measures in policy ------------------------------
+
+EMERGENCY_WORDS = re.compile(r"疫情|新冠|紧急状态|应急措施")
+
+
+def test_emergency_era_wording_lives_only_in_emergency_notes(hall_data):
+    """Text shown whatever the date must not speak of an emergency: such tips are
+    ``emergency_notes`` tied to a measure of the policy parameter ``emergency.measures``."""
+    from shebao.catalogue.schema import EMERGENCY_MEASURES
+    from shebao.policy.schema import check_emergency
+
+    measures = set(check_emergency({"name": "x"})) | {"in_force"}
+    assert set(EMERGENCY_MEASURES) <= measures
+    found = {}
+    for matter in Matter.objects.all():
+        always = [
+            matter.summary,
+            matter.note,
+            matter.deadline_note,
+            matter.online_path,
+            *matter.conditions,
+            *matter.steps,
+            *(m.get("note", "") for m in matter.materials),
+            # (a legal basis may be a document of the emergency: its title is not a tip)
+            *(
+                t
+                for entry in matter.regional.values()
+                for k, t in entry.items()
+                if k != "legal_basis"
+            ),
+        ]
+        hits = [text for text in always if EMERGENCY_WORDS.search(text)]
+        if hits:
+            found[matter.code] = hits
+    assert found == {}
+
+
+@pytest.mark.parametrize(
+    ("region", "on", "shown"),
+    [
+        ("220200", "2020-03-02", True),  # Jilin City: measures in force, this one among them
+        ("220200", "2020-10-08", False),  # after the measures ended
+        ("110000", "2020-03-02", False),  # Beijing's measures do not include it
+        ("420100", "2020-03-02", False),  # no measures recorded for Wuhan
+    ],
+)
+def test_an_emergency_tip_shows_only_where_and_while_its_measure_is_in_force(
+    hall_data, region, on, shown
+):
+    from datetime import date
+
+    from shebao.catalogue.guide import guide_for
+    from shebao.registry.models import Region
+
+    matter = Matter.objects.get(code="person.benefit_qualification_certify")
+    guide = guide_for(matter, region=Region.objects.get(code=region), on=date.fromisoformat(on))
+    tip = "应急措施期间未按期认证的，不暂停待遇发放。"
+    assert (tip in guide.emergency_notes) is shown
+
+
+def test_no_guide_shows_an_emergency_tip_when_no_measure_is_in_force(client, hall_data):
+    """Today (no emergency measures in force anywhere in the data) no guide shows one."""
+    for code in Matter.objects.exclude(emergency_notes=[]).values_list("code", flat=True):
+        for region in regions_pooling():
+            page = client.get(f"/matters/{code}/?region={region.code}").content.decode()
+            assert "应急措施期间" not in page, (code, region.code)
