@@ -461,12 +461,21 @@ def application_overview(
         if application.status == Status.REJECTED
         else "",
         "mode": mode,
-        "mode_label": Matter.AcceptanceMode(mode).label if mode else "",
+        "mode_label": mode_label(application.matter, mode),
         "commitment_text": commitment_text(application.matter)
         if mode == Matter.AcceptanceMode.COMMITMENT
         else "",
         "overdue": is_overdue(application, today),
     }
+
+
+def mode_label(matter: Matter, mode: str) -> str:
+    """How the case is handled, as its badge says: 即办 for an instant matter (即办件)."""
+    if not mode:
+        return ""
+    if matter.instant and mode == Matter.AcceptanceMode.DIRECT:
+        return "即办"
+    return Matter.AcceptanceMode(mode).label
 
 
 def staff_districts(*, actor: Actor) -> list[Any]:

@@ -132,9 +132,8 @@ def application_new(request: HttpRequest, code: str) -> HttpResponse:
         except DomainError as exc:
             error = exc.message
         else:
-            messages.success(
-                request, f"申请已保存为草稿（编号 {application.number}）。请上传材料后提交。"
-            )
+            then = "请上传材料后提交" if matter.materials else "请核对后提交"
+            messages.success(request, f"申请已保存为草稿（编号 {application.number}）。{then}。")
             return redirect("applications:detail", number=application.number)
     return render(
         request,
@@ -233,16 +232,18 @@ def application_edit(request: HttpRequest, number: str) -> HttpResponse:
     )
 
 
-def _act(request: HttpRequest, number: str, run: Any, success: str) -> HttpResponse:
-    """Run one state-changing service; on refusal show the case again with the message."""
+def _act(request: HttpRequest, number: str, run: Any, success: str | Any) -> HttpResponse:
+    """Run one state-changing service; on refusal show the case again with the message.
+
+    ``success`` is the message, or a function of the application the service returned."""
     application = _fresh(request, number)
     try:
-        run(request.actor, application)  # type: ignore[attr-defined]
+        result = run(request.actor, application)  # type: ignore[attr-defined]
     except DomainError as exc:
         if isinstance(exc, NotFound):
             raise
         return _detail(request, _fresh(request, number), error=exc.message, status=exc.status)
-    messages.success(request, success)
+    messages.success(request, success(result) if callable(success) else success)
     return redirect("applications:detail", number=application.number)
 
 
@@ -258,8 +259,14 @@ def application_submit(request: HttpRequest, number: str) -> HttpResponse:
             version=_version(request),
             commitment_accepted=request.POST.get("commitment_accepted") == "on",
         ),
-        "申请已提交，请等待经办机构受理。",
+        _submitted_message,
     )
+
+
+def _submitted_message(application: Any) -> str:
+    if application.status == Application.Status.COMPLETED:
+        return "申请已提交，已即时办结。"
+    return "申请已提交，请等待经办机构受理。"
 
 
 @require_POST
