@@ -161,8 +161,8 @@ class RegionCalendar:
         return self.payday is not None and self.payday != self.payday_nominal
 
 
-def business_calendar(*, today: Any = None) -> list[RegionCalendar]:
-    """For the home page: each pooling region's acceptance window, staff-change deadline and
+def region_calendar(*, region: Any, today: Any = None) -> RegionCalendar:
+    """For the home page: one pooling region's acceptance window, staff-change deadline and
     pension payday this month — computed from policy, never written into a page."""
     from django.utils import timezone
 
@@ -171,29 +171,28 @@ def business_calendar(*, today: Any = None) -> list[RegionCalendar]:
     from shebao.common.periods import YearMonth
     from shebao.policy.calendar import acceptance_window_status, staff_change_deadline
     from shebao.policy.selectors import param_or_none, policy_scope
-    from shebao.registry.selectors import regions_pooling
 
     today = today or timezone.localdate()
     month = YearMonth.of(today)
-    rows = []
     with policy_scope():
-        for region in regions_pooling():
-            has_window = param_or_none(
-                region=region.code, key="calendar.acceptance_window", on=today
-            )
-            status = acceptance_window_status(region=region.code, on=today) if has_window else None
-            try:
-                pay = payday_calculate(region=region.code, month=month)
-            except DomainError:  # no payday rule published for this region and month
-                pay = None
-            rows.append(
-                RegionCalendar(
-                    region=region.name,
-                    window=status.reason if status else "",
-                    window_open=status.open if status else True,
-                    staff_change_deadline=staff_change_deadline(region=region.code, month=month),
-                    payday=pay.date if pay else None,
-                    payday_nominal=pay.nominal if pay else None,
-                )
-            )
-    return rows
+        has_window = param_or_none(region=region.code, key="calendar.acceptance_window", on=today)
+        status = acceptance_window_status(region=region.code, on=today) if has_window else None
+        try:
+            pay = payday_calculate(region=region.code, month=month)
+        except DomainError:  # no payday rule published for this region and month
+            pay = None
+        return RegionCalendar(
+            region=region.name,
+            window=status.reason if status else "",
+            window_open=status.open if status else True,
+            staff_change_deadline=staff_change_deadline(region=region.code, month=month),
+            payday=pay.date if pay else None,
+            payday_nominal=pay.nominal if pay else None,
+        )
+
+
+def business_calendar(*, today: Any = None) -> list[RegionCalendar]:
+    """:func:`region_calendar` of every pooling region."""
+    from shebao.registry.selectors import regions_pooling
+
+    return [region_calendar(region=region, today=today) for region in regions_pooling()]

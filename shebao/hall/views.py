@@ -7,12 +7,27 @@ from django.shortcuts import render
 
 from shebao.accounts import actors
 from shebao.accounts.decorators import actor_required
+from shebao.accounts.selectors import visitor_region
 from shebao.common.errors import DomainError
 from shebao.hall import selectors
+from shebao.registry.selectors import regions_pooling
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "hall/home.html", {"calendar": selectors.business_calendar()})
+    """The public home page; its calendar is the visitor's region (``?region=`` picks another)."""
+    region = visitor_region(
+        actor=request.actor,  # type: ignore[attr-defined]
+        chosen=request.GET.get("region", "")[:6],
+    )
+    return render(
+        request,
+        "hall/home.html",
+        {
+            "calendar": selectors.region_calendar(region=region) if region else None,
+            "region": region,
+            "region_choices": regions_pooling(),
+        },
+    )
 
 
 @actor_required(actors.INDIVIDUAL)

@@ -40,8 +40,38 @@ def test_jiangsu_accepts_from_the_eleventh_and_wuhan_has_its_twentieth(policy):
     assert rows["吉林市"].staff_change_deadline is None
 
 
-def test_home_page_shows_the_calendar(client, policy):
-    page = client.get("/").content.decode()
-    assert "本月办事日历" in page
-    for city in ("北京市", "吉林市", "常州市", "昆山市", "武汉市"):
-        assert city in page
+def _calendar(page: str) -> str:
+    section = page[page.index('id="calendar"') :]
+    section = section[: section.index("</section>")]
+    return section.split('<form class="region-picker"', 1)[0] + section.split("</form>", 1)[1]
+
+
+def test_signed_out_the_home_calendar_is_the_halls_region(client, policy, settings):
+    settings.SHEBAO_HALL_REGION = "220200"
+    calendar = _calendar(client.get("/").content.decode())
+
+    assert "本月办事日历 · 吉林市" in calendar
+    for city in ("北京市", "常州市", "昆山市", "武汉市"):
+        assert city not in calendar
+
+
+def test_a_configured_hall_region_and_a_picked_region(client, policy, settings):
+    settings.SHEBAO_HALL_REGION = "420100"
+    assert "本月办事日历 · 武汉市" in _calendar(client.get("/").content.decode())
+
+    page = client.get("/?region=320583").content.decode()
+    assert "本月办事日历 · 昆山市" in _calendar(page)
+    assert '<option value="320583" selected>昆山市</option>' in page
+    # a code that is not a pooling region falls back to the visitor's own
+    assert "本月办事日历 · 武汉市" in _calendar(client.get("/?region=320000").content.decode())
+
+
+def test_signed_in_the_home_calendar_is_the_users_own_region(policy, settings):
+    from shebao.accounts import actors
+    from shebao.accounts.tests.factories import make_individual, make_person, signed_in
+
+    settings.SHEBAO_HALL_REGION = "220200"
+    user = make_individual(person=make_person(district="420102"))  # 武汉市江岸区
+    page = signed_in(user, actors.INDIVIDUAL).get("/").content.decode()
+
+    assert "本月办事日历 · 武汉市" in _calendar(page)
