@@ -319,23 +319,31 @@ def missing_materials(application: Application, materials: list[Material]) -> li
     ]
 
 
-def applicant_recipients(application: Application) -> list[tuple[object, str]]:
-    """Who hears about an application: (user, context) pairs — the applicant; for a unit, the
-    user who applied and the unit's legal representative and administrators."""
+def applicant_recipients(application: Application, *, decision: bool) -> list[tuple[object, str]]:
+    """Who hears about a step of an application: (user, context) pairs.
+
+    The applicant hears every step. For a unit's application, the unit's legal representative
+    and administrators hear what the unit chose (:class:`UnitNotificationPreference`): by
+    default only decisions (``decision=True``: approved, rejected, completed, lapsed), so an
+    operator's every submission and acceptance is not also sent to the legal representative.
+    """
     from shebao.accounts.models import UnitMembership
+    from shebao.notifications.selectors import unit_managers_receive
 
     if application.applicant_kind == Application.ApplicantKind.INDIVIDUAL:
         return [(application.applicant_user, "individual")]
     context = f"unit:{application.unit_id}"
     users = {application.applicant_user_id: application.applicant_user}
-    managers = UnitMembership.objects.select_related("user").filter(
-        unit_id=application.unit_id,
-        revoked_at__isnull=True,
-        role__in=[UnitMembership.Role.LEGAL_REP, UnitMembership.Role.ADMIN],
-        user__is_active=True,
-    )
-    for membership in managers:
-        users.setdefault(membership.user_id, membership.user)
+    receive = unit_managers_receive(unit_id=application.unit_id)
+    if receive == "all" or (receive == "decisions" and decision):
+        managers = UnitMembership.objects.select_related("user").filter(
+            unit_id=application.unit_id,
+            revoked_at__isnull=True,
+            role__in=[UnitMembership.Role.LEGAL_REP, UnitMembership.Role.ADMIN],
+            user__is_active=True,
+        )
+        for membership in managers:
+            users.setdefault(membership.user_id, membership.user)
     return [(user, context) for user in users.values()]
 
 

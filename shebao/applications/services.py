@@ -34,6 +34,7 @@ from shebao.applications.models import (
 from shebao.applications.uploads import StoredFile, upload_discard, upload_name, upload_store
 from shebao.catalogue.models import Matter
 from shebao.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from shebao.common.text import sentence
 from shebao.common.workcalendar import add_working_days, covered
 from shebao.notifications.services import notify
 from shebao.policy.calendar import acceptance_window_status
@@ -154,8 +155,12 @@ def _link(application: Application) -> str:
     return reverse("applications:detail", args=[application.number])
 
 
-def _notify_applicant(application: Application, *, title: str, body: str, sms: bool) -> None:
-    for user, context in selectors.applicant_recipients(application):
+def _notify_applicant(
+    application: Application, *, title: str, body: str, sms: bool, decision: bool = False
+) -> None:
+    """Tell the applicant side about a step; ``decision`` marks an outcome (approved, rejected,
+    completed, lapsed), which the unit's managers hear too (see ``applicant_recipients``)."""
+    for user, context in selectors.applicant_recipients(application, decision=decision):
         notify(
             recipient=user,  # type: ignore[arg-type]
             context=context,
@@ -794,7 +799,7 @@ def application_return(
     _notify_applicant(
         application,
         title="申请被退回补正",
-        body=f"您的“{application.matter.name}”申请（编号 {application.number}）被退回：{reason}。请修改后重新提交。",
+        body=f"您的“{application.matter.name}”申请（编号 {application.number}）被退回：{sentence(reason)}请修改后重新提交。",
         sms=True,
     )
     return application
@@ -828,8 +833,9 @@ def application_reject(
     _notify_applicant(
         application,
         title=f"申请{label}",
-        body=f"您的“{application.matter.name}”申请（编号 {application.number}）{label}，理由：{reason}。",
+        body=f"您的“{application.matter.name}”申请（编号 {application.number}）{label}，理由：{sentence(reason)}",
         sms=True,
+        decision=True,
     )
     return application
 
@@ -878,6 +884,7 @@ def application_approve(
         title="申请审核通过",
         body=f"您的“{application.matter.name}”申请（编号 {application.number}）已审核通过，等待办结。",
         sms=True,
+        decision=True,
     )
     return application
 
@@ -934,8 +941,9 @@ def _complete(
         application,
         title="申请已办结",
         body=f"您的“{application.matter.name}”申请（编号 {application.number}）已办结。"
-        + (f"说明：{reason}" if reason else ""),
+        + (f"说明：{sentence(reason)}" if reason else ""),
         sms=sms,
+        decision=True,
     )
 
 
@@ -1051,5 +1059,6 @@ def _lapse_one(*, pk: int, today: date) -> bool:
         title="申请已失效",
         body=f"您的“{application.matter.name}”申请（编号 {application.number}）容缺材料（{names}）逾期未补交，申请已失效。如仍需办理，请重新申请。",
         sms=True,
+        decision=True,
     )
     return True

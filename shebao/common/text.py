@@ -1,4 +1,5 @@
-"""Text the hall can store and render: the one check every input passes at the edge.
+"""Text the hall can store and render: the one check every input passes at the edge, and
+sentences built from parts (a typed reason ends with one full stop, not two).
 
 Python strings may hold what UTF-8 and the databases cannot: a lone surrogate (``\\ud800``, from
 a JSON escape or from bytes decoded with ``surrogatepass``) cannot be encoded into any page or
@@ -122,3 +123,21 @@ def text_repair(value: Any) -> Any:
     if isinstance(value, tuple):
         return tuple(text_repair(child) for child in value)
     return value
+
+
+# ------------------------------------------------------------------------------ sentences
+
+# What may end a sentence already; a reason ending in one of these gets no 。 added.
+SENTENCE_ENDS = "。！？!?…"
+
+
+def sentence(text: str) -> str:
+    """``text`` as one sentence: trimmed, ending in exactly one mark ("材料不全。。" → "材料不全。")."""
+    text = (text or "").strip()
+    if not text:
+        return ""
+    body = text.rstrip(SENTENCE_ENDS + ".")
+    end = text[len(body) :]
+    if not end:
+        return body + "。"
+    return body + end[0] if end[0] != "." else body + "。"

@@ -75,3 +75,42 @@ class OutboundMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.to} · {self.get_purpose_display()}"
+
+
+class UnitNotificationPreference(models.Model):
+    """What a unit's legal representative and administrators hear of applications that other
+    users of the unit (operators) make. The applicant always hears every step of their own."""
+
+    class Managers(models.TextChoices):
+        DECISIONS = "decisions", "只接收审批结果（通过、不予受理或不予批准、办结、失效）"
+        ALL = "all", "接收每一步办理进度"
+        NONE = "none", "不接收（只通知申请的经办人）"
+
+    unit = models.OneToOneField(
+        "registry.Unit",
+        verbose_name="单位",
+        on_delete=models.CASCADE,
+        related_name="notification_preference",
+    )
+    managers_receive = models.CharField(
+        "法定代表人和管理员接收",
+        max_length=12,
+        choices=Managers.choices,
+        default=Managers.DECISIONS,
+    )
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="设置人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    updated_at = models.DateTimeField("设置时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "单位消息接收设置"
+        verbose_name_plural = "单位消息接收设置"
+
+    def __str__(self) -> str:
+        return f"{self.unit_id}：{self.get_managers_receive_display()}"

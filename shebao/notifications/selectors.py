@@ -25,3 +25,16 @@ def demo_outbox(*, limit: int = 100) -> QuerySet[OutboundMessage]:
     if not settings.SHEBAO_DEMO:
         raise NotFound("页面不存在", code="NOT_FOUND")
     return OutboundMessage.objects.all()[:limit]
+
+
+def unit_managers_receive(*, unit_id: int) -> str:
+    """What the unit's legal representative and administrators hear of others' applications:
+    ``"decisions"`` (the default), ``"all"`` or ``"none"``."""
+    from shebao.notifications.models import UnitNotificationPreference
+
+    chosen = (
+        UnitNotificationPreference.objects.filter(unit_id=unit_id)
+        .values_list("managers_receive", flat=True)
+        .first()
+    )
+    return chosen or UnitNotificationPreference.Managers.DECISIONS

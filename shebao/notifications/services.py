@@ -9,7 +9,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from shebao.accounts import actors
+from shebao.accounts.actors import Actor
 from shebao.accounts.models import User
+from shebao.common.errors import InvalidInput, PermissionDenied
 from shebao.notifications.gateways import GatewayError, sms_gateway
 from shebao.notifications.models import Notification, OutboundMessage
 
@@ -103,3 +106,25 @@ def notifications_mark_read(*, recipient: User, context: str, ids: list[int] | N
     if ids is not None:
         rows = rows.filter(pk__in=ids)
     return rows.update(read_at=timezone.now())
+
+
+@transaction.atomic
+def unit_notification_preference_set(*, actor: Actor, managers_receive: str) -> str:
+    """The unit's legal representative or an administrator chooses what the unit's managers
+    hear of applications other users of the unit make (``decisions``, ``all`` or ``none``)."""
+    from shebao.notifications.models import UnitNotificationPreference
+
+    actor.require(actors.UNIT)
+    if not actor.is_unit_manager:
+        raise PermissionDenied(
+            "只有法定代表人或管理员可以设置单位的消息接收方式", code="UNIT_MANAGER_REQUIRED"
+        )
+    if managers_receive not in UnitNotificationPreference.Managers.values:
+        raise InvalidInput(
+            "请选择消息接收方式", code="PREFERENCE_INVALID", field="managers_receive"
+        )
+    UnitNotificationPreference.objects.update_or_create(
+        unit=actor.unit,
+        defaults={"managers_receive": managers_receive, "updated_by": actor.user},
+    )
+    return managers_receive

@@ -32,6 +32,7 @@ from shebao.common.errors import (
     Unauthenticated,
 )
 from shebao.common.identifiers import mask_id_number, normalize_credit_code, normalize_id_number
+from shebao.common.text import sentence
 from shebao.notifications.services import notify
 from shebao.pki import ca
 from shebao.pki.models import (
@@ -347,7 +348,7 @@ def certificate_request_reject(*, actor: Actor, request_id: int, reason: str) ->
         recipient=request.user,
         context=_unit_context(request.unit),
         title="CA证书申请被退回",
-        body=f"您为“{request.unit.name}”提交的CA证书申请被退回，原因：{text}",
+        body=f"您为“{request.unit.name}”提交的CA证书申请被退回，原因：{sentence(text)}",
         link=reverse("pki:unit"),
         category="account",
     )
@@ -479,7 +480,7 @@ def certificate_revoke(*, actor: Actor, certificate_id: int, reason: str) -> Uni
             title="CA证书已注销",
             body=(
                 f"您在“{certificate.unit_name}”的CA证书（序列号 {certificate.serial[:16]}…）"
-                f"已被注销，原因：{text}。该证书不能再用于登录。"
+                f"已被注销，原因：{sentence(text)}该证书不能再用于登录。"
             ),
             link=reverse("pki:unit"),
             category="account",

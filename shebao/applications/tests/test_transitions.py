@@ -695,7 +695,8 @@ def test_unknown_decision_is_refused(world):
     )
 
 
-def test_unit_notifications_go_to_the_applicant_and_the_units_managers(world, unit_staff):
+def test_a_units_step_messages_go_to_the_applicant_only(world, unit_staff):
+    """The managers hear decisions only, by default (see test_messages.py)."""
     from shebao.applications.tests.conftest import make_person
 
     employee = make_person(name="职工丁")
@@ -711,7 +712,7 @@ def test_unit_notifications_go_to_the_applicant_and_the_units_managers(world, un
         Notification.objects.filter(title="申请已提交").values_list("recipient__name", "context")
     )
     context = f"unit:{world.unit.pk}"
-    assert recipients == {("有授权经办人", context), ("李四", context), ("管理员", context)}
+    assert recipients == {("有授权经办人", context)}
 
 
 def test_window_bound_matters_are_refused_outside_the_business_window(world):

@@ -268,7 +268,7 @@ def test_staff_reject_with_a_reason_and_the_holder_is_told(world):
     request.refresh_from_db()
     assert request.status == CertificateRequest.Status.REJECTED
     assert request.decision_note == "身份待核实"
-    assert Notification.objects.get(recipient=member.user).body.endswith("原因：身份待核实")
+    assert Notification.objects.get(recipient=member.user).body.endswith("原因：身份待核实。")
 
 
 def test_the_holder_withdraws_a_pending_request_and_others_cannot(world):
