@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from datetime import datetime
 from typing import Any
 
 from shebao.common.errors import InvalidInput
@@ -141,3 +142,25 @@ def sentence(text: str) -> str:
     if not end:
         return body + "。"
     return body + end[0] if end[0] != "." else body + "。"
+
+
+def relative_time(moment: datetime, now: datetime | None = None) -> str:
+    """When something happened, the one way the hall says it: 刚刚, 5分钟前, 今天 09:30,
+    昨天 16:05, 3月2日 10:00, or 2025年3月2日 for another year (local time)."""
+    from django.utils import timezone
+
+    now = timezone.localtime(now or timezone.now())
+    moment = timezone.localtime(moment)
+    seconds = (now - moment).total_seconds()
+    if 0 <= seconds < 60:
+        return "刚刚"
+    if 0 <= seconds < 3600:
+        return f"{int(seconds // 60)}分钟前"
+    days = (now.date() - moment.date()).days
+    if days == 0:
+        return f"今天 {moment:%H:%M}"
+    if days == 1:
+        return f"昨天 {moment:%H:%M}"
+    if moment.year == now.year:
+        return f"{moment.month}月{moment.day}日 {moment:%H:%M}"
+    return f"{moment.year}年{moment.month}月{moment.day}日"
