@@ -420,6 +420,12 @@ def unit_users(request: HttpRequest) -> HttpResponse:
     }
     if not actor.is_unit_manager:
         context["own_matters"] = selectors.own_grants(actor=actor)
+    else:
+        from shebao.notifications.models import UnitNotificationPreference
+        from shebao.notifications.selectors import unit_managers_receive
+
+        context["notify_choice"] = unit_managers_receive(unit_id=actor.unit.pk)
+        context["notify_choices"] = UnitNotificationPreference.Managers.choices
     return render(request, "accounts/unit_users.html", context)
 
 

@@ -2,11 +2,12 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from shebao.accounts import actors
 from shebao.accounts.decorators import actor_required
 from shebao.notifications import selectors, services
+from shebao.notifications.models import UnitNotificationPreference
 
 
 @require_http_methods(["GET", "POST"])
@@ -23,3 +24,17 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 def outbox(request: HttpRequest) -> HttpResponse:
     return render(request, "notifications/outbox.html", {"rows": selectors.demo_outbox()})
+
+
+@require_POST
+@actor_required(actors.UNIT)
+def unit_preference(request: HttpRequest) -> HttpResponse:
+    """A unit manager chooses what the legal representative and administrators hear of the
+    operators' applications (the form is on the unit users page)."""
+    chosen = services.unit_notification_preference_set(
+        actor=request.actor,  # type: ignore[attr-defined]
+        managers_receive=request.POST.get("managers_receive", "")[:12],
+    )
+    label = UnitNotificationPreference.Managers(chosen).label
+    messages.success(request, f"已保存：法定代表人和管理员{label}")
+    return redirect("accounts:unit_users")

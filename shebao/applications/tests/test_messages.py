@@ -153,3 +153,18 @@ def test_no_message_or_page_doubles_a_full_stop_after_a_typed_reason(world, unit
         assert page.status_code == 200
         text = page.content.decode()
         assert "。。" not in text and "！。" not in text
+
+
+def test_a_manager_sets_the_choice_on_the_unit_users_page(world):
+    from shebao.accounts.tests.factories import signed_in
+    from shebao.notifications.selectors import unit_managers_receive
+
+    client = signed_in(world.legal_rep, f"unit:{world.unit.pk}")
+    page = client.get("/accounts/unit/users/").content.decode()
+    assert 'value="decisions" checked' in page
+    response = client.post("/notifications/unit/", {"managers_receive": "all"})
+    assert response.status_code == 302
+    assert unit_managers_receive(unit_id=world.unit.pk) == "all"
+    refused = client.post("/notifications/unit/", {"managers_receive": "sometimes"})
+    assert refused.status_code == 422
+    assert unit_managers_receive(unit_id=world.unit.pk) == "all"

@@ -330,6 +330,15 @@ PAGES: list[Check] = [
     ],
     Check("notifications:inbox", lambda w: "/notifications/", SIGNED_IN),
     Check("notifications:outbox", lambda w: "/notifications/outbox/", row(404)),  # demo mode only
+    Check("notifications:unit_preference", lambda w: "/notifications/unit/", POST_ONLY),
+    Check(
+        "notifications:unit_preference",
+        lambda w: "/notifications/unit/",
+        only(("admin", "other_unit"), status=None),
+        method="post",
+        data=lambda w: {"managers_receive": "all"},
+        refusals_only=True,
+    ),
 ]
 
 # Token-only API: 401 without a token.
