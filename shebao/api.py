@@ -6,6 +6,7 @@ Every error is JSON ``{"code": <stable code>, "message": <Chinese message>, ...}
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from django.conf import settings
@@ -15,6 +16,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.openapi.schema import OpenAPISchema
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
@@ -70,7 +72,35 @@ class HallParser(Parser):
         return result
 
 
-api = NinjaAPI(
+class HallAPI(NinjaAPI):
+    """The hall's API. Its OpenAPI schema is built once per process, on first use: building it
+    walks every operation and every pydantic model (about 100–250 ms of CPU), and
+    ``/api/v1/openapi.json`` is public, so rebuilding it per request let a handful of anonymous
+    clients saturate the hall. The operations are fixed once the routers are mounted (below), so
+    the schema cannot go stale; a router added later changes the key and rebuilds it."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._schemas: dict[tuple[str, int], OpenAPISchema] = {}
+        self._schema_lock = threading.Lock()
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> OpenAPISchema:
+        if path_prefix is None:
+            path_prefix = self.get_root_path(path_params or {})
+        key = (path_prefix, len(self._routers))
+        schema = self._schemas.get(key)
+        if schema is None:
+            with self._schema_lock:  # concurrent first requests build it once
+                schema = self._schemas.get(key)
+                if schema is None:
+                    schema = super().get_openapi_schema(path_prefix=path_prefix)
+                    self._schemas[key] = schema
+        return schema
+
+
+api = HallAPI(
     parser=HallParser(),
     renderer=ChineseJSONRenderer(),
     title="社会保险网上经办服务大厅 API",

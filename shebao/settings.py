@@ -59,6 +59,9 @@ CSRF_TRUSTED_ORIGINS = env_list("SHEBAO_CSRF_TRUSTED_ORIGINS", "")
 
 # Demo mode shows the notification outbox in the hall and a banner on every page.
 SHEBAO_DEMO = env_bool("SHEBAO_DEMO", False)
+# The load benchmark (benchmarks/load.py) mounts /bench/bare/, a trivial JSON view served by the
+# same server, flags and middleware as every page, as the yardstick the pages are measured by.
+SHEBAO_BENCHMARK = env_bool("SHEBAO_BENCHMARK", False)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

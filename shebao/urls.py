@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
@@ -19,6 +20,10 @@ urlpatterns = [
     path("notifications/", include("shebao.notifications.urls")),
     path("", include("shebao.hall.urls")),
 ]
+if settings.SHEBAO_BENCHMARK:  # the load benchmark's yardstick; never mounted otherwise
+    from shebao.hall.views import bench_bare
+
+    urlpatterns.insert(0, path("bench/bare/", bench_bare, name="bench_bare"))
 
 handler400 = "shebao.hall.views.bad_request"
 handler403 = "shebao.hall.views.forbidden"

@@ -48,6 +48,12 @@ def staff_center(request: HttpRequest) -> HttpResponse:
     return render(request, "hall/staff_center.html", {"board": board})
 
 
+def bench_bare(request: HttpRequest) -> HttpResponse:
+    """The load benchmark's yardstick: a small JSON answered through the whole middleware stack
+    and nothing else (mounted only with ``SHEBAO_BENCHMARK=1``, see benchmarks/README.md)."""
+    return JsonResponse({"status": "ok"})
+
+
 def _error_page(request: HttpRequest, status: int, code: str, message: str) -> HttpResponse:
     if request.path.startswith("/api/"):
         return JsonResponse(
