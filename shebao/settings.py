@@ -144,8 +144,10 @@ AUTH_USER_MODEL = "accounts.User"
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "hall:home"
 
+# Argon2id with OWASP's parameters (m = 19 MiB, t = 2, p = 1), not Django's 100 MiB per check:
+# see shebao/accounts/hashers.py for the source and benchmarks/README.md for what it costs here.
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "shebao.accounts.hashers.HallArgon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 AUTH_PASSWORD_VALIDATORS = [
