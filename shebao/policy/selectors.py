@@ -10,17 +10,24 @@ Lookups are cached inside a *policy scope*: every web request is one (see ``apps
 batch work or a long computation can open one with :func:`policy_scope`. Inside a scope a
 region's whole lineage is read in one query and each record parsed once; outside a scope each
 call reads just the key it needs. Writes in this package clear the cache of the current scope.
+
+What is computed from policy alone (the home page's business calendar) can be kept across
+requests with :func:`policy_memo`: it is valid while :func:`policy_version`, a stamp of the
+whole store read once per scope, is unchanged — so a staff edit in one process is seen by the
+next request of every process, as with the per-request cache.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
+from django.db import connection
 from django.db.models import Count, QuerySet
 
 from shebao.common.errors import NotFound
@@ -45,11 +52,14 @@ class _Store:
     # region code -> key -> that region's own records, by valid_from
     own: dict[str, dict[str, list[PolicyParameter]]] = field(default_factory=dict)
     parsed: dict[tuple[int, Any], Any] = field(default_factory=dict)
+    version: tuple[Any, ...] | None = None  # policy_version(), read once per scope
+    dirty: bool = False  # policy was written in this scope
 
     def clear(self) -> None:
         self.regions.clear()
         self.own.clear()
         self.parsed.clear()
+        self.version = None
 
     def region(self, code: str) -> Region:
         region = self.regions.get(code)
@@ -122,6 +132,69 @@ def policy_cache_clear() -> None:
     store = _scope.get()
     if store is not None:
         store.clear()
+        store.dirty = True
+
+
+# --- across requests: a version stamp and a memo --------------------------------------------
+
+T = TypeVar("T")
+
+
+def policy_version() -> tuple[Any, ...]:
+    """A stamp that changes whenever the policy store or the region tree does: the number of
+    parameter records, the highest record id and the latest ``updated_at`` (every write here
+    and every data-file load saves through the model, which sets it), and the number of regions
+    and of pooling regions. One query, once per policy scope (a write in the scope clears it).
+    Regions are renamed only by ``reference_load`` at deployment, before the web starts."""
+    store = _scope.get()
+    if store is not None and store.version is not None:
+        return store.version
+    params = PolicyParameter._meta.db_table
+    regions = Region._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT COUNT(*) FROM {params}), (SELECT MAX(id) FROM {params}), "
+            f"(SELECT MAX(updated_at) FROM {params}), (SELECT COUNT(*) FROM {regions}), "
+            f"(SELECT COUNT(*) FROM {regions} WHERE is_pooling = %s)",
+            [True],
+        )
+        version = (connection.alias, *cursor.fetchone())
+    if store is not None:
+        store.version = version
+    return version
+
+
+_MEMO_LIMIT = 512  # entries kept per process; the memo starts again when it is full
+_memo: dict[tuple[Any, ...], Any] = {}
+_memo_lock = threading.Lock()
+
+
+def policy_memo(key: Hashable, compute: Callable[[], T]) -> T:
+    """``compute()``, kept in this process while the policy store is unchanged.
+
+    For values computed from policy parameters, regions and the fixed holiday table alone
+    (``key`` names everything else they depend on, e.g. the day). Values are shared between
+    requests and threads: they must be immutable. Not kept when computed inside a transaction
+    that wrote policy (it may yet roll back)."""
+    version = policy_version()
+    entry = (version, key)
+    try:
+        return _memo[entry]
+    except KeyError:
+        pass
+    value = compute()
+    if connection.in_atomic_block and _wrote_policy_in_scope():
+        return value
+    with _memo_lock:
+        if len(_memo) >= _MEMO_LIMIT or any(k[0] != version for k in list(_memo)[:1]):
+            _memo.clear()  # a new version (or a full memo): drop what the old one computed
+        _memo[entry] = value
+    return value
+
+
+def _wrote_policy_in_scope() -> bool:
+    store = _scope.get()
+    return store is not None and store.dirty
 
 
 # --- effective values --------------------------------------------------------------------------

@@ -168,3 +168,36 @@ def test_a_scope_reads_each_lineage_once():
             param(region="220202", key="rate.pension.unit", on=date(2020, 3, 1))
 
     assert len(queries) == 2
+
+
+def test_a_memo_lasts_while_policy_is_unchanged_and_follows_every_kind_of_change():
+    from shebao.policy.selectors import policy_cache_clear, policy_memo
+
+    calls = []
+
+    def minimum_wage():
+        calls.append(1)
+        found = param_or_none(region="220200", key="wage.minimum_monthly", on=date(2024, 1, 1))
+        return found.value if found else None
+
+    key = ("test.minimum_wage",)
+    assert policy_memo(key, minimum_wage) is None
+    assert policy_memo(key, minimum_wage) is None
+    assert len(calls) == 1
+
+    created = record("220200", "wage.minimum_monthly", date(2023, 1, 1), None, "1880.00")
+    assert policy_memo(key, minimum_wage) == Decimal("1880.00")
+    created.value = "2000.00"
+    created.save()
+    assert policy_memo(key, minimum_wage) == Decimal("2000.00")
+    created.delete()
+    assert policy_memo(key, minimum_wage) is None
+    assert len(calls) == 4
+
+    # A value computed after a write in the same scope may yet be rolled back: not kept.
+    with policy_scope():
+        record("220200", "wage.minimum_monthly", date(2023, 1, 1), None, "2100.00")
+        policy_cache_clear()
+        assert policy_memo(key, minimum_wage) == Decimal("2100.00")
+        assert policy_memo(key, minimum_wage) == Decimal("2100.00")
+    assert len(calls) == 6
