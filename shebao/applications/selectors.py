@@ -213,6 +213,15 @@ class QueueCounts:
     overdue: int
     total: int
 
+    def of_tab(self, status: str, *, overdue: bool = False) -> int | None:
+        """How many rows ``review_queue`` gives for this tab without a search, if counted here
+        (the tabs, "all", and overdue across all states); None otherwise."""
+        if overdue:
+            return self.overdue if status == "all" else None
+        if status == "all":
+            return self.total
+        return self.by_status.get(status)
+
 
 def queue_counts(
     *, actor: Actor, district: str | None = None, today: date | None = None
@@ -241,6 +250,14 @@ def status_counts(*, actor: Actor) -> dict[str, int]:
     """Applications per status in the actor's scope (for the applicant's list filters)."""
     rows = applications_for(actor=actor).order_by().values("status").annotate(n=Count("id"))
     return {row["status"]: row["n"] for row in rows}
+
+
+def status_count_of(counts: dict[str, int], status: str | None) -> int:
+    """How many rows ``applications_for(status=…)`` gives without a search, from
+    :func:`status_counts` (an unknown status gives none)."""
+    if not status or status == "all":
+        return sum(counts.values())
+    return counts.get(status, 0) if status in Status.values else 0
 
 
 def application_events(*, actor: Actor, application: Application) -> QuerySet[ApplicationEvent]:

@@ -86,8 +86,9 @@ def application_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status", "")
     q = request.GET.get("q", "").strip()
     rows = selectors.applications_for(actor=actor, status=status or None, q=q)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     counts = selectors.status_counts(actor=actor)
+    known = None if q else selectors.status_count_of(counts, status)
+    page = _page(rows, request.GET.get("page"), count=known)
     filters = [
         (value, label, counts.get(value, 0) if value else sum(counts.values()))
         for value, label in LIST_FILTERS
@@ -103,6 +104,15 @@ def application_list(request: HttpRequest) -> HttpResponse:
             "query": _query_without_page(request),
         },
     )
+
+
+def _page(rows: Any, number: Any, *, count: int | None) -> Any:
+    """A page of ``rows``; ``count`` is the total when the tab counts already counted it (the
+    paginator would otherwise count the same rows again)."""
+    paginator = Paginator(rows, PAGE_SIZE)
+    if count is not None:
+        paginator.count = count  # type: ignore[misc]  # a cached_property, set ahead
+    return paginator.get_page(number)
 
 
 def _today() -> Any:
@@ -393,7 +403,9 @@ def queue(request: HttpRequest) -> HttpResponse:
     rows = selectors.review_queue(
         actor=actor, status=status, overdue=overdue, q=q, district=district or None
     )
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    counts = selectors.queue_counts(actor=actor, district=district or None)
+    known = None if q else counts.of_tab(status, overdue=overdue)
+    page = _page(rows, request.GET.get("page"), count=known)
     return render(
         request,
         "applications/queue.html",
@@ -404,7 +416,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "district": district,
             "q": q,
             "tabs": selectors.QUEUE_TABS,
-            "counts": selectors.queue_counts(actor=actor, district=district or None),
+            "counts": counts,
             "districts": selectors.staff_districts(actor=actor),
             "query": _query_without_page(request),
         },

@@ -20,6 +20,7 @@ from shebao.catalogue.models import Matter
 from shebao.catalogue.selectors import matters_for_applicant
 from shebao.common.identifiers import mask_id_number, mask_mobile
 from shebao.notifications.selectors import notifications_for, unread_count
+from shebao.registry.selectors import region_full_name
 
 # Matters offered first in each centre (the most common business of each kind of user).
 FREQUENT_INDIVIDUAL = [
@@ -82,6 +83,7 @@ class IndividualDashboard:
     summary: ApplicantSummary
     masked_id_number: str
     masked_mobile: str
+    insured_place: str  # the district's full name, "" if none is registered
 
 
 def individual_dashboard(*, actor: Actor) -> IndividualDashboard:
@@ -92,6 +94,7 @@ def individual_dashboard(*, actor: Actor) -> IndividualDashboard:
         summary=_applicant_summary(actor, FREQUENT_INDIVIDUAL),
         masked_id_number=mask_id_number(person.id_number),
         masked_mobile=mask_mobile(person.mobile or (actor.user.mobile if actor.user else "")),
+        insured_place=region_full_name(code=person.district_id),
     )
 
 
@@ -99,6 +102,7 @@ def individual_dashboard(*, actor: Actor) -> IndividualDashboard:
 class UnitDashboard:
     summary: ApplicantSummary
     role_label: str
+    insured_place: str  # the unit's district, full name
     members: list[Any] = field(default_factory=list)
     granted: list[Matter] = field(default_factory=list)
 
@@ -114,6 +118,7 @@ def unit_dashboard(*, actor: Actor) -> UnitDashboard:
     return UnitDashboard(
         summary=_applicant_summary(actor, FREQUENT_UNIT),
         role_label=actor.membership.get_role_display(),
+        insured_place=region_full_name(code=actor.unit.district_id if actor.unit else None),
         members=unit_users(actor=actor) if actor.is_unit_manager else [],
         granted=granted,
     )

@@ -15,6 +15,14 @@ def region_get(*, code: str) -> Region:
     return region
 
 
+def region_full_name(*, code: str | None) -> str:
+    """A region's name with its ancestors' (e.g. 吉林省吉林市昌邑区), in one query: walking
+    ``Region.parent`` from a loaded row costs a query per level. "" for no region."""
+    if not code:
+        return ""
+    return region_get(code=code).full_name
+
+
 def regions_pooling() -> QuerySet[Region]:
     """Regions with their own agency and parameters, for pickers on public pages."""
     return Region.objects.filter(is_pooling=True).order_by("code")
