@@ -58,7 +58,6 @@ def prepare(database_url: str, applicants: int) -> list[int]:
     from django.test.utils import override_settings
 
     from shebao.accounts.models import User
-    from shebao.applications.models import Application
     from shebao.catalogue.models import Matter
     from shebao.demo.dataset import demo_load
     from shebao.registry.models import Person
@@ -67,9 +66,7 @@ def prepare(database_url: str, applicants: int) -> list[int]:
     if not Matter.objects.filter(code=MATTER).exists():
         with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
             demo_load()
-    Application.objects.filter(
-        number__startswith="SB", person__id_number__startswith="RUSH"
-    ).delete()
+    _forget_previous_rush()
     with connection.cursor() as cur:
         cur.execute(
             """
@@ -99,6 +96,29 @@ def prepare(database_url: str, applicants: int) -> list[int]:
         ]
     )
     return list(User.objects.filter(person__in=persons).values_list("pk", flat=True))
+
+
+def _forget_previous_rush() -> None:
+    """Remove the applications of an earlier run, so the script can run again on the same
+    database. An application's events and materials protect it (the audit trail is never
+    deleted in the hall), so they go first, explicitly: this is benchmark data only."""
+    from django.db import transaction
+
+    from shebao.applications.models import (
+        Application,
+        ApplicationEvent,
+        DeferredMaterial,
+        Material,
+    )
+
+    previous = Application.objects.filter(person__id_number__startswith="RUSH")
+    with transaction.atomic():
+        DeferredMaterial.objects.filter(application__in=previous).delete()
+        Material.objects.filter(application__in=previous).delete()
+        ApplicationEvent.objects.filter(application__in=previous).delete()
+        deleted, _ = previous.delete()
+    if deleted:
+        print(f"removed {deleted} rows of the previous run")
 
 
 def work(args: tuple[str, list[int]]) -> list[float]:
