@@ -91,6 +91,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shebao.hall.middleware.RequestShapeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "shebao.accounts.middleware.SlidingSessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -178,7 +179,10 @@ STORAGES = {
 }
 
 SESSION_COOKIE_AGE = env_int("SHEBAO_SESSION_SECONDS", 2 * 60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True
+# Idle sessions expire SESSION_COOKIE_AGE after the last request; SlidingSessionMiddleware
+# pushes the expiry forward at most once a minute instead of writing the session every request.
+SESSION_SAVE_EVERY_REQUEST = False
+SHEBAO_SESSION_REFRESH_SECONDS = env_int("SHEBAO_SESSION_REFRESH_SECONDS", 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env_bool("SHEBAO_SECURE_COOKIES", False)
