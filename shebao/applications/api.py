@@ -76,6 +76,15 @@ class ApplicationSummary(Schema):
     overdue: bool
 
 
+class ActionOut(Schema):
+    """One action the caller may take now (a row of the workflow's transitions table)."""
+
+    action: str
+    label: str
+    reason: str  # "required", "optional" or "" (no reason taken)
+    reason_label: str
+
+
 class ApplicationDetail(ApplicationSummary):
     data: dict[str, Any]
     subject_id_number: str
@@ -83,6 +92,8 @@ class ApplicationDetail(ApplicationSummary):
     deferred: list[DeferredOut]
     missing_materials: list[str]
     allowed_actions: list[str]
+    actions: list[ActionOut]
+    review: dict[str, Any] | None
     commitment_version: str
     commitment_signed_at: datetime | None
     returned_reason: str
@@ -104,6 +115,7 @@ class EventOut(Schema):
     label: str
     from_status: str
     to_status: str
+    to_status_label: str
     actor_kind: str
     actor_name: str
     reason: str
@@ -144,7 +156,7 @@ def _summary(application: Application) -> dict[str, Any]:
         "applicant_kind": application.applicant_kind,
         "applicant_name": application.applicant_name,
         "status": application.status,
-        "status_label": application.get_status_display(),
+        "status_label": application.status_label,
         "acceptance_mode": application.acceptance_mode,
         "district": application.district_id,
         "department": application.department_id,
@@ -197,12 +209,39 @@ def _detail(actor: Actor, application: Application) -> dict[str, Any]:
         "deferred": [_deferred(d) for d in view["deferred"]],
         "missing_materials": [m["code"] for m in view["missing"]],
         "allowed_actions": view["actions"],
+        "actions": [
+            {
+                "action": row.action,
+                "label": row.button,
+                "reason": row.reason,
+                "reason_label": row.reason_label,
+            }
+            for row in selectors.available_rows(actor=actor, application=application)
+        ],
+        "review": _review(view["review"]),
         "commitment_version": application.commitment_version,
         "commitment_signed_at": application.commitment_signed_at,
         "returned_reason": view["return_reason"],
         "rejected_reason": view["reject_reason"],
         "completed_at": application.completed_at,
     }
+
+
+def _review(review: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The handler's reviewer context as JSON (staff only): lines count, columns, sample and
+    problems for a many-lines matter."""
+    if not review:
+        return None
+    out = {k: v for k, v in review.items() if k != "template"}
+    if "problems" in out:
+        out["problems"] = [
+            {"row": p.row, "column": p.column, "reason": p.reason} for p in out["problems"]
+        ]
+    if "sample" in out:
+        out["sample"] = [
+            [str(v) if v is not None else None for v in line] for line in out["sample"]
+        ]
+    return out
 
 
 def _get(request: HttpRequest, number: str) -> Application:
@@ -407,6 +446,7 @@ def list_events(request: HttpRequest, number: str) -> list[dict[str, Any]]:
                 "label": event.label,
                 "from_status": event.from_status,
                 "to_status": event.to_status,
+                "to_status_label": event.to_status_label if event.to_status else "",
                 "actor_kind": event.actor_kind,
                 "actor_name": _actor_name(event, reviewer),
                 "reason": event.reason,

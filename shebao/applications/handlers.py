@@ -1,10 +1,11 @@
 """Matter handlers: where a matter's domain effect attaches to the workflow engine.
 
 The engine (:mod:`shebao.applications.services`) moves every application through the same
-states. What an approved application *does* to the master records — enrol an employee, record a
-back-payment, start an unemployment benefit, transfer a pension relation, issue a certificate,
-replace a card — is the business of the domain module that owns those records. That module
-writes a handler and registers it under the key that the catalogue puts in ``Matter.handler``::
+states (the table in :mod:`shebao.applications.workflow`). What an approved application *does*
+to the master records — enrol an employee, record a back-payment, start an unemployment benefit,
+transfer a pension relation, issue a certificate, replace a card — is the business of the domain
+module that owns those records. That module writes a handler and registers it under the key
+that the catalogue puts in the matter's ``handler``::
 
     # shebao/benefits/handlers.py
     from shebao.applications.handlers import MatterHandler, register
@@ -28,44 +29,64 @@ writes a handler and registers it under the key that the catalogue puts in ``Mat
             return {"entitlement": entitlement.pk}  # kept in the approve event's data
 
 and imports that module in its ``AppConfig.ready()`` so the registration runs at start-up.
+A matter that names a key no module registers is an error: ``catalogue_load`` refuses the data,
+the system check ``applications.E001`` fails, and :func:`handler_for` raises
+:class:`HandlerNotRegistered` rather than let the case complete without its effect.
 
 Contract — every hook runs **inside the transaction of the transition**, after the guard and
-the row lock, before the event row is written:
+the row lock and after the status has changed, before the event row is written. A hook that
+raises (a :class:`~shebao.common.errors.DomainError` to refuse with a message) rolls back the
+whole transition: no status change, no event, no notification, no partial effect.
+
+Form and submission:
 
 - ``validate(application, data) -> data``: on create, update and submit, after the schema
-  check. Return the (possibly further cleaned) answers; raise a
-  :class:`~shebao.common.errors.DomainError` (``InvalidInput`` with ``field=`` to point at a field)
-  to refuse. On a draft save ``application.status`` is ``draft``; ``data`` is already cleaned.
+  check. Return the (possibly further cleaned) answers; raise ``InvalidInput`` with ``field=``
+  to point at a field. On a draft save ``application.status`` is ``draft``.
 - ``acceptance_mode(application) -> str``: at submission; one of ``Matter.AcceptanceMode``.
   Default: the matter's. Example: Beijing's back-payment rules pick 承诺制 or 容缺受理 by the
   account type and the number of years back-paid (seed 003).
-- ``check_submit(application)``: at submission, after materials and form are complete; raise a
-  DomainError to refuse (nothing is written).
-- ``on_accepted(application, actor)``: when staff accept the case.
-- ``on_approved(application, actor) -> dict | None``: apply the effect on master records
-  (``actor`` is ``None`` for an instant matter — 即办件 — which the system accepts, approves and
-  completes in the submit transaction).
-  Raise a DomainError to refuse the approval: the whole transition rolls back (no status change,
-  no event, no notification, no partial effect). The returned dict is stored in the approve
-  event's ``data`` under ``"effect"`` (keep it small and JSON-safe: ids, amounts as strings).
+- ``check_submit(application)``: at submission, after materials and form are complete and
+  before anything is written; raise to refuse. (:class:`LinesHandler` validates its lines here.)
+- ``reviewer_context(application) -> dict | None``: what the reviewer's case page shows beside
+  the form (``{"template": "…html", …}``); the API's staff detail carries it under ``review``.
+
+One hook per transition of the table (``Action.hook``), ``actor`` ``None`` when the system
+acts (an instant matter — 即办件 — is accepted, approved and completed by the system in the
+submit transaction; the lapse task):
+
+- ``on_submitted``, ``on_recalled``, ``on_withdrawn`` (applicant);
+- ``on_accepted``, ``on_returned``, ``on_rejected``, ``on_completed`` (reviewer);
+- ``on_approved(application, actor) -> dict | None``: **apply the effect** on master records.
+  The returned dict is stored in the approve event's ``data`` under ``"effect"`` (keep it small
+  and JSON-safe: ids, counts, amounts as strings);
+- ``on_lapsed`` (system).
 - ``auto_complete``: when true, approval is followed in the same transaction by completion
   (办结) and ``on_completed`` runs too.
-- ``on_completed``, ``on_rejected``, ``on_withdrawn``, ``on_lapsed`` ``(application, actor)``:
-  follow-ups (close a pending record, release a reservation…). ``actor`` is ``None`` when the
-  system acts (the lapse task).
 
-A matter whose ``handler`` is empty, or names a handler that no module has registered yet, gets
-the default :class:`MatterHandler`: it does nothing, so the matter still flows to a reviewer
-and back.
+Many lines, one application (a roster of N employees, a base declaration, a bank result
+file): subclass :class:`LinesHandler`. The lines live in a staging table of the domain app
+linked to the application; the engine validates them at submit (``validate_lines``), shows
+them to the reviewer (``reviewer_context``) and applies them set-based on approval
+(``apply_lines``), re-validating first, all in the approval's transaction.
 """
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from shebao.common.errors import Conflict, InvalidInput
+
 if TYPE_CHECKING:
+    from django.db.models import Model, QuerySet
+
     from shebao.accounts.actors import Actor
     from shebao.applications.models import Application
+
+
+class HandlerNotRegistered(LookupError):
+    """A matter names a handler key that no module registered (a deployment error)."""
 
 
 class MatterHandler:
@@ -73,6 +94,8 @@ class MatterHandler:
 
     key: str = ""
     auto_complete: bool = False
+
+    # --- form and submission ---------------------------------------------------------------------
 
     def validate(self, application: Application, data: dict[str, Any]) -> dict[str, Any]:
         return data
@@ -83,23 +106,144 @@ class MatterHandler:
     def check_submit(self, application: Application) -> None:
         return None
 
-    def on_accepted(self, application: Application, actor: Actor) -> None:
+    def reviewer_context(self, application: Application) -> dict[str, Any] | None:
         return None
 
-    def on_approved(self, application: Application, actor: Actor | None) -> dict[str, Any] | None:
+    # --- one hook per transition (shebao.applications.workflow.ACTIONS[...].hook) ----------------
+
+    def on_submitted(self, application: Application, actor: Actor) -> None:
         return None
 
-    def on_completed(self, application: Application, actor: Actor | None) -> None:
-        return None
-
-    def on_rejected(self, application: Application, actor: Actor) -> None:
+    def on_recalled(self, application: Application, actor: Actor) -> None:
         return None
 
     def on_withdrawn(self, application: Application, actor: Actor) -> None:
         return None
 
+    def on_accepted(self, application: Application, actor: Actor | None) -> None:
+        return None
+
+    def on_returned(self, application: Application, actor: Actor) -> None:
+        return None
+
+    def on_approved(self, application: Application, actor: Actor | None) -> dict[str, Any] | None:
+        return None
+
+    def on_rejected(self, application: Application, actor: Actor) -> None:
+        return None
+
+    def on_completed(self, application: Application, actor: Actor | None) -> None:
+        return None
+
     def on_lapsed(self, application: Application, actor: Actor | None) -> None:
         return None
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    """One problem with one staging line: its row number (as the applicant numbered it, e.g.
+    the spreadsheet row), the column, and the reason in Chinese."""
+
+    row: int
+    column: str
+    reason: str
+
+
+class LinesInvalid(InvalidInput):
+    """Lines that failed validation; ``details["rows"]`` lists every problem."""
+
+    default_code = "LINES_INVALID"
+
+
+# How many problems a refusal message names before "……"; the details list all of them.
+PROBLEMS_IN_MESSAGE = 3
+# How many lines the reviewer's page shows (the rest are counted).
+REVIEW_SAMPLE = 50
+
+
+class LinesHandler(MatterHandler):
+    """A matter whose application carries many lines in a staging table of the domain app.
+
+    The domain app declares a model with a foreign key ``application`` to
+    :class:`~shebao.applications.models.Application` and an integer ``row``, writes the lines
+    while the application is a draft (or returned), and implements:
+
+    - ``line_model``: the staging model;
+    - ``validate_lines(application) -> list[LineProblem]``: set-based checks of every line
+      (queries over the staging table joined to the registry, not a loop of queries);
+    - ``apply_lines(application, actor) -> dict``: the set-based write of the effect
+      (``INSERT … SELECT`` / ``UPDATE … FROM``); returns what the approve event keeps.
+
+    The engine then refuses a submission with no lines (``LINES_EMPTY``) or with problems
+    (``LINES_INVALID``, every problem in ``details["rows"]``), shows the reviewer the count, a
+    sample and any problems found now, and on approval validates again (the registry may have
+    changed since the submission) and applies, in the approval's transaction.
+    """
+
+    line_model: type[Model]
+    reviewer_template = "applications/_lines.html"
+
+    def lines(self, application: Application) -> QuerySet[Any]:
+        return self.line_model.objects.filter(application=application).order_by("row")
+
+    def validate_lines(self, application: Application) -> list[LineProblem]:
+        raise NotImplementedError
+
+    def apply_lines(self, application: Application, actor: Actor | None) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def line_columns(self) -> list[tuple[str, str]]:
+        """(field name, Chinese heading) of the columns the reviewer sees."""
+        return [
+            (f.name, str(f.verbose_name))
+            for f in self.line_model._meta.concrete_fields
+            if f.name not in ("id", "application")
+        ]
+
+    # --- the engine's side of the contract ---------------------------------------------------
+
+    def _refuse_if_invalid(self, application: Application) -> int:
+        count = self.lines(application).count()
+        if count == 0:
+            raise InvalidInput("申请中没有任何明细，请先添加或导入", code="LINES_EMPTY")
+        problems = self.validate_lines(application)
+        if problems:
+            named = "；".join(
+                f"第 {p.row} 行 {p.column}：{p.reason}" for p in problems[:PROBLEMS_IN_MESSAGE]
+            )
+            more = "……" if len(problems) > PROBLEMS_IN_MESSAGE else ""
+            raise LinesInvalid(
+                f"明细有 {len(problems)} 处错误，请修改后再提交：{named}{more}",
+                details={"rows": [asdict(p) for p in problems]},
+            )
+        return count
+
+    def check_submit(self, application: Application) -> None:
+        self._refuse_if_invalid(application)
+
+    def reviewer_context(self, application: Application) -> dict[str, Any]:
+        rows = self.lines(application)
+        columns = self.line_columns()
+        return {
+            "template": self.reviewer_template,
+            "count": rows.count(),
+            "columns": columns,
+            "sample": [
+                [getattr(line, name) for name, _ in columns] for line in rows[:REVIEW_SAMPLE]
+            ],
+            "problems": self.validate_lines(application),
+        }
+
+    def on_approved(self, application: Application, actor: Actor | None) -> dict[str, Any]:
+        try:
+            count = self._refuse_if_invalid(application)
+        except LinesInvalid as exc:
+            raise Conflict(
+                f"明细已不再符合条件，不能审核通过：{exc.message}",
+                code="LINES_NO_LONGER_VALID",
+                details=exc.details,
+            ) from exc
+        return {"lines": count, **self.apply_lines(application, actor)}
 
 
 _REGISTRY: dict[str, MatterHandler] = {}
@@ -128,12 +272,28 @@ def unregister(key: str) -> None:
     _REGISTRY.pop(key, None)
 
 
+def is_registered(key: str) -> bool:
+    return key in _REGISTRY
+
+
 def handler_for_key(key: str) -> MatterHandler:
-    return _REGISTRY.get(key, DEFAULT_HANDLER) if key else DEFAULT_HANDLER
+    """The handler registered under ``key``; the default (no effect) for an empty key.
+
+    Raises :class:`HandlerNotRegistered` for a key nobody registered: a matter that promises an
+    effect must never complete without it.
+    """
+    if not key:
+        return DEFAULT_HANDLER
+    try:
+        return _REGISTRY[key]
+    except KeyError:
+        raise HandlerNotRegistered(
+            f"matter handler {key!r} is not registered by any module"
+        ) from None
 
 
 def handler_for(application: Application) -> MatterHandler:
-    """The handler of the application's matter (the default one if none is registered)."""
+    """The handler of the application's matter."""
     return handler_for_key(application.matter.handler)
 
 

@@ -5,15 +5,11 @@ An application moves through its states only through the services in
 and an :class:`ApplicationEvent` written in the same transaction). Nothing here changes state by
 itself: no logic in ``save()``, no signals.
 
-States::
-
-    draft ─submit→ submitted ─accept→ accepted ─approve→ approved ─complete→ completed
-      │              │  │                │  │                 (auto-complete if the handler says so)
-      │              │  └─return→ returned ←─return─┘  │
-      │              │             │ └─submit (modify after return)→ submitted
-      │              └─reject (不予受理)   └─withdraw→ withdrawn
-      │              └─recall (回退修改)→ draft       accepted ─reject (不予批准)→ rejected
-      └─withdraw→ withdrawn                           accepted (容缺) ─deferred overdue→ lapsed
+The states and every action between them — who may take it, from where, to where, its
+Chinese labels and its handler hook — are one table: :mod:`shebao.applications.workflow`.
+In short: draft → submitted → accepted (受理) → approved → completed, with return (退回补正,
+then modify and resubmit), recall (回退修改, before acceptance), withdraw, reject (不予受理
+before acceptance, 不予批准 after it) and lapse (容缺 materials overdue).
 """
 
 from __future__ import annotations
@@ -96,6 +92,9 @@ class Application(models.Model):
     status = models.CharField(
         "状态", max_length=12, choices=Status.choices, default=Status.DRAFT, db_index=True
     )
+    # The row of the transitions table (shebao.applications.workflow) that reached ``status``:
+    # the status text follows it (a rejection before acceptance is 不予受理, after it 不予批准).
+    status_transition = models.CharField("状态来由", max_length=32, blank=True)
     # Copied from the matter at submission; a handler may decide it per case.
     acceptance_mode = models.CharField(
         "受理方式", max_length=12, choices=Matter.AcceptanceMode.choices, blank=True
@@ -172,6 +171,13 @@ class Application(models.Model):
     def is_final(self) -> bool:
         return self.status in self.FINAL
 
+    @property
+    def status_label(self) -> str:
+        """The status as pages, the API and notifications show it (from the transitions table)."""
+        from shebao.applications.workflow import status_label
+
+        return status_label(self)
+
 
 class ApplicationEvent(models.Model):
     """One line of the audit trail: who did what, from which state to which, and why."""
@@ -227,10 +233,21 @@ class ApplicationEvent(models.Model):
 
     @property
     def label(self) -> str:
-        """The action as the applicant reads it; a rejection names its stage."""
-        if self.action == self.Action.REJECT:
-            return "不予受理" if self.from_status == Application.Status.SUBMITTED else "不予批准"
-        return self.get_action_display()
+        """The action as the applicant reads it: the label of the transitions-table row that was
+        taken (a rejection names its stage)."""
+        from shebao.applications.workflow import event_label
+
+        return event_label(self.action, self.from_status)
+
+    @property
+    def to_status_label(self) -> str:
+        """The state the event led to, as the status was shown then."""
+        from shebao.applications.workflow import transition_for
+
+        row = transition_for(self.action, self.from_status)
+        if row is not None and row.status_label and row.target == self.to_status:
+            return row.status_label
+        return self.get_to_status_display()
 
 
 class Material(models.Model):

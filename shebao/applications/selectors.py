@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from shebao.accounts import actors
 from shebao.accounts.actors import Actor
+from shebao.applications import workflow
 from shebao.applications.models import Application, ApplicationEvent, DeferredMaterial, Material
 from shebao.catalogue.models import Matter
 from shebao.common.errors import Conflict, NotFound, PermissionDenied
@@ -400,31 +401,30 @@ def matter_for_applicant(*, actor: Actor, code: str) -> Matter:
     return matter
 
 
-def allowed_actions(*, actor: Actor, application: Application) -> list[str]:
-    """What the actor may do with the application now (pages show these buttons; the API
-    lists them). The services check again under the row lock."""
-    status = application.status
-    result: list[str] = []
+def _has_outstanding_deferred(application: Application) -> bool:
+    return application.deferred.filter(
+        supplied_at__isnull=True, lapsed_at__isnull=True, cancelled_at__isnull=True
+    ).exists()
+
+
+def available_rows(*, actor: Actor, application: Application) -> list[workflow.Action]:
+    """The rows of the transitions table the actor may take on the application now: the
+    table's sources and actor kind, the actor's role on this case, and the case's own
+    conditions (a 容缺 material to supply). The services check again under the row lock."""
     if is_applicant_side(actor, application):
-        if status in (Status.DRAFT, Status.RETURNED):
-            result += ["edit", "upload", "remove_material", "submit", "withdraw"]
-        elif status == Status.SUBMITTED:
-            result += ["recall", "withdraw"]
-        elif (
-            status == Status.ACCEPTED
-            and application.deferred.filter(
-                supplied_at__isnull=True, lapsed_at__isnull=True, cancelled_at__isnull=True
-            ).exists()
-        ):
-            result.append("supply")
-    elif is_reviewer(actor, application):
-        if status == Status.SUBMITTED:
-            result += ["accept", "return", "reject"]
-        elif status == Status.ACCEPTED:
-            result += ["approve", "return", "reject"]
-        elif status == Status.APPROVED:
-            result.append("complete")
-    return result
+        rows = workflow.available(application.status, workflow.APPLICANT)
+        if not _has_outstanding_deferred(application):
+            rows = [row for row in rows if row.action != "supply"]
+        return rows
+    if is_reviewer(actor, application):
+        return workflow.available(application.status, workflow.REVIEWER)
+    return []
+
+
+def allowed_actions(*, actor: Actor, application: Application) -> list[str]:
+    """What the actor may do with the application now, by action name (pages show these
+    buttons; the API lists them)."""
+    return [row.action for row in available_rows(actor=actor, application=application)]
 
 
 DEFAULT_COMMITMENT = (
@@ -460,18 +460,25 @@ def application_overview(
 ) -> dict[str, Any]:
     """Everything a detail page (applicant's or staff's) shows about one application."""
     from shebao.applications.formschema import form_display
+    from shebao.applications.handlers import handler_for
 
     materials = list(application_materials(actor=actor, application=application))
     deferred = list(deferred_materials(actor=actor, application=application))
     events = list(application_events(actor=actor, application=application))
     mode = acceptance_mode_preview(application)
-    editable = application.status in (Status.DRAFT, Status.RETURNED)
+    rows = available_rows(actor=actor, application=application)
+    editable = workflow.transition_for("edit", application.status) is not None
+    reviewer = is_reviewer(actor, application)
     Action = ApplicationEvent.Action
     return {
         "application": application,
-        "is_reviewer": is_reviewer(actor, application),
+        "status_label": application.status_label,
+        "is_reviewer": reviewer,
         "is_applicant": is_applicant_side(actor, application),
-        "actions": allowed_actions(actor=actor, application=application),
+        "actions": [row.action for row in rows],
+        # The rows themselves: pages render their buttons, reasons and confirmations from them.
+        "decisions": [row for row in rows if row.actor == workflow.REVIEWER],
+        "review": handler_for(application).reviewer_context(application) if reviewer else None,
         "form_rows": form_display(application.matter.fields, application.data),
         "checklist": material_checklist(application, materials),
         "materials": materials,

@@ -21,9 +21,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shebao.accounts.actors import Actor
-from shebao.applications import selectors
+from shebao.applications import selectors, workflow
 from shebao.applications.formschema import form_clean
-from shebao.applications.handlers import handler_for
+from shebao.applications.handlers import MatterHandler, handler_for
 from shebao.applications.models import (
     Application,
     ApplicationCounter,
@@ -51,21 +51,6 @@ REASON_MAX_LENGTH = 1000
 CLIENT_KEY_MAX_LENGTH = 64
 MAX_MATERIALS = 50  # files per application; more is a mistake or abuse
 SUBJECT_FIELD = "subject_id_number"
-
-_VERBS = {
-    Action.UPDATE: "修改",
-    Action.UPLOAD: "上传材料",
-    Action.REMOVE_MATERIAL: "删除材料",
-    Action.SUBMIT: "提交",
-    Action.RECALL: "回退修改",
-    Action.WITHDRAW: "撤回",
-    Action.ACCEPT: "受理",
-    Action.RETURN: "退回补正",
-    Action.REJECT: "作出不予办理决定",
-    Action.APPROVE: "审核通过",
-    Action.COMPLETE: "办结",
-    Action.SUPPLY: "补交材料",
-}
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -107,13 +92,37 @@ def _check_version(application: Application, version: int | None) -> None:
         )
 
 
-def _check_state(application: Application, action: str, allowed: tuple[str, ...]) -> None:
-    if application.status not in allowed:
+def _check_state(application: Application, action: str) -> workflow.Action:
+    """The row of the transitions table for ``action`` in the current state, or a refusal."""
+    row = workflow.transition_for(action, application.status)
+    if row is None:
         raise Conflict(
-            f"申请当前状态为“{application.get_status_display()}”，不能{_VERBS[action]}",
+            f"申请当前状态为“{application.status_label}”，不能{workflow.verb(action)}",
             code="APPLICATION_INVALID_TRANSITION",
             details={"status": application.status},
         )
+    return row
+
+
+def _move(application: Application, row: workflow.Action, *fields: str) -> str:
+    """Put the application in the row's target state (saving ``fields`` too); returns the state
+    it came from."""
+    assert row.target is not None, row.key
+    from_status = application.status
+    application.status = row.target
+    application.status_transition = row.key
+    _save(application, "status", "status_transition", *fields)
+    return from_status
+
+
+def _hook(
+    application: Application,
+    row: workflow.Action,
+    actor: Actor | None,
+    handler: MatterHandler | None = None,
+) -> Any:
+    """Run the handler hook of the transition (inside its transaction)."""
+    return getattr(handler or handler_for(application), row.hook)(application, actor)
 
 
 def _reason(reason: str | None, *, required: bool, what: str = "理由") -> str:
@@ -338,7 +347,7 @@ def application_update(
     """Change the form answers of a draft, or of a returned application (modify after return)."""
     application = _lock(actor=actor, application=application, role="applicant")
     _check_version(application, version)
-    _check_state(application, Action.UPDATE, (Status.DRAFT, Status.RETURNED))
+    _check_state(application, "edit")
     cleaned = _clean_data(application, data, partial=True)
     changed = sorted(
         name
@@ -433,7 +442,7 @@ def _material_upload(
     code = _material_code(application, code)
     if application.status == Status.ACCEPTED and _outstanding(application, code) is not None:
         return _supply(actor=actor, application=application, code=code, file=file, stored=stored)
-    _check_state(application, Action.UPLOAD, (Status.DRAFT, Status.RETURNED))
+    _check_state(application, Action.UPLOAD)
     material = _store_material(
         actor=actor, application=application, code=code, file=file, stored=stored
     )
@@ -457,7 +466,7 @@ def _material_upload(
 def material_remove(*, actor: Actor, application: Application, material_id: int) -> Material:
     """Take a file off a draft or returned application (kept for the audit trail)."""
     application = _lock(actor=actor, application=application, role="applicant")
-    _check_state(application, Action.REMOVE_MATERIAL, (Status.DRAFT, Status.RETURNED))
+    _check_state(application, Action.REMOVE_MATERIAL)
     material = (
         application.materials.select_for_update()
         .filter(pk=material_id, removed_at__isnull=True)
@@ -535,7 +544,7 @@ def deferred_material_supply(
         with transaction.atomic():
             locked = _lock(actor=actor, application=application, role="applicant")
             code = _material_code(locked, code)
-            _check_state(locked, Action.SUPPLY, (Status.ACCEPTED,))
+            _check_state(locked, Action.SUPPLY)
             return _supply(actor=actor, application=locked, code=code, file=file, stored=stored)
     except BaseException:
         for item in stored:
@@ -567,7 +576,7 @@ def application_submit(
     """
     application = _lock(actor=actor, application=application, role="applicant")
     _check_version(application, version)
-    _check_state(application, Action.SUBMIT, (Status.DRAFT, Status.RETURNED))
+    row = _check_state(application, Action.SUBMIT)
     today = timezone.localdate()
     refusal = acceptance_window_refusal(application=application, on=today)
     if refusal is not None:
@@ -613,13 +622,11 @@ def application_submit(
             )
         event_data["missing"] = [m["code"] for m in required if m["code"] not in present]
     handler.check_submit(application)
-    from_status = application.status
-    application.status = Status.SUBMITTED
     application.acceptance_mode = mode
     application.submitted_at = timezone.now()
-    _save(
+    from_status = _move(
         application,
-        "status",
+        row,
         "data",
         "acceptance_mode",
         "submitted_at",
@@ -627,6 +634,7 @@ def application_submit(
         "commitment_version",
         "commitment_signed_at",
     )
+    _hook(application, row, actor, handler)
     _event(application, action=Action.SUBMIT, from_status=from_status, actor=actor, data=event_data)
     if application.matter.instant:
         _instant_complete(application)
@@ -649,10 +657,10 @@ def application_recall(
     (回退修改, seed 002)."""
     application = _lock(actor=actor, application=application, role="applicant")
     _check_version(application, version)
-    _check_state(application, Action.RECALL, (Status.SUBMITTED,))
-    application.status = Status.DRAFT
-    _save(application, "status")
-    _event(application, action=Action.RECALL, from_status=Status.SUBMITTED, actor=actor)
+    row = _check_state(application, Action.RECALL)
+    from_status = _move(application, row)
+    _hook(application, row, actor)
+    _event(application, action=Action.RECALL, from_status=from_status, actor=actor)
     _notify_applicant(
         application,
         title="申请已回退修改",
@@ -669,13 +677,11 @@ def application_withdraw(
     """The applicant withdraws (or deletes a draft); final."""
     application = _lock(actor=actor, application=application, role="applicant")
     _check_version(application, version)
-    _check_state(application, Action.WITHDRAW, (Status.DRAFT, Status.SUBMITTED, Status.RETURNED))
+    row = _check_state(application, Action.WITHDRAW)
     reason = _reason(reason, required=False)
-    from_status = application.status
-    application.status = Status.WITHDRAWN
     application.withdrawn_at = timezone.now()
-    _save(application, "status", "withdrawn_at")
-    handler_for(application).on_withdrawn(application, actor)
+    from_status = _move(application, row, "withdrawn_at")
+    _hook(application, row, actor)
     _event(application, action=Action.WITHDRAW, from_status=from_status, actor=actor, reason=reason)
     if from_status != Status.DRAFT:
         _notify_applicant(
@@ -698,17 +704,16 @@ def application_accept(
     material still missing is recorded with the date it must be supplied by."""
     application = _lock(actor=actor, application=application, role="reviewer")
     _check_version(application, version)
-    _check_state(application, Action.ACCEPT, (Status.SUBMITTED,))
-    reason = _reason(reason, required=False, what="受理意见")
+    row = _check_state(application, Action.ACCEPT)
+    reason = _reason(reason, required=row.reason_required, what=row.reason_label)
     now = timezone.now()
     today = timezone.localdate()
     matter = application.matter
-    application.status = Status.ACCEPTED
     application.accepted_at = now
     application.assigned_to = actor.user
     application.due_date = add_working_days(today, matter.time_limit_days)
     application.due_provisional = _provisional(today, application.due_date)
-    _save(application, "status", "accepted_at", "assigned_to", "due_date", "due_provisional")
+    _move(application, row, "accepted_at", "assigned_to", "due_date", "due_provisional")
     deferred: list[DeferredMaterial] = []
     if application.acceptance_mode == Mode.TOLERANCE:
         present = _present_codes(application)
@@ -729,7 +734,7 @@ def application_accept(
                         created_at=now,
                     )
                 )
-    handler_for(application).on_accepted(application, actor)
+    _hook(application, row, actor)
     _event(
         application,
         action=Action.ACCEPT,
@@ -778,16 +783,15 @@ def application_return(
     """退回补正: send the case back to the applicant to correct; they edit and resubmit."""
     application = _lock(actor=actor, application=application, role="reviewer")
     _check_version(application, version)
-    _check_state(application, Action.RETURN, (Status.SUBMITTED, Status.ACCEPTED))
-    reason = _reason(reason, required=True, what="退回理由（需要补正的内容）")
+    row = _check_state(application, Action.RETURN)
+    reason = _reason(reason, required=row.reason_required, what="退回理由（需要补正的内容）")
     now = timezone.now()
-    from_status = application.status
-    application.status = Status.RETURNED
     application.returned_at = now
     application.due_date = None
     application.due_provisional = False
-    _save(application, "status", "returned_at", "due_date", "due_provisional")
+    from_status = _move(application, row, "returned_at", "due_date", "due_provisional")
     _cancel_deferred(application, now)
+    _hook(application, row, actor)
     _event(
         application,
         action=Action.RETURN,
@@ -812,16 +816,14 @@ def application_reject(
     """不予受理 (from submitted) or 不予批准 (from accepted); final; a reason is required."""
     application = _lock(actor=actor, application=application, role="reviewer")
     _check_version(application, version)
-    _check_state(application, Action.REJECT, (Status.SUBMITTED, Status.ACCEPTED))
-    label = "不予受理" if application.status == Status.SUBMITTED else "不予批准"
-    reason = _reason(reason, required=True, what=f"{label}的理由")
+    row = _check_state(application, Action.REJECT)
+    label = row.label  # 不予受理 before acceptance, 不予批准 after it
+    reason = _reason(reason, required=row.reason_required, what=row.reason_label)
     now = timezone.now()
-    from_status = application.status
-    application.status = Status.REJECTED
     application.decided_at = now
-    _save(application, "status", "decided_at")
+    from_status = _move(application, row, "decided_at")
     _cancel_deferred(application, now)
-    handler_for(application).on_rejected(application, actor)
+    _hook(application, row, actor)
     _event(
         application,
         action=Action.REJECT,
@@ -848,8 +850,8 @@ def application_approve(
     the handler says so. Refused while 容缺 materials are outstanding."""
     application = _lock(actor=actor, application=application, role="reviewer")
     _check_version(application, version)
-    _check_state(application, Action.APPROVE, (Status.ACCEPTED,))
-    reason = _reason(reason, required=False, what="审核意见")
+    row = _check_state(application, Action.APPROVE)
+    reason = _reason(reason, required=row.reason_required, what=row.reason_label)
     outstanding = list(
         application.deferred.filter(
             supplied_at__isnull=True, lapsed_at__isnull=True, cancelled_at__isnull=True
@@ -863,10 +865,9 @@ def application_approve(
         )
     handler = handler_for(application)
     now = timezone.now()
-    application.status = Status.APPROVED
     application.decided_at = now
-    _save(application, "status", "decided_at")
-    effect = handler.on_approved(application, actor)
+    _move(application, row, "decided_at")
+    effect = _hook(application, row, actor, handler)
     _event(
         application,
         action=Action.APPROVE,
@@ -894,11 +895,12 @@ def _instant_complete(application: Application) -> None:
     approves (running the handler's effect) and completes it in the submit transaction."""
     now = timezone.now()
     handler = handler_for(application)
-    application.status = Status.ACCEPTED
+    accept = workflow.BY_KEY["accept"]
     application.accepted_at = now
     application.due_date = timezone.localdate()
     application.due_provisional = False
-    _save(application, "status", "accepted_at", "due_date", "due_provisional")
+    _move(application, accept, "accepted_at", "due_date", "due_provisional")
+    _hook(application, accept, None, handler)
     _event(
         application,
         action=Action.ACCEPT,
@@ -907,10 +909,10 @@ def _instant_complete(application: Application) -> None:
         data={"instant": True},
         at=now,
     )
-    application.status = Status.APPROVED
+    approve = workflow.BY_KEY["approve"]
     application.decided_at = now
-    _save(application, "status", "decided_at")
-    effect = handler.on_approved(application, None)
+    _move(application, approve, "decided_at")
+    effect = _hook(application, approve, None, handler)
     _event(
         application,
         action=Action.APPROVE,
@@ -925,10 +927,10 @@ def _instant_complete(application: Application) -> None:
 def _complete(
     application: Application, *, actor: Actor | None, reason: str, at: Any, sms: bool = True
 ) -> None:
-    application.status = Status.COMPLETED
+    row = workflow.BY_KEY["complete"]
     application.completed_at = at
-    _save(application, "status", "completed_at")
-    handler_for(application).on_completed(application, actor)
+    _move(application, row, "completed_at")
+    _hook(application, row, actor)
     _event(
         application,
         action=Action.COMPLETE,
@@ -954,8 +956,8 @@ def application_complete(
     """办结: the approved case is finished (documents issued, results sent)."""
     application = _lock(actor=actor, application=application, role="reviewer")
     _check_version(application, version)
-    _check_state(application, Action.COMPLETE, (Status.APPROVED,))
-    reason = _reason(reason, required=False, what="办结说明")
+    row = _check_state(application, Action.COMPLETE)
+    reason = _reason(reason, required=row.reason_required, what=row.reason_label)
     _complete(application, actor=actor, reason=reason, at=timezone.now())
     return application
 
@@ -1036,10 +1038,10 @@ def _lapse_one(*, pk: int, today: date) -> bool:
     for item in overdue:
         item.lapsed_at = now
         item.save(update_fields=["lapsed_at"])
-    application.status = Status.LAPSED
+    row = workflow.BY_KEY["lapse"]
     application.lapsed_at = now
-    _save(application, "status", "lapsed_at")
-    handler_for(application).on_lapsed(application, None)
+    _move(application, row, "lapsed_at")
+    _hook(application, row, None)
     names = "、".join(d.name for d in overdue)
     _event(
         application,

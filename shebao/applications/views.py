@@ -204,7 +204,7 @@ def application_edit(request: HttpRequest, number: str) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     application = _fresh(request, number)
     if "edit" not in selectors.allowed_actions(actor=actor, application=application):
-        messages.error(request, f"申请当前状态为“{application.get_status_display()}”，不能修改")
+        messages.error(request, f"申请当前状态为“{application.status_label}”，不能修改")
         return redirect("applications:detail", number=application.number)
     fields = form_fields(application.matter.fields)
     values: dict[str, Any] = dict(application.data)

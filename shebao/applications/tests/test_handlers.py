@@ -13,13 +13,15 @@ import pytest
 from shebao.applications import services
 from shebao.applications.handlers import (
     DEFAULT_HANDLER,
+    HandlerNotRegistered,
     MatterHandler,
     handler_for,
     register,
     unregister,
 )
 from shebao.applications.models import Application
-from shebao.applications.tests.conftest import act, make_matter
+from shebao.applications.tests.conftest import GOOD_DATA as GOOD
+from shebao.applications.tests.conftest import act, make_matter, pdf
 from shebao.catalogue.models import Matter
 from shebao.common.errors import Conflict, InvalidInput
 from shebao.notifications.models import Notification
@@ -91,11 +93,31 @@ def _accepted(world, matter, data):
     return application
 
 
-def test_a_matter_without_a_registered_handler_gets_the_default(world):
+def test_a_matter_without_a_handler_key_gets_the_default(world):
+    application = Application(matter=world.matter)
+    assert world.matter.handler == ""
+    assert handler_for(application) is DEFAULT_HANDLER
+
+
+def test_a_matter_naming_an_unregistered_handler_cannot_submit(world):
+    actor = act(world.a)
+    application, _ = services.application_create(actor=actor, matter=world.matter, data=GOOD)
+    services.material_upload(actor=actor, application=application, code="id_card", file=pdf())
+    services.material_upload(actor=actor, application=application, code="contract_end", file=pdf())
     world.matter.handler = "benefits.not_written_yet"
     world.matter.save()
-    application = Application(matter=world.matter)
-    assert handler_for(application) is DEFAULT_HANDLER
+    application.refresh_from_db()
+    with pytest.raises(HandlerNotRegistered):
+        services.application_submit(
+            actor=actor, application=application, version=application.version
+        )
+    application.refresh_from_db()
+    assert application.status == "draft"
+    assert list(application.events.values_list("action", flat=True)) == [
+        "create",
+        "upload",
+        "upload",
+    ]
 
 
 def test_handler_validate_refuses_with_its_own_field_message(world, contact_matter):
