@@ -301,6 +301,7 @@ SHEBAO_UPLOAD_TYPES = {
     "application/pdf": ".pdf",
     "image/jpeg": ".jpg",
     "image/png": ".png",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = SHEBAO_UPLOAD_MAX_BYTES + 1024 * 1024
 # JSON request bodies of the API, in bytes: anonymous callers (calculators, sign-in) send a few

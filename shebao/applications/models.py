@@ -39,6 +39,8 @@ class Application(models.Model):
 
     # States in which the agency's time limit runs (counted from acceptance).
     OPEN_FOR_AGENCY = (Status.ACCEPTED, Status.APPROVED)
+    # States of a case still open: the agency has it, or the applicant is to correct it.
+    OPEN = (Status.SUBMITTED, Status.ACCEPTED, Status.APPROVED, Status.RETURNED)
     # States in which nothing can happen any more.
     FINAL = (Status.REJECTED, Status.COMPLETED, Status.WITHDRAWN, Status.LAPSED)
 

@@ -295,8 +295,11 @@ def deferred_materials(*, actor: Actor, application: Application) -> QuerySet[De
 def material_checklist(application: Application, materials: list[Material]) -> list[dict]:
     """The matter's materials with what has been uploaded for each, plus extra ("other") files.
 
-    Each row: code, name, required, core, note, files (list of Material).
+    Each row: code, name, required, core, note, files (list of Material), and the file kinds
+    it accepts (accept, accept_label, accept_attr for the file input).
     """
+    from shebao.catalogue.schema import accept_attribute, accept_label
+
     by_code: dict[str, list[Material]] = {}
     for material in materials:
         by_code.setdefault(material.code, []).append(material)
@@ -311,6 +314,7 @@ def material_checklist(application: Application, materials: list[Material]) -> l
                 "core": bool(spec.get("core")),
                 "note": spec.get("note", ""),
                 "files": by_code.pop(code, []),
+                **_accept(application.matter.material_accept(code), accept_label, accept_attribute),
             }
         )
     extra = [m for files in by_code.values() for m in files]
@@ -322,9 +326,16 @@ def material_checklist(application: Application, materials: list[Material]) -> l
             "core": False,
             "note": "",
             "files": extra,
+            **_accept(
+                application.matter.material_accept(Material.OTHER), accept_label, accept_attribute
+            ),
         }
     )
     return rows
+
+
+def _accept(kinds: list[str], label: Any, attribute: Any) -> dict[str, Any]:
+    return {"accept": kinds, "accept_label": label(kinds), "accept_attr": attribute(kinds)}
 
 
 def missing_materials(application: Application, materials: list[Material]) -> list[dict]:

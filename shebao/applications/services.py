@@ -229,6 +229,53 @@ def _clean_data(application: Application, data: dict[str, Any], *, partial: bool
     return handler_for(application).validate(application, cleaned)
 
 
+# --- one open case per subject --------------------------------------------------------------
+
+
+def open_case_refusal(application: Application, *, lock: bool) -> Conflict | None:
+    """For a matter with ``one_open_case``: the refusal when the same applicant already has an
+    open case of the matter about the same subject (the person; for a unit, the employee of
+    ``subject_id_number``, or the unit itself), naming that case; else None.
+
+    With ``lock`` the applicant's registry row is locked first (``select_for_update``), so two
+    concurrent submissions of two drafts cannot both pass.
+    """
+    from shebao.registry.models import Unit
+
+    matter = application.matter
+    if not matter.one_open_case:
+        return None
+    if application.applicant_kind == Application.ApplicantKind.INDIVIDUAL:
+        if lock:
+            Person.objects.select_for_update().filter(pk=application.person_id).first()
+        rows = Application.objects.filter(
+            applicant_kind=application.applicant_kind, person_id=application.person_id
+        )
+    else:
+        if lock:
+            Unit.objects.select_for_update().filter(pk=application.unit_id).first()
+        rows = Application.objects.filter(
+            applicant_kind=application.applicant_kind, unit_id=application.unit_id
+        )
+    rows = rows.filter(
+        matter_id=matter.pk,
+        subject_id_number=application.subject_id_number,
+        status__in=Application.OPEN,
+    )
+    if application.pk:
+        rows = rows.exclude(pk=application.pk)
+    first = rows.order_by("submitted_at", "id").first()
+    if first is None:
+        return None
+    whom = f"（{application.subject_id_number}）" if application.subject_id_number else ""
+    return Conflict(
+        f"已有一件“{matter.name}”申请{whom}正在办理中（编号 {first.number}，"
+        f"{first.status_label}），办结或撤回前不能再次提交",
+        code="APPLICATION_ALREADY_OPEN",
+        details={"number": first.number, "status": first.status},
+    )
+
+
 # --- window ---------------------------------------------------------------------------------
 
 
@@ -399,6 +446,7 @@ def _store_material(
         name=original,
         declared_type=getattr(file, "content_type", "") or "",
         size=getattr(file, "size", None),
+        accept=application.matter.material_accept(code),
     )
     stored.append(result)
     return Material.objects.create(
@@ -577,6 +625,9 @@ def application_submit(
     application = _lock(actor=actor, application=application, role="applicant")
     _check_version(application, version)
     row = _check_state(application, Action.SUBMIT)
+    refusal = open_case_refusal(application, lock=True)
+    if refusal is not None:
+        raise refusal
     today = timezone.localdate()
     refusal = acceptance_window_refusal(application=application, on=today)
     if refusal is not None:

@@ -16,6 +16,7 @@ from shebao.catalogue import selectors
 from shebao.catalogue.guide import acceptance_text, guide_for, time_limit_text
 from shebao.catalogue.models import Matter
 from shebao.common.paging import LIMIT_HELP, MAX_LIMIT, MAX_OFFSET, OFFSET_HELP
+from shebao.catalogue.schema import EFFECTS
 
 router = Router(tags=["事项清单"])
 
@@ -89,6 +90,10 @@ class MaterialOut(Schema):
     required: bool = Field(description="是否必交")
     core: bool = Field(description="是否核心材料（容缺受理时不可后补）")
     note: str = Field(description="说明")
+    accept: list[str] = Field(
+        default=["pdf", "jpeg", "png"],
+        description="可上传的文件类型：pdf / jpeg / png / xlsx（名册为 xlsx，照片为 jpeg、png）",
+    )
 
 
 class FormFieldOut(Schema):
@@ -115,6 +120,15 @@ class MatterOut(MatterSummaryOut):
     conditions: list[str] = Field(description="办理条件")
     materials: list[MaterialOut] = Field(description="申请材料")
     acceptance_text: str = Field(description="受理方式的说明")
+    effect: str = Field(
+        description="办理效果：enrol / terminate / change / declare / assess / pay / refund / claim / "
+        "transfer / query / print / register / card / decision（审核决定即为结果）"
+    )
+    effect_label: str = Field(description="办理效果的中文名")
+    reviewed_by_staff: bool = Field(
+        description="是否由经办人员人工审核办理（承诺产生登记效果、尚无自动办理的事项）"
+    )
+    one_open_case: bool = Field(description="同一对象是否仅限一件在办（在办期间再次提交将被拒绝）")
     commitment_text: str = Field(description="告知承诺书（承诺制事项）")
     tolerance_days: int | None = Field(description="容缺材料补正时限（工作日，容缺受理事项）")
     deadline_note: str = Field(description="办理期限提示")
@@ -193,6 +207,10 @@ def matter_detail(request: HttpRequest, code: str) -> dict[str, Any]:
         "conditions": matter.conditions,
         "materials": matter.materials,
         "acceptance_text": acceptance_text(matter),
+        "effect": matter.effect,
+        "effect_label": EFFECTS.get(matter.effect, ""),
+        "reviewed_by_staff": matter.reviewed_by_staff_only,
+        "one_open_case": matter.one_open_case,
         "commitment_text": matter.commitment_text,
         "tolerance_days": matter.tolerance_days,
         "deadline_note": matter.deadline_note,

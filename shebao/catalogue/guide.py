@@ -10,6 +10,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from shebao.catalogue.models import Matter
+from shebao.catalogue.schema import EFFECTS
 from shebao.catalogue.sources import SEEDS, Seed
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ class Guide:
     applicant_text: str
     time_limit_text: str
     acceptance_text: str
+    reviewer_note: str
     core_materials: list[dict[str, Any]]
     deferrable_materials: list[dict[str, Any]]
     legal_basis: list[str]
@@ -48,8 +50,26 @@ def time_limit_text(matter: Matter, *, short: bool = False) -> str:
     return f"{matter.time_limit_days} 个工作日"
 
 
+def reviewer_note(matter: Matter) -> str:
+    """For a matter whose effect no handler applies yet: that a reviewer handles it ("" else)."""
+    if not matter.reviewed_by_staff_only:
+        return ""
+    effect = EFFECTS.get(matter.effect, "办理")
+    return (
+        f"本事项由经办人员审核办理：网上提交后，经办机构工作人员受理、审核并完成{effect}，"
+        "不会在提交后即时办结；办理结果通过网上办事大厅和短信告知。"
+    )
+
+
 def acceptance_text(matter: Matter) -> str:
-    """What the acceptance mode means for the applicant of this matter."""
+    """What the acceptance mode means for the applicant of this matter (and, for a matter that
+    staff handle by hand, that they do)."""
+    note = reviewer_note(matter)
+    text = _mode_text(matter)
+    return f"{text}{note}" if note else text
+
+
+def _mode_text(matter: Matter) -> str:
     if matter.acceptance_mode == Matter.AcceptanceMode.COMMITMENT:
         return (
             "本事项实行告知承诺制：申请人阅读并签署告知承诺书即可办理，免交证明材料。"
@@ -129,6 +149,7 @@ def guide_for(matter: Matter, *, region: Region | None = None, on: date | None =
         applicant_text=APPLICANT_TEXT[Matter.ApplicantKind(matter.applicant_kind)],
         time_limit_text=time_limit_text(matter),
         acceptance_text=acceptance_text(matter),
+        reviewer_note=reviewer_note(matter),
         core_materials=[m for m in matter.materials if m.get("core")],
         deferrable_materials=_deferrable(matter),
         legal_basis=texts["legal_basis"],

@@ -66,8 +66,17 @@ class Matter(models.Model):
     # The application form: list[{"name", "label", "type", "required", "help"?, "choices"?,
     # "max_length"?}]; types and checks in shebao.catalogue.schema.
     fields = models.JSONField("申请表字段", default=list)
-    # Key of the domain handler that applies the matter's effect (empty: reviewed only).
+    # Key of the domain handler that applies the matter's effect (empty: reviewed only). A key
+    # must be registered (shebao.applications.handlers): the loader and a system check refuse
+    # one that is not.
     handler = models.CharField("业务处理器", max_length=64, blank=True)
+    # What approving the matter does to the master records (shebao.catalogue.schema.EFFECTS).
+    # Every effect but "decision" promises one; without its handler such a matter is reviewed
+    # by staff and never instant.
+    effect = models.CharField("办理效果", max_length=16, blank=True)
+    # At most one open case (submitted, accepted, approved, returned) per applicant and
+    # subject: a second is refused with the first one's number (e.g. 失业保险金申领).
+    one_open_case = models.BooleanField("同一对象仅限一件在办", default=False)
     legal_basis = models.TextField("设定依据", blank=True)
     fee = models.CharField("收费标准", max_length=100, default="不收费")
     sources = models.JSONField("来源", default=list)  # seed ids, e.g. ["002", "004"]
@@ -118,6 +127,25 @@ class Matter(models.Model):
         if self.acceptance_mode != self.AcceptanceMode.TOLERANCE:
             return []
         return [m["code"] for m in self.materials if m.get("required") and not m.get("core")]
+
+    @property
+    def promises_effect(self) -> bool:
+        """Whether approval is meant to change master records (enrol, change, pay, claim…)."""
+        from shebao.catalogue.schema import NO_EFFECT
+
+        return self.effect != NO_EFFECT
+
+    @property
+    def reviewed_by_staff_only(self) -> bool:
+        """Promises an effect that no handler applies yet: a reviewer handles it by hand."""
+        return self.promises_effect and not self.handler
+
+    def material_accept(self, code: str) -> list[str]:
+        """The file kinds a material may be uploaded as (``other`` files: a scan)."""
+        from shebao.catalogue.schema import DEFAULT_ACCEPT
+
+        spec = self.material(code)
+        return list(spec.get("accept") or DEFAULT_ACCEPT) if spec else list(DEFAULT_ACCEPT)
 
     def open_to(self, applicant_kind: str) -> bool:
         return self.applicant_kind in (applicant_kind, self.ApplicantKind.BOTH)

@@ -8,8 +8,13 @@ one description of that JSON:
   "min"?, "max"?}`` (``min``/``max`` only for ``date`` and ``month``: an ISO value or ``today``)
   with ``type`` one of :data:`FIELD_TYPES` and ``choices`` (only for ``choice``) a list of
   ``[value, label]`` pairs;
-- a material is ``{"code", "name", "required", "core", "note"}``; a ``core`` material is always
-  required and can never be deferred under 容缺受理.
+- a material is ``{"code", "name", "required", "core", "note", "accept"}``; a ``core`` material
+  is always required and can never be deferred under 容缺受理; ``accept`` lists the file kinds
+  of :data:`FILE_KINDS` it may be uploaded as (default :data:`DEFAULT_ACCEPT`, a scan: a roster
+  is ``["xlsx"]``, a photo ``["jpeg", "png"]``);
+- a matter's ``effect`` is one of :data:`EFFECTS`: what approving it does to the master
+  records. Every effect but ``decision`` promises one, and such a matter never completes
+  without the handler that applies it.
 
 The checks return Chinese messages (for the people who maintain the data files) instead of
 raising, so the loader can report every problem of every file at once.
@@ -40,7 +45,59 @@ FIELD_TYPES: dict[str, str] = {
 }
 
 FIELD_KEYS = {"name", "label", "type", "required", "help", "choices", "max_length", "min", "max"}
-MATERIAL_KEYS = {"code", "name", "required", "core", "note"}
+MATERIAL_KEYS = {"code", "name", "required", "core", "note", "accept"}
+
+# File kinds a material may be uploaded as: kind → (content type, extensions, label).
+FILE_KINDS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    "pdf": ("application/pdf", (".pdf",), "PDF"),
+    "jpeg": ("image/jpeg", (".jpg", ".jpeg"), "JPG"),
+    "png": ("image/png", (".png",), "PNG"),
+    "xlsx": (
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        (".xlsx",),
+        "Excel（.xlsx）",
+    ),
+}
+# A scan: what a material is uploaded as unless the data says otherwise.
+DEFAULT_ACCEPT = ["pdf", "jpeg", "png"]
+
+# What approving a matter does to the master records. Every effect but "decision" promises one:
+# such a matter needs a registered handler to complete, and until then a reviewer handles it.
+EFFECTS: dict[str, str] = {
+    "enrol": "参保登记",
+    "terminate": "停保、暂停或注销",
+    "change": "信息变更",
+    "declare": "申报",
+    "assess": "核定",
+    "pay": "缴费、补缴或缓缴",
+    "refund": "退费",
+    "claim": "待遇或补贴申领",
+    "transfer": "关系转移",
+    "query": "查询",
+    "print": "证明打印",
+    "register": "登记、报名或认证",
+    "card": "社会保障卡业务",
+    "decision": "经办机构的审核决定即为办理结果",
+}
+NO_EFFECT = "decision"
+
+
+def accept_label(kinds: list[str]) -> str:
+    """The accepted file kinds as people read them: "PDF、JPG、PNG"."""
+    return "、".join(FILE_KINDS[k][2] for k in kinds if k in FILE_KINDS)
+
+
+def accept_attribute(kinds: list[str]) -> str:
+    """The HTML ``accept`` attribute for these kinds (extensions and content types)."""
+    parts: list[str] = []
+    for kind in kinds:
+        if kind in FILE_KINDS:
+            content_type, extensions, _ = FILE_KINDS[kind]
+            parts.extend(extensions)
+            parts.append(content_type)
+    return ",".join(parts)
+
+
 # Text-like types that may carry a max_length (characters).
 LENGTH_TYPES = {"text", "textarea"}
 # Date-like types that may carry min/max: an ISO date (month) or "today"; without them a form
@@ -182,6 +239,16 @@ def material_errors(materials: Any) -> list[str]:
             errors.append(f"{where}是核心材料（core），必须是必交材料（required = true）")
         if not isinstance(material.get("note", ""), str):
             errors.append(f"{where}的 note 应为文本")
+        accept = material.get("accept", DEFAULT_ACCEPT)
+        if (
+            not isinstance(accept, list)
+            or not accept
+            or not all(isinstance(k, str) and k in FILE_KINDS for k in accept)
+            or len(set(accept)) != len(accept)
+        ):
+            errors.append(
+                f"{where}的 accept 应为不重复的文件类型列表，取值 {' / '.join(FILE_KINDS)}"
+            )
     return errors
 
 

@@ -18,6 +18,9 @@ from django.db import transaction
 
 from shebao.catalogue.models import CATEGORIES, MATTER_CODE_PATTERN, Matter
 from shebao.catalogue.schema import (
+    DEFAULT_ACCEPT,
+    EFFECTS,
+    NO_EFFECT,
     emergency_note_errors,
     field_errors,
     material_errors,
@@ -44,6 +47,7 @@ REQUIRED_KEYS = (
     "fields",
     "legal_basis",
     "sources",
+    "effect",
 )
 OPTIONAL_KEYS: dict[str, Any] = {
     "materials": [],
@@ -58,6 +62,7 @@ OPTIONAL_KEYS: dict[str, Any] = {
     "window_bound": False,
     "deadline_note": "",
     "instant": False,
+    "one_open_case": False,
     "note": "",
     "regional": {},
     "emergency_notes": [],
@@ -87,6 +92,8 @@ WRITTEN = (
     "window_bound",
     "deadline_note",
     "instant",
+    "one_open_case",
+    "effect",
     "note",
     "regional",
     "emergency_notes",
@@ -254,7 +261,7 @@ def _expand(items: Any, library: dict[str, Any], kind: str, key: str) -> tuple[A
 def _material(material: Any) -> Any:
     if not isinstance(material, dict):
         return material
-    return {"required": True, "core": False, "note": "", **material}
+    return {"required": True, "core": False, "note": "", "accept": list(DEFAULT_ACCEPT), **material}
 
 
 def _matter(
@@ -283,9 +290,10 @@ def _matter(
     for key in ("online_path", "handler", "fee", "deadline_note", "note", "commitment_text"):
         if not isinstance(row[key], str):
             errors.append(f"{key} 应为文本")
-    for key in ("enabled", "window_bound", "instant"):
+    for key in ("enabled", "window_bound", "instant", "one_open_case"):
         if not isinstance(row[key], bool):
             errors.append(f"{key} 应为 true 或 false")
+    errors.extend(handler_errors(row))
     if row["category"] not in CATEGORIES:
         errors.append(f"类别“{row['category']}”未知，应为 {' / '.join(CATEGORIES)}")
     if row["applicant_kind"] not in Matter.ApplicantKind.values:
@@ -377,6 +385,35 @@ def _matter(
             code=code, name=row["name"], keywords=row["keywords"], summary=row["summary"]
         )
     return row, errors
+
+
+def handler_errors(row: dict[str, Any]) -> list[str]:
+    """The effect and handler rules of one matter (also the system check's):
+
+    - ``effect`` is one of :data:`~shebao.catalogue.schema.EFFECTS`;
+    - a ``handler`` key is registered by some module (else the matter would complete without
+      its effect);
+    - a matter answered at once (``instant``) needs a handler: nothing else could answer it.
+      So a matter that promises an effect and has no handler yet is reviewed by staff, and its
+      guide says so (:func:`shebao.catalogue.guide.reviewer_note`).
+    """
+    from shebao.applications.handlers import is_registered
+
+    errors: list[str] = []
+    effect = row.get("effect")
+    if effect not in EFFECTS:
+        errors.append(f"办理效果 effect“{effect}”未知，应为 {' / '.join(EFFECTS)}")
+    handler = row.get("handler", "")
+    if isinstance(handler, str) and handler and not is_registered(handler):
+        errors.append(
+            f"业务处理器 handler“{handler}”没有任何模块注册（检查拼写，或注册该处理器的应用是否已安装）"
+        )
+    if row.get("instant") is True and not handler:
+        what = "" if effect == NO_EFFECT else f"（{EFFECTS.get(str(effect), effect)}）"
+        errors.append(
+            f"即办件必须有业务处理器 handler：没有处理器，提交后无法即时产生办理结果{what}"
+        )
+    return errors
 
 
 def _text(value: Any) -> bool:

@@ -46,7 +46,7 @@ def test_upload_check_refuses_a_gif_even_when_named_png():
     with pytest.raises(InvalidInput) as caught:
         upload_check(name="a.png", declared_type="image/png", size=10, head=b"GIF89a....")
     assert caught.value.code == "UPLOAD_TYPE_NOT_ALLOWED"
-    assert caught.value.message == "文件格式不支持：只能上传 PDF、JPG、PNG 格式的文件"
+    assert caught.value.message == "文件格式不支持：该材料只能上传 PDF、JPG、PNG 格式的文件"
 
 
 def test_a_good_upload_is_stored_under_a_random_name_with_its_hash(world, settings):
@@ -149,3 +149,114 @@ def test_the_per_application_file_limit(world, monkeypatch):
             actor=act(world.a), application=application, code="photo", file=pdf()
         )
     assert caught.value.code == "UPLOAD_LIMIT_REACHED"
+
+
+# --- accepted file types per material ----------------------------------------------------------
+
+
+def _xlsx() -> bytes:
+    """The parts of an OOXML workbook the check looks for."""
+    import io
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        archive.writestr("xl/workbook.xml", '<?xml version="1.0"?><workbook/>')
+    return out.getvalue()
+
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@pytest.fixture
+def roster_matter(world):
+    world.matter.materials = [
+        {
+            "code": "roster",
+            "name": "参保人员名册",
+            "required": False,  # so that new_application (which uploads PDFs) leaves it empty
+            "core": False,
+            "accept": ["xlsx"],
+        },
+        {
+            "code": "photo",
+            "name": "照片",
+            "required": False,
+            "core": False,
+            "accept": ["jpeg", "png"],
+        },
+        {"code": "scan", "name": "证明", "required": False, "core": False},
+    ]
+    world.matter.save()
+    return world.matter
+
+
+def test_a_roster_is_an_xlsx_and_nothing_else(world, roster_matter):
+    application = new_application(world)
+    actor = act(world.a)
+    with pytest.raises(InvalidInput) as caught:
+        services.material_upload(actor=actor, application=application, code="roster", file=pdf())
+    assert caught.value.code == "UPLOAD_TYPE_NOT_ALLOWED"
+    assert caught.value.message == "文件格式不支持：该材料只能上传 Excel（.xlsx） 格式的文件"
+    assert application.materials.count() == 0
+
+    material = services.material_upload(
+        actor=actor,
+        application=application,
+        code="roster",
+        file=pdf("名册.xlsx", _xlsx(), XLSX_TYPE),
+    )
+    assert (material.code, material.content_type) == ("roster", XLSX_TYPE)
+    assert material.file.name.endswith(".xlsx")
+
+
+def test_a_zip_renamed_to_xlsx_is_refused_and_not_kept(world, roster_matter, settings):
+    import io
+    import zipfile
+    from pathlib import Path
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("readme.txt", "not a workbook")
+    application = new_application(world)
+    with pytest.raises(InvalidInput) as caught:
+        services.material_upload(
+            actor=act(world.a),
+            application=application,
+            code="roster",
+            file=pdf("名册.xlsx", buffer.getvalue(), XLSX_TYPE),
+        )
+    assert caught.value.message.startswith("文件不是有效的 Excel 工作簿")
+    assert application.materials.count() == 0
+    assert [p for p in Path(settings.MEDIA_ROOT).rglob("*.xlsx")] == []
+
+
+def test_a_photo_is_jpeg_or_png_and_a_scan_may_be_pdf(world, roster_matter):
+    application = new_application(world)
+    actor = act(world.a)
+    with pytest.raises(InvalidInput) as caught:
+        services.material_upload(actor=actor, application=application, code="photo", file=pdf())
+    assert caught.value.message == "文件格式不支持：该材料只能上传 JPG、PNG 格式的文件"
+    services.material_upload(
+        actor=actor, application=application, code="photo", file=pdf("照片.png", PNG, "image/png")
+    )
+    services.material_upload(actor=actor, application=application, code="scan", file=pdf())
+    with pytest.raises(InvalidInput):
+        services.material_upload(
+            actor=actor,
+            application=application,
+            code="scan",
+            file=pdf("名册.xlsx", _xlsx(), XLSX_TYPE),
+        )
+    assert sorted(application.materials.values_list("code", flat=True)) == ["photo", "scan"]
+
+
+def test_the_upload_form_offers_only_the_materials_kinds(world, roster_matter):
+    from shebao.accounts.tests.factories import signed_in
+
+    application = new_application(world)
+    page = signed_in(world.a, "individual").get(f"/applications/{application.number}/")
+    html = page.content.decode()
+    assert f'accept=".xlsx,{XLSX_TYPE}"' in html
+    assert 'accept=".jpg,.jpeg,image/jpeg,.png,image/png"' in html

@@ -52,6 +52,7 @@ steps = "standard"
 fields = ["contact_mobile", {{ name = "leave_date", label = "失业日期", type = "date", required = true }}]
 legal_basis = ["《失业保险条例》"]
 sources = ["004"]
+effect = "claim"
 {extra}
 """
 

@@ -24,8 +24,22 @@ def test_a_valid_file_is_loaded_with_references_expanded(data_dir):
     matter = Matter.objects.get(code="person.sample")
     assert matter.department_id == "unemployment"
     assert matter.materials == [
-        {"code": "id_card", "name": "居民身份证", "required": True, "core": True, "note": ""},
-        {"code": "other_proof", "name": "其他证明", "required": True, "core": False, "note": ""},
+        {
+            "code": "id_card",
+            "name": "居民身份证",
+            "required": True,
+            "core": True,
+            "note": "",
+            "accept": ["pdf", "jpeg", "png"],
+        },
+        {
+            "code": "other_proof",
+            "name": "其他证明",
+            "required": True,
+            "core": False,
+            "note": "",
+            "accept": ["pdf", "jpeg", "png"],
+        },
     ]
     assert matter.fields == [
         {"name": "contact_mobile", "label": "联系电话", "type": "mobile", "required": True},
@@ -54,6 +68,20 @@ BAD_DATA = [
     ("unknown step list", {"steps": '"express"'}, "", "办理流程模板“express”未在"),
     ("empty legal basis", {"legal_basis": '""'}, "", "设定依据 legal_basis 不能为空"),
     ("misspelt key", {}, "time_limit = 5", "未知属性：time_limit"),
+    ("unknown effect", {"effect": '"magic"'}, "", "办理效果 effect“magic”未知"),
+    (
+        "unregistered handler",
+        {},
+        'handler = "benefits.not_written"',
+        "业务处理器 handler“benefits.not_written”没有任何模块注册",
+    ),
+    ("instant without a handler", {}, "instant = true", "即办件必须有业务处理器 handler"),
+    (
+        "unknown file kind",
+        {"materials": '[{ code = "roster", name = "名册", accept = ["doc"] }]'},
+        "",
+        "材料 roster的 accept 应为不重复的文件类型列表",
+    ),
     (
         "unknown field type",
         {

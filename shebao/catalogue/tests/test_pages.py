@@ -164,11 +164,12 @@ def test_a_commitment_guide_shows_the_commitment_text(client, catalogue):
     assert "经办机构与参保人电话核实确认" in html
 
 
-def test_an_instant_guide_says_it_is_done_at_once(client, catalogue):
+def test_a_guide_whose_effect_no_handler_applies_says_a_reviewer_handles_it(client, catalogue):
     html = client.get(guide("person.insurance_certificate")).content.decode()
 
-    assert "<dt>承诺办结时限</dt><dd>即办（提交后即时办结）</dd>" in html
-    assert ">即办</span>" in html
+    assert "<dt>承诺办结时限</dt><dd>1 个工作日</dd>" in html
+    assert "本事项由经办人员审核办理" in html
+    assert "即办" not in html
 
 
 def test_a_regional_deadline_is_shown_to_that_region_only(client, catalogue):
