@@ -112,6 +112,21 @@ class Actor:
             return frozenset()
         return frozenset(self.staff.districts.values_list("code", flat=True))
 
+    @cached_property
+    def capability_rows(self) -> frozenset[tuple[str, str | None, str]]:
+        """(capability, department, region) of a staff member's capability rows, read once
+        (empty for other actors). Ask :mod:`shebao.accounts.capabilities`, not this."""
+        if self.staff is None:
+            return frozenset()
+        return frozenset(
+            self.staff.capabilities.values_list("capability", "department_id", "region_id")
+        )
+
+    @cached_property
+    def capability_cache(self) -> dict[tuple[str, str | None], frozenset[str]]:
+        """Memo of :func:`shebao.accounts.capabilities.districts_for` for this actor."""
+        return {}
+
     @property
     def department_code(self) -> str | None:
         return self.staff.department_id if self.staff else None

@@ -19,6 +19,7 @@ from shebao.accounts.models import (
     ApiToken,
     MatterGrant,
     SignInEvent,
+    StaffCapability,
     StaffProfile,
     UnitMembership,
     User,
@@ -211,6 +212,17 @@ class UserAdmin(SpelledSearchMixin, auth_admin.UserAdmin):
             )
 
 
+class StaffCapabilityInline(admin.TabularInline):
+    """What the staff member may do and where (shebao.accounts.capabilities)."""
+
+    model = StaffCapability
+    extra = 0
+    raw_id_fields = ("granted_by",)
+    readonly_fields = ("granted_at",)
+    verbose_name = "经办权限（权限 × 业务部门 × 地区）"
+    verbose_name_plural = verbose_name
+
+
 @admin.register(StaffProfile)
 class StaffProfileAdmin(SpelledSearchMixin, _DistrictsOnly, admin.ModelAdmin):
     list_display = ("user", "department", "title", "district_names")
@@ -218,6 +230,7 @@ class StaffProfileAdmin(SpelledSearchMixin, _DistrictsOnly, admin.ModelAdmin):
     search_fields = ("user__username", "user__name")
     raw_id_fields = ("user",)
     filter_horizontal = ("districts",)
+    inlines = [StaffCapabilityInline]
 
     @admin.display(description="负责区县")
     def district_names(self, obj: StaffProfile) -> str:

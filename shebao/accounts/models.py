@@ -180,6 +180,73 @@ class StaffProfile(models.Model):
         return f"{self.department} · {self.user.name}"
 
 
+class StaffCapability(models.Model):
+    """What a staff member may do, and where: one row per capability × department × region.
+
+    The one staff permission model of the hall (checked only through
+    :mod:`shebao.accounts.capabilities`). ``region`` is a district, or a city, province or the
+    nation, covering every district below it. ``department`` says whose matters a REVIEW row
+    covers; the other capabilities are not about one department's matters and leave it empty.
+    """
+
+    class Capability(models.TextChoices):
+        REVIEW = "review", "审核本部门事项"
+        COUNTER = "counter", "窗口经办（单位账号开通等）"
+        MANAGE_CA = "manage_ca", "单位CA证书管理"
+        EDIT_POLICY = "edit_policy", "政策参数管理"
+        RUN_ASSESSMENT = "run_assessment", "月度缴费核定"
+
+    staff = models.ForeignKey(
+        StaffProfile, verbose_name="经办人员", on_delete=models.CASCADE, related_name="capabilities"
+    )
+    capability = models.CharField("权限", max_length=20, choices=Capability.choices)
+    department = models.ForeignKey(
+        "registry.Department",
+        verbose_name="业务部门",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    region = models.ForeignKey(
+        "registry.Region", verbose_name="地区", on_delete=models.PROTECT, related_name="+"
+    )
+    granted_by = models.ForeignKey(
+        User,
+        verbose_name="授权人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    granted_at = models.DateTimeField("授权时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "经办权限"
+        verbose_name_plural = "经办权限"
+        ordering = ["staff_id", "capability", "department_id", "region_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff", "capability", "department", "region"],
+                condition=Q(department__isnull=False),
+                name="staff_capability_once_per_department",
+            ),
+            models.UniqueConstraint(
+                fields=["staff", "capability", "region"],
+                condition=Q(department__isnull=True),
+                name="staff_capability_once",
+            ),
+            models.CheckConstraint(
+                condition=~Q(capability="review") | Q(department__isnull=False),
+                name="staff_capability_review_names_department",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = f"{self.department_id} · " if self.department_id else ""
+        return f"{self.staff} · {self.get_capability_display()} · {where}{self.region_id}"
+
+
 class ApiToken(models.Model):
     """A bearer token for the REST API: for an app signed in as a user, or a channel partner.
 

@@ -9,6 +9,7 @@ from django.db.models import Count, Q, QuerySet
 
 from shebao.accounts import actors
 from shebao.accounts.actors import Actor
+from shebao.accounts.capabilities import Capability, districts_for, staff_may
 from shebao.accounts.models import SignInEvent, UnitMembership
 from shebao.accounts.services.roles import grantable_matters_queryset, grants_version
 from shebao.catalogue.models import Matter
@@ -34,7 +35,9 @@ def districts_by_city() -> list[tuple[str, list[Region]]]:
 
 def staff_districts(*, actor: Actor) -> QuerySet[Region]:
     actor.require(actors.STAFF)
-    return Region.objects.filter(code__in=actor.district_codes).order_by("code")
+    return Region.objects.filter(
+        code__in=districts_for(actor, Capability.COUNTER), level=Region.Level.DISTRICT
+    ).order_by("code")
 
 
 def unit_users(*, actor: Actor) -> list[UnitMembership]:
@@ -126,7 +129,7 @@ def unit_for_counter(*, actor: Actor, credit_code: str) -> CounterLookup:
     unit = Unit.objects.select_related("district").filter(credit_code=code).first()
     if unit is None:
         return CounterLookup(credit_code=code, unit=None, has_legal_rep_account=False, members=[])
-    if unit.district_id not in actor.district_codes:
+    if not staff_may(actor, Capability.COUNTER, region=unit.district_id):
         raise PermissionDenied(
             "该单位的参保地不在您负责的区县，请由参保地经办机构办理", code="OUTSIDE_DISTRICTS"
         )

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from shebao.accounts import actors
 from shebao.accounts.actors import Actor
+from shebao.accounts.capabilities import Capability, districts_for, review_scope, staff_may
 from shebao.applications import workflow
 from shebao.applications.models import Application, ApplicationEvent, DeferredMaterial, Material
 from shebao.catalogue.models import Matter
@@ -60,9 +61,8 @@ def scope_filter(actor: Actor) -> Q | None:
             condition &= Q(matter_id__in=actor.granted_matter_ids)
         return condition
     if actor.is_staff and actor.staff is not None:
-        return Q(department_id=actor.department_code, district_id__in=actor.district_codes) & ~Q(
-            status=Status.DRAFT
-        )
+        reviewable = review_scope(actor)  # REVIEW rows: department × district
+        return reviewable & ~Q(status=Status.DRAFT) if reviewable is not None else None
     return None
 
 
@@ -83,13 +83,13 @@ def is_applicant_side(actor: Actor, application: Application) -> bool:
 
 
 def is_reviewer(actor: Actor, application: Application) -> bool:
-    """Whether the actor is agency staff who may decide this application."""
-    return (
-        actor.is_staff
-        and actor.staff is not None
-        and application.department_id == actor.department_code
-        and application.district_id in actor.district_codes
-        and application.status != Status.DRAFT
+    """Whether the actor is agency staff who may decide this application: REVIEW of its
+    department's matters in its district (the one capability model)."""
+    return application.status != Status.DRAFT and staff_may(
+        actor,
+        Capability.REVIEW,
+        region=application.district_id,
+        department=application.department_id,
     )
 
 
@@ -197,7 +197,9 @@ def review_queue(
     rows = applications_for(actor=actor, status=status, q=q)
     if district:
         rows = (
-            rows.filter(district_id=district) if district in actor.district_codes else rows.none()
+            rows.filter(district_id=district)
+            if district in districts_for(actor, Capability.REVIEW)
+            else rows.none()
         )
     if overdue:
         rows = rows.filter(overdue_filter(today))
@@ -231,7 +233,9 @@ def queue_counts(
     rows = applications_for(actor=actor)
     if district:
         rows = (
-            rows.filter(district_id=district) if district in actor.district_codes else rows.none()
+            rows.filter(district_id=district)
+            if district in districts_for(actor, Capability.REVIEW)
+            else rows.none()
         )
     aggregates = {
         # Counting a column of the queue index lets PostgreSQL answer from the index alone.
@@ -527,4 +531,8 @@ def staff_districts(*, actor: Actor) -> list[Any]:
 
     if not actor.is_staff:
         return []
-    return list(Region.objects.filter(code__in=actor.district_codes).order_by("code"))
+    return list(
+        Region.objects.filter(
+            code__in=districts_for(actor, Capability.REVIEW), level=Region.Level.DISTRICT
+        ).order_by("code")
+    )

@@ -20,12 +20,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from shebao.accounts.actors import Actor, actor_for
+from shebao.accounts.capabilities import Capability, capability_grant, capability_grant_defaults
 from shebao.accounts.models import MatterGrant, StaffProfile, UnitMembership, User
 from shebao.catalogue.models import Matter
 from shebao.catalogue.services import catalogue_load
 from shebao.demo.people import DemoPerson, credit_code, id_number, people
 from shebao.policy.services import policy_load
-from shebao.registry.models import Department, Person, Region, Unit
+from shebao.registry.models import NATIONAL, Department, Person, Region, Unit
 from shebao.registry.services import departments_load, regions_load
 
 # Every demo account signs in with this password (the hall asks nobody to change it).
@@ -145,6 +146,9 @@ def _staff_user(
         user=user, defaults={"department_id": department, "title": title}
     )
     profile.districts.set(Region.objects.filter(code__in=districts))
+    capability_grant_defaults(staff=profile)
+    if superuser:  # the demo's administrator also maintains the policy parameters
+        capability_grant(staff=profile, capability=Capability.EDIT_POLICY, regions=[NATIONAL])
     return user
 
 
@@ -277,7 +281,10 @@ PLAN = [
     PlannedApplication(
         "zhang", "person.unemployment_transfer_out", "withdrawn", None, 12, "暂不办理转移"
     ),
-    PlannedApplication("zhang", "person.insurance_certificate", "completed", None, 8),  # 即办件
+    # Reviewed by staff until the documents capability gives it a handler (then 即办 again).
+    PlannedApplication(
+        "zhang", "person.insurance_certificate", "completed", "jl-dj-01", 8, "已出具参保证明"
+    ),
     # 李娜 (个人, 船营区)
     PlannedApplication("li", "person.flexible_enrol", "accepted", "jl-dj-02", 45),
     PlannedApplication(

@@ -8,6 +8,7 @@ from typing import Any
 
 from shebao.accounts import actors
 from shebao.accounts.actors import Actor
+from shebao.accounts.capabilities import Capability, districts_for
 from shebao.accounts.selectors import unit_users
 from shebao.applications.models import Application
 from shebao.applications.selectors import (
@@ -142,7 +143,9 @@ def staff_dashboard(*, actor: Actor) -> StaffDashboard:
         overdue=list(review_queue(actor=actor, status=None, overdue=True)[:8]),
         waiting=list(review_queue(actor=actor, status=Application.Status.SUBMITTED)[:8]),
         districts=list(
-            Region.objects.filter(code__in=actor.district_codes)
+            Region.objects.filter(
+                code__in=districts_for(actor, Capability.REVIEW), level=Region.Level.DISTRICT
+            )
             .order_by("code")
             .values_list("name", flat=True)
         ),

@@ -12,6 +12,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from shebao.accounts.actors import Actor
+from shebao.accounts.capabilities import Capability, districts_for
 from shebao.common.errors import NotFound
 from shebao.common.identifiers import credit_code_spelling, identifier_text
 from shebao.pki.models import CaChallenge, CaSignInAttempt, CertificateRequest, UnitCertificate
@@ -25,7 +26,7 @@ STATUS_FILTERS = {
 
 def _scope(qs: QuerySet, *, actor: Actor) -> QuerySet:
     if actor.is_staff:
-        return qs.filter(unit__district_id__in=actor.district_codes)
+        return qs.filter(unit__district_id__in=districts_for(actor, Capability.MANAGE_CA))
     if actor.is_unit and actor.unit is not None:
         qs = qs.filter(unit=actor.unit)
         return qs if actor.is_unit_manager else qs.filter(user=actor.user)

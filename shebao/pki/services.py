@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from shebao.accounts import actors
 from shebao.accounts.actors import Actor
+from shebao.accounts.capabilities import Capability, districts_for, staff_may
 from shebao.accounts.models import UnitMembership, User
 from shebao.accounts.tokens import token_issue
 from shebao.common import limits
@@ -233,7 +234,7 @@ def _staff_request(*, actor: Actor, request_id: int) -> CertificateRequest:
     request = (
         CertificateRequest.objects.select_for_update()
         .select_related("unit", "user")
-        .filter(pk=request_id, unit__district_id__in=actor.district_codes)
+        .filter(pk=request_id, unit__district_id__in=districts_for(actor, Capability.MANAGE_CA))
         .first()
     )
     if request is None:
@@ -367,7 +368,9 @@ def certificate_issue_at_counter(
     actor.require(actors.STAFF)
     code = normalize_credit_code(credit_code)
     number = normalize_id_number(id_number)
-    unit = Unit.objects.filter(credit_code=code, district_id__in=actor.district_codes).first()
+    unit = Unit.objects.filter(
+        credit_code=code, district_id__in=districts_for(actor, Capability.MANAGE_CA)
+    ).first()
     if unit is None:
         raise NotFound(
             "您负责的区县中没有该统一社会信用代码的单位",
@@ -448,10 +451,10 @@ def _revoke(
 
 
 def may_revoke(*, actor: Actor, certificate: UnitCertificate) -> bool:
-    """Staff of the unit's district; the unit's legal representative or administrator; the
-    holder (a lost key)."""
+    """Staff with MANAGE_CA in the unit's district; the unit's legal representative or
+    administrator; the holder (a lost key)."""
     if actor.is_staff:
-        return certificate.unit.district_id in actor.district_codes
+        return staff_may(actor, Capability.MANAGE_CA, region=certificate.unit.district_id)
     if actor.is_unit and actor.unit is not None and certificate.unit_id == actor.unit.pk:
         return actor.is_unit_manager or certificate.user_id == actor.user.pk  # type: ignore[union-attr]
     return False

@@ -185,7 +185,7 @@ def trueup_settle(*, actor: Actor, parameter: PolicyParameter) -> list[Calculati
     second call writes nothing. Refused (409 ``TRUEUP_RECOMPUTE_FAILED``) if any result cannot
     be recomputed — then nothing is written.
     """
-    services.require_editor(actor)
+    services.require_editor(actor, region=parameter.region_id)
     PolicyParameter.objects.select_for_update().get(pk=parameter.pk)
     policy_cache_clear()
     lines = trueup_preview(parameter=parameter)

@@ -14,6 +14,7 @@ from typing import Any
 from django.db import transaction
 
 from shebao.accounts.actors import Actor
+from shebao.accounts.capabilities import Capability, staff_may
 from shebao.common.errors import Conflict, InvalidInput, PermissionDenied, Unauthenticated
 from shebao.common.periods import POLICY_LATEST_DATE, date_check
 from shebao.common.text import text_check
@@ -25,19 +26,21 @@ from shebao.policy.selectors import policy_cache_clear
 from shebao.policy.values import stored_value
 from shebao.registry.models import Region
 
-EDIT_PERMISSION = "policy.change_policyparameter"
+# The Django group of the same name predates the capability model; a data migration gave its
+# members EDIT_POLICY nation-wide. Permission is now only the capability.
 EDITORS_GROUP = "政策参数管理"
 
 
-def may_edit_policy(actor: Actor) -> bool:
-    """Agency staff holding ``policy.change_policyparameter`` (group 政策参数管理)."""
-    return bool(actor.is_staff and actor.user is not None and actor.user.has_perm(EDIT_PERMISSION))
+def may_edit_policy(actor: Actor, *, region: str | None = None) -> bool:
+    """Agency staff with the EDIT_POLICY capability — for ``region`` (a row for it or a region
+    above it) when given, anywhere when not."""
+    return staff_may(actor, Capability.EDIT_POLICY, region=region)
 
 
-def require_editor(actor: Actor) -> None:
+def require_editor(actor: Actor, *, region: str | None = None) -> None:
     if actor.is_anonymous:
         raise Unauthenticated("请先登录", code="UNAUTHENTICATED")
-    if not may_edit_policy(actor):
+    if not may_edit_policy(actor, region=region):
         raise PermissionDenied(
             "只有具备“政策参数管理”权限的经办人员可以修改政策参数", code="POLICY_EDIT_FORBIDDEN"
         )
@@ -294,7 +297,7 @@ def parameter_record(
     closed the day before a new open-ended record starts (the usual "new value from this
     date"). Submitting the same record twice returns the first one.
     """
-    require_editor(actor)
+    require_editor(actor, region=region)
     spec = spec_for(key)
     text_check({"value": value, "source": source, "note": note, "reason": reason})
     date_check(valid_from, latest=POLICY_LATEST_DATE, field="valid_from")
@@ -387,7 +390,7 @@ def parameter_finalize(
     :func:`shebao.policy.calculations.trueup_preview` finds them. Refused with 409
     ``POLICY_ALREADY_FINAL`` if the record is already final.
     """
-    require_editor(actor)
+    require_editor(actor, region=record.region_id)
     text_check({"value": value, "source": source, "reason": reason})
     locked = PolicyParameter.objects.select_for_update().get(pk=record.pk)
     stored = stored_value(locked.key, value)

@@ -89,7 +89,7 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
         "month": month,
         "topics": group_by_topic(rows),
         "provisional_count": sum(1 for r in rows if r["status"] == "provisional"),
-        "may_edit": services.may_edit_policy(request.actor),  # type: ignore[attr-defined]
+        "may_edit": services.may_edit_policy(request.actor, region=policy.region.code),  # type: ignore[attr-defined]
         "prev_month": month - 1,
         "next_month": month + 1,
     }

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from shebao.accounts import actors
 from shebao.accounts.actors import Actor
+from shebao.accounts.capabilities import Capability, staff_may
 from shebao.accounts.models import AccountEvent, SignInEvent, UnitMembership, User, VerificationCode
 from shebao.accounts.services.audit import account_event_record, submission_claim
 from shebao.accounts.services.codes import (
@@ -405,7 +406,7 @@ def unit_register_at_counter(
                     field="credit_code",
                 )
             record = _unit_record(actor=actor, credit_code=credit_code, draft=unit, ip=ip)
-        elif record.district_id not in actor.district_codes:
+        elif not staff_may(actor, Capability.COUNTER, region=record.district_id):
             raise PermissionDenied(
                 "该单位的参保地不在您负责的区县，请由参保地经办机构办理", code="OUTSIDE_DISTRICTS"
             )
@@ -502,7 +503,7 @@ def _unit_record(*, actor: Actor, credit_code: str, draft: UnitDraft, ip: str | 
     if draft.kind not in Unit.Kind.values:
         raise InvalidInput("请选择单位类型", code="UNIT_KIND_INVALID", field="unit_kind")
     district = _district(draft.district_code, field="unit_district")
-    if district.code not in actor.district_codes:
+    if not staff_may(actor, Capability.COUNTER, region=district.code):
         raise PermissionDenied(
             "只能登记您负责区县内的单位", code="OUTSIDE_DISTRICTS", field="unit_district"
         )

@@ -13,6 +13,7 @@ from django.test import Client
 
 from shebao.accounts import actors
 from shebao.accounts.actors import Actor, actor_for
+from shebao.accounts.capabilities import capability_grant_defaults
 from shebao.accounts.models import StaffProfile, UnitMembership, User
 from shebao.catalogue.models import Matter
 from shebao.common.identifiers import credit_code_check_char, id_check_digit
@@ -95,6 +96,7 @@ def make_staff(*, username: str | None = None, districts: tuple[str, ...] = ("22
     )
     profile = StaffProfile.objects.create(user=user, department_id="registration")
     profile.districts.set(districts)
+    capability_grant_defaults(staff=profile)
     return user
 
 

@@ -16,6 +16,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from shebao.accounts.actors import Actor, actor_for
+from shebao.accounts.capabilities import capability_grant_defaults
 from shebao.accounts.models import MatterGrant, StaffProfile, UnitMembership, User
 from shebao.catalogue.models import Matter
 from shebao.common.identifiers import credit_code_check_char, id_check_digit
@@ -90,6 +91,7 @@ def make_staff(*, department: str, districts: list[str], name: str = "赵经办"
     )
     profile = StaffProfile.objects.create(user=user, department_id=department)
     profile.districts.set(Region.objects.filter(code__in=districts))
+    capability_grant_defaults(staff=profile)  # REVIEW and COUNTER in the districts
     return user
 
 

@@ -1,12 +1,12 @@
 from datetime import date
 
 import pytest
-from django.contrib.auth.models import Group
 
 from shebao.accounts.actors import actor_for
+from shebao.accounts.capabilities import Capability, capability_grant
 from shebao.accounts.models import StaffProfile, User
 from shebao.accounts.tokens import token_issue
-from shebao.policy.services import EDITORS_GROUP, policy_load
+from shebao.policy.services import policy_load
 from shebao.registry.models import Person
 
 
@@ -25,8 +25,9 @@ def staff_user(reference_data):
 
 @pytest.fixture
 def editor(staff_user):
-    staff_user.groups.add(Group.objects.get(name=EDITORS_GROUP))
-    staff_user = User.objects.get(pk=staff_user.pk)  # fresh permission cache
+    capability_grant(
+        staff=staff_user.staff_profile, capability=Capability.EDIT_POLICY, regions=["000000"]
+    )
     return actor_for(staff_user, "staff")
 
 

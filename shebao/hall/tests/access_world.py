@@ -10,8 +10,8 @@ Actors (DOMAIN: every endpoint and page against every kind of actor):
 - ``other_unit`` — the legal representative of another unit (a school);
 - ``staff_here`` — registration staff of 昌邑区 (the unit's district);
 - ``staff_there`` — registration staff of 船营区 (another district);
-- ``staff_dept`` — unemployment staff (another department, every district);
-- ``editor`` — staff holding the policy-editing permission;
+- ``staff_dept`` — unemployment staff (another department, every district; no CA desk);
+- ``editor`` — finance staff holding EDIT_POLICY (no CA desk);
 - ``partner`` — a channel partner (API token only).
 """
 
@@ -25,10 +25,10 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
-from django.contrib.auth.models import Group
 from django.test import Client
 
 from shebao.accounts.actors import actor_for
+from shebao.accounts.capabilities import Capability, capability_grant
 from shebao.accounts.models import MatterGrant, UnitMembership, User
 from shebao.accounts.tests.factories import signed_in
 from shebao.accounts.tokens import token_issue
@@ -113,7 +113,9 @@ def build_world() -> World:
         "editor": "jl-cw-01",
     }
     users = {key: User.objects.get(username=name) for key, name in username.items()}
-    users["editor"].groups.add(Group.objects.get(name="政策参数管理"))
+    capability_grant(
+        staff=users["editor"].staff_profile, capability=Capability.EDIT_POLICY, regions=["000000"]
+    )
     users["partner"] = User.objects.create_user(
         "bank-demo", None, kind=User.Kind.PARTNER, name="演示银行"
     )

@@ -128,13 +128,14 @@ PAGES: list[Check] = [
         method="post",
         refusals_only=True,
     ),
-    # The administrator's certificate: its holder, and staff of the unit's district.
+    # The administrator's certificate: its holder, and staff with MANAGE_CA in the unit's
+    # district (the CA desk: registration staff; other staff of the district are not).
     *[
         Check(
             route,
             lambda w, suffix=suffix: f"/pki/certificates/{w.certificate.pk}/{suffix}",
             row(403, anon=L, op=404, other_unit=404, staff_there=404)
-            | {"admin": 200, "staff_here": 200, "staff_dept": 200, "editor": 200},
+            | {"admin": 200, "staff_here": 200, "staff_dept": 404, "editor": 404},
         )
         for route, suffix in (("pki:certificate", ""), ("pki:certificate_download", "download/"))
     ],
@@ -146,8 +147,8 @@ PAGES: list[Check] = [
     Check(
         "pki:certificate_revoke",
         lambda w: f"/pki/certificates/{w.certificate.pk}/revoke/",
-        row(403, anon=L, op=404, other_unit=404, staff_there=404)
-        | dict.fromkeys(("admin", "staff_here", "staff_dept", "editor"), None),
+        row(403, anon=L, op=404, other_unit=404, staff_there=404, staff_dept=404, editor=404)
+        | dict.fromkeys(("admin", "staff_here"), None),
         method="post",
         data=lambda w: {"reason": "测试"},
         refusals_only=True,
@@ -161,8 +162,8 @@ PAGES: list[Check] = [
     Check(
         "pki:request_decide",
         lambda w: f"/pki/staff/requests/{w.certificate_request_id}/",
-        row(403, anon=L, staff_there=404)
-        | dict.fromkeys(("staff_here", "staff_dept", "editor"), None),
+        row(403, anon=L, staff_there=404, staff_dept=404, editor=404)
+        | dict.fromkeys(("staff_here",), None),
         method="post",
         data=lambda w: {"action": "approve"},
         refusals_only=True,

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from shebao.accounts.capabilities import capability_grant_defaults
 from shebao.accounts.models import StaffProfile, User
 from shebao.applications.models import Application
 from shebao.catalogue.services import catalogue_load
@@ -77,6 +78,7 @@ def hall(settings):
     )
     profile = StaffProfile.objects.create(user=reviewer, department_id="unemployment")
     profile.districts.set(Region.objects.filter(parent_id="220200"))
+    capability_grant_defaults(staff=profile)
     return reviewer
 
 

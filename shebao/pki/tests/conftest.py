@@ -17,6 +17,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from shebao.accounts.actors import Actor, actor_for
+from shebao.accounts.capabilities import capability_grant_defaults
 from shebao.accounts.models import StaffProfile, UnitMembership, User
 from shebao.common.identifiers import credit_code_check_char, id_check_digit
 from shebao.pki import ca, services
@@ -138,6 +139,7 @@ class World:
         user = User.objects.create_user(number, "pw-not-used-1", kind=User.Kind.STAFF, name=name)
         profile = StaffProfile.objects.create(user=user, department_id="registration")
         profile.districts.add(district)
+        capability_grant_defaults(staff=profile)  # registration: MANAGE_CA in the district
         return user
 
     def staff_actor(self, user: User) -> Actor:

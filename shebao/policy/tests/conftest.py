@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth.models import Group
 
 from shebao.accounts import actors
 from shebao.accounts.actors import actor_for
+from shebao.accounts.capabilities import Capability, capability_grant
 from shebao.accounts.models import User
 from shebao.accounts.tests.factories import (
     make_individual,
@@ -16,7 +16,7 @@ from shebao.accounts.tests.factories import (
     signed_in,
 )
 from shebao.accounts.tokens import token_issue
-from shebao.policy.services import EDITORS_GROUP, policy_load
+from shebao.policy.services import policy_load
 
 
 @pytest.fixture
@@ -33,7 +33,9 @@ def people(reference_data):
     unit_admin = make_member(unit, "admin")
     staff = make_staff(username="S10001")
     editor = make_staff(username="S10002")
-    editor.groups.add(Group.objects.get(name=EDITORS_GROUP))
+    capability_grant(
+        staff=editor.staff_profile, capability=Capability.EDIT_POLICY, regions=["000000"]
+    )
     return {
         "individual": (individual, actors.INDIVIDUAL),
         "unit": (unit_admin, f"{actors.UNIT}:{unit.pk}"),
