@@ -47,7 +47,7 @@ def backwards(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0003_staff_capability"),
+        ("accounts", "0004_staff_capability"),
         ("policy", "0002_policy_managers_group"),
     ]
 

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("catalogue", "0002_matter_search_window_and_code_format"),
+        ("catalogue", "0003_matter_regional_and_emergency_notes"),
     ]
 
     operations = [

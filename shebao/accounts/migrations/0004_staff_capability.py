@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0002_sign_in_audit_codes_and_roles"),
+        ("accounts", "0003_sign_in_channel_admin"),
         ("registry", "0001_initial"),
     ]
 
