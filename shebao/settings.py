@@ -80,6 +80,7 @@ INSTALLED_APPS = [
     "shebao.notifications",
     "shebao.catalogue",
     "shebao.applications",
+    "shebao.insurance",
     "shebao.policy",
     "shebao.calculators",
     "shebao.hall",

@@ -8,7 +8,7 @@ from pathlib import Path
 from django.db import transaction
 
 from shebao.common.errors import InvalidInput
-from shebao.registry.models import Department, Region
+from shebao.registry.models import Department, Person, Region
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -52,3 +52,51 @@ def departments_load(*, path: Path = DATA_DIR / "departments.toml") -> int:
             },
         )
     return len(rows)
+
+
+def persons_register(
+    *,
+    rows: list[tuple[str, str]],
+    district: Region | None,
+    verification: str = "verified",
+) -> dict[str, Person]:
+    """Register the persons of ``rows`` (``(id_number, name)``, numbers already normalized) that
+    the registry does not know yet, set-based; return every row's person by ID number.
+
+    Used when a unit enrols employees new to the agency: their ID number was checked by the unit
+    against the ID card it uploaded, and staff verify it on review. Birth date and sex come from
+    the number itself.
+    """
+    from shebao.common.identifiers import id_number_facts
+
+    wanted = dict(rows)
+    known = {p.id_number: p for p in _persons_by_number(list(wanted))}
+    fresh = []
+    for number, name in wanted.items():
+        if number in known:
+            continue
+        facts = id_number_facts(number)
+        fresh.append(
+            Person(
+                id_number=number,
+                name=name,
+                sex=facts.sex,
+                birth_date=facts.birth_date,
+                district=district,
+                verification=verification,
+            )
+        )
+    Person.objects.bulk_create(fresh, batch_size=2000, ignore_conflicts=True)
+    return {p.id_number: p for p in _persons_by_number(list(wanted))}
+
+
+def _persons_by_number(numbers: list[str]) -> list[Person]:
+    found: list[Person] = []
+    for start in range(0, len(numbers), 5000):
+        found.extend(Person.objects.filter(id_number__in=numbers[start : start + 5000]))
+    return found
+
+
+def person_register(*, id_number: str, name: str, district: Region | None) -> Person:
+    """One person, as :func:`persons_register`."""
+    return persons_register(rows=[(id_number, name)], district=district)[id_number]

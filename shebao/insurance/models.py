@@ -1,0 +1,237 @@
+"""Who is insured where: insurance relations (参保关系) and the dated facts they depend on.
+
+Every row here is effective-dated by month and never overwritten. A relation that changes — it
+ends, or staff correct its start — gets a new *version*: the old row is marked superseded (who,
+when, why) and the new one carries the same ``spell`` id. Queries read the current versions;
+history reads them all. A past month therefore always reads the facts of that month.
+
+Months are :class:`~shebao.common.periods.YearMonth` (stored as ``YYYYMM``); ``end_month`` is the
+last month covered, inclusive, and ``None`` for a relation still open.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+
+from shebao.common.periods import YearMonthField
+
+
+class Insurance(models.TextChoices):
+    """The insurance (险种). Codes are the policy parameters' (``contribution.insurances``)."""
+
+    PENSION = "pension", "基本养老保险"
+    MEDICAL = "medical", "基本医疗保险"
+    UNEMPLOYMENT = "unemployment", "失业保险"
+    WORK_INJURY = "work_injury", "工伤保险"
+    MATERNITY = "maternity", "生育保险"
+
+
+class Scheme(models.TextChoices):
+    """The scheme a relation belongs to: the same insurance has separate schemes."""
+
+    EMPLOYEE = "employee", "企业职工"
+    INSTITUTION = "institution", "机关事业单位"
+    RESIDENT = "resident", "城乡居民"
+
+
+class Category(models.TextChoices):
+    """The insured person's category (缴费人员类别) in the relation."""
+
+    EMPLOYEE = "employee", "在职职工"
+    FLEXIBLE = "flexible", "灵活就业人员"
+    INSTITUTION = "institution", "机关事业单位工作人员"
+    RESIDENT = "resident", "城乡居民"
+
+
+class PayerKind(models.TextChoices):
+    UNIT = "unit", "单位缴费"
+    SELF = "self", "个人缴费"
+
+
+class StartReason(models.TextChoices):
+    ENROL = "enrol", "新参保"
+    REJOIN = "rejoin", "续保"
+    TRANSFER_IN = "transfer_in", "转入"
+    DISPATCH = "dispatch", "派遣调转"
+    MIGRATED = "migrated", "历史数据迁移"
+
+
+class EndReason(models.TextChoices):
+    LEAVE = "leave", "退工停保"
+    SUSPEND = "suspend", "暂停缴费"
+    CANCEL = "cancel", "注销"
+    DISPATCH = "dispatch", "派遣调转"
+    TRANSFER_OUT = "transfer_out", "转出"
+    RETIRE = "retire", "退休"
+    DEATH = "death", "死亡"
+
+
+class RelationQuerySet(models.QuerySet["Relation"]):
+    def current(self) -> RelationQuerySet:
+        """The versions in force (not superseded)."""
+        return self.filter(superseded_at__isnull=True)
+
+    def covering(self, month: object) -> RelationQuerySet:
+        """Relations that cover ``month`` (a YearMonth)."""
+        return self.filter(start_month__lte=month).filter(
+            models.Q(end_month__isnull=True) | models.Q(end_month__gte=month)
+        )
+
+
+class Relation(models.Model):
+    """One spell of one insurance for one person with one payer, from a month to a month."""
+
+    spell = models.UUIDField("参保关系编号", default=uuid.uuid4, db_index=True)
+    version = models.PositiveIntegerField("版本", default=1)
+    person = models.ForeignKey(
+        "registry.Person", verbose_name="参保人", on_delete=models.PROTECT, related_name="+"
+    )
+    insurance = models.CharField("险种", max_length=16, choices=Insurance.choices)
+    scheme = models.CharField("制度", max_length=16, choices=Scheme.choices)
+    category = models.CharField("人员类别", max_length=16, choices=Category.choices)
+    payer_kind = models.CharField("缴费方式", max_length=8, choices=PayerKind.choices)
+    unit = models.ForeignKey(
+        "registry.Unit",
+        verbose_name="参保单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # Where the relation is kept (the unit's district, or the person's for a self-payer).
+    district = models.ForeignKey(
+        "registry.Region", verbose_name="参保地", on_delete=models.PROTECT, related_name="+"
+    )
+    start_month = YearMonthField("起始年月")
+    end_month = YearMonthField("终止年月", null=True, blank=True)
+    start_reason = models.CharField("参保原因", max_length=16, choices=StartReason.choices)
+    end_reason = models.CharField("终止原因", max_length=16, choices=EndReason.choices, blank=True)
+    application = models.ForeignKey(
+        "applications.Application",
+        verbose_name="办理业务",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField("记录时间")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="记录人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    note = models.CharField("说明", max_length=200, blank=True)
+    superseded_at = models.DateTimeField("被更正时间", null=True, blank=True)
+
+    objects = RelationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "参保关系"
+        verbose_name_plural = "参保关系"
+        constraints = [
+            models.UniqueConstraint(fields=["spell", "version"], name="relation_spell_version"),
+            models.CheckConstraint(
+                condition=models.Q(end_month__isnull=True)
+                | models.Q(end_month__gte=models.F("start_month")),
+                name="relation_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(payer_kind="unit") & models.Q(unit__isnull=False))
+                | (models.Q(payer_kind="self") & models.Q(unit__isnull=True)),
+                name="relation_payer_consistent",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["person", "insurance"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="relation_current_person",
+            ),
+            models.Index(
+                fields=["unit", "person"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="relation_current_unit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.insurance} {self.start_month}–{self.end_month or ''}"
+
+    def covers(self, month: object) -> bool:
+        return self.start_month <= month and (self.end_month is None or self.end_month >= month)
+
+
+class DatedFact(models.Model):
+    """A fact valid from a month to a month (inclusive; ``valid_to`` None = still valid)."""
+
+    valid_from = YearMonthField("起始年月")
+    valid_to = YearMonthField("终止年月", null=True, blank=True)
+    recorded_at = models.DateTimeField("记录时间")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="记录人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.CharField("原因", max_length=200, blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class PersonDistrict(DatedFact):
+    """The district in which a person is insured (参保地), month by month."""
+
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="district_history"
+    )
+    district = models.ForeignKey("registry.Region", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = "人员参保地记录"
+        verbose_name_plural = "人员参保地记录"
+        constraints = [
+            models.UniqueConstraint(fields=["person", "valid_from"], name="person_district_from")
+        ]
+
+
+class UnitInjuryClass(DatedFact):
+    """A unit's work-injury industry risk class (1–8, 人社部发〔2015〕71号), month by month."""
+
+    unit = models.ForeignKey(
+        "registry.Unit", on_delete=models.PROTECT, related_name="injury_class_history"
+    )
+    injury_class = models.PositiveSmallIntegerField("工伤行业风险类别")
+
+    class Meta:
+        verbose_name = "单位工伤风险类别记录"
+        verbose_name_plural = "单位工伤风险类别记录"
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "valid_from"], name="unit_injury_from"),
+            models.CheckConstraint(
+                condition=models.Q(injury_class__gte=1, injury_class__lte=8),
+                name="unit_injury_class_range",
+            ),
+        ]
+
+
+class UnitStatus(DatedFact):
+    """A unit's status (正常 / 暂停缴费 / 已注销), month by month."""
+
+    unit = models.ForeignKey("registry.Unit", on_delete=models.PROTECT, related_name="status_history")
+    status = models.CharField("状态", max_length=12)
+
+    class Meta:
+        verbose_name = "单位状态记录"
+        verbose_name_plural = "单位状态记录"
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "valid_from"], name="unit_status_from")
+        ]

@@ -1,0 +1,331 @@
+"""Reads of the insurance relations, scoped by the actor (DESIGN principle 6).
+
+- an individual reads their own relations;
+- a unit's legal representative and administrators read the unit's roster; an operator reads it
+  when granted one of the roster's matters (enrolment, termination or the unit's query);
+- agency staff read the persons and units of their districts.
+
+Anything out of scope is ``NotFound``, never ``PermissionDenied``: the hall does not confirm that
+a person or a unit exists to someone who may not see it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Case, Count, IntegerField, Max, Min, Q, QuerySet, When
+from django.utils import timezone
+
+from shebao.common.errors import NotFound
+from shebao.common.identifiers import normalize_credit_code, normalize_id_number
+from shebao.common.periods import YearMonth
+from shebao.insurance.models import Category, Insurance, Relation, Scheme
+from shebao.registry.models import Person, Unit
+
+if TYPE_CHECKING:
+    from shebao.accounts.actors import Actor
+
+# The unit matters whose operators may read the roster.
+ROSTER_MATTERS = ("unit.staff_enrol", "unit.staff_leave", "unit.insurance_query")
+
+INSURANCE_ORDER = [choice for choice, _ in Insurance.choices]
+
+
+class RosterStatus:
+    ACTIVE = "active"
+    STOPPED = "stopped"
+    LABELS = {ACTIVE: "参保缴费", STOPPED: "停保"}
+
+
+def this_month() -> YearMonth:
+    return YearMonth.of(timezone.localdate())
+
+
+def relation_status(relation: Relation, month: YearMonth | None = None) -> str:
+    """``active`` while the relation covers ``month`` (default: this month) or starts later;
+    ``suspended`` / ``stopped`` once it has ended (by its end reason)."""
+    month = month or this_month()
+    if relation.end_month is None or relation.end_month >= month:
+        return "active"
+    return "suspended" if relation.end_reason == "suspend" else "stopped"
+
+
+STATUS_LABELS = {"active": "参保缴费", "suspended": "暂停缴费", "stopped": "终止参保"}
+
+
+# ------------------------------------------------------------------------------ scope
+
+
+def may_read_unit(actor: Actor, unit: Unit) -> bool:
+    if actor.is_unit and actor.unit is not None and actor.unit.pk == unit.pk:
+        if actor.is_unit_manager:
+            return True
+        from shebao.catalogue.models import Matter
+
+        granted = Matter.objects.filter(pk__in=actor.granted_matter_ids, code__in=ROSTER_MATTERS)
+        return granted.exists()
+    if actor.is_staff:
+        return unit.district_id in actor.district_codes
+    return False
+
+
+def unit_for_reader(*, actor: Actor, credit_code: str) -> Unit:
+    """The unit by credit code, if the actor may read its records; else NotFound."""
+    code = normalize_credit_code(credit_code)
+    unit = Unit.objects.select_related("district").filter(credit_code=code).first()
+    if unit is None or not may_read_unit(actor, unit):
+        raise NotFound("未找到该单位", code="UNIT_NOT_FOUND")
+    return unit
+
+
+def person_for_reader(*, actor: Actor, id_number: str | None = None) -> Person:
+    """The person whose relations the actor reads: an individual's own record; for staff, a
+    person of their districts (by ID number)."""
+    if actor.is_individual and actor.person is not None:
+        if id_number is None or normalize_id_number(id_number) == actor.person.id_number:
+            return actor.person
+    elif actor.is_staff and id_number:
+        person = Person.objects.filter(id_number=normalize_id_number(id_number)).first()
+        if person is not None and (
+            person.district_id in actor.district_codes
+            or Relation.objects.current()
+            .filter(person=person, district_id__in=actor.district_codes)
+            .exists()
+        ):
+            return person
+    raise NotFound("未找到该人员的参保信息", code="PERSON_NOT_FOUND")
+
+
+# ------------------------------------------------------------------------------ a person
+
+
+def _ordered(rows: QuerySet[Relation]) -> QuerySet[Relation]:
+    return rows.select_related("unit", "district").order_by("-start_month", "insurance", "-id")
+
+
+def person_relations(*, actor: Actor, person: Person) -> list[Relation]:
+    """The person's current relations, newest first. ``person`` comes from
+    :func:`person_for_reader` (which checked the scope)."""
+    rows = list(_ordered(Relation.objects.current().filter(person=person)))
+    rows.sort(key=lambda r: (relation_status(r) != "active", -r.start_month.index,
+                             INSURANCE_ORDER.index(r.insurance)))
+    return rows
+
+
+def person_relation_history(*, actor: Actor, person: Person) -> list[Relation]:
+    """Every version of every relation of the person, corrections included, newest first."""
+    return list(
+        Relation.objects.filter(person=person)
+        .select_related("unit", "district", "recorded_by", "application")
+        .order_by("-recorded_at", "-id")
+    )
+
+
+def relations_in_month(*, person: Person, month: YearMonth) -> list[Relation]:
+    """What covered the person in ``month`` (not scoped: for services and rules)."""
+    return list(Relation.objects.current().covering(month).filter(person=person))
+
+
+@dataclass(frozen=True)
+class CoverSummary:
+    """One line per insurance for the person's page: the current or latest relation."""
+
+    insurance: str
+    label: str
+    relation: Relation
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+def person_cover(*, actor: Actor, person: Person) -> list[CoverSummary]:
+    """Each insurance the person has ever had, with the relation that stands for it now."""
+    latest: dict[str, Relation] = {}
+    for relation in person_relations(actor=actor, person=person):
+        known = latest.get(relation.insurance)
+        if known is None or (
+            relation_status(relation) == "active" and relation_status(known) != "active"
+        ):
+            latest[relation.insurance] = relation
+    return [
+        CoverSummary(
+            insurance=insurance,
+            label=_insurance_label(latest[insurance]),
+            relation=latest[insurance],
+            status=relation_status(latest[insurance]),
+        )
+        for insurance in INSURANCE_ORDER
+        if insurance in latest
+    ]
+
+
+def _insurance_label(relation: Relation) -> str:
+    if relation.insurance == Insurance.PENSION and relation.scheme == Scheme.INSTITUTION:
+        return "机关事业单位养老保险"
+    if relation.insurance == Insurance.PENSION and relation.scheme == Scheme.RESIDENT:
+        return "城乡居民基本养老保险"
+    if relation.insurance == Insurance.PENSION:
+        return "企业职工基本养老保险"
+    if relation.insurance == Insurance.MEDICAL and relation.scheme == Scheme.RESIDENT:
+        return "城乡居民基本医疗保险"
+    if relation.insurance == Insurance.MEDICAL:
+        return "职工基本医疗保险"
+    return dict(Insurance.choices)[relation.insurance]
+
+
+def insurance_label(relation: Relation) -> str:
+    """The insurance's name as people know it (企业职工基本养老保险, 城乡居民基本养老保险 …)."""
+    return _insurance_label(relation)
+
+
+def category_label(code: str) -> str:
+    return dict(Category.choices).get(code, code)
+
+
+# ------------------------------------------------------------------------------ a unit's roster
+
+
+@dataclass(frozen=True)
+class RosterRow:
+    person_id: int
+    id_number: str
+    name: str
+    insurances: list[str]
+    start_month: YearMonth
+    end_month: YearMonth | None
+    status: str
+
+    @property
+    def status_label(self) -> str:
+        return RosterStatus.LABELS[self.status]
+
+    @property
+    def insurance_labels(self) -> list[str]:
+        labels = dict(Insurance.choices)
+        return [labels[i] for i in self.insurances]
+
+
+def _roster_base(unit: Unit, insurance: str | None) -> QuerySet[Relation]:
+    rows = Relation.objects.current().filter(unit=unit)
+    if insurance:
+        rows = rows.filter(insurance=insurance)
+    return rows
+
+
+def _active_case(month: YearMonth) -> Case:
+    return Case(
+        When(Q(end_month__isnull=True) | Q(end_month__gte=month), then=1),
+        default=0,
+        output_field=IntegerField(),
+    )
+
+
+def unit_roster(
+    *,
+    actor: Actor,
+    unit: Unit,
+    insurance: str | None = None,
+    status: str | None = None,
+    q: str | None = None,
+    limit: int | None = 20,
+    offset: int = 0,
+) -> tuple[int, list[RosterRow]]:
+    """The unit's staff: one row per person who has or had a relation with the unit, with the
+    insurances currently held (or last held, once stopped), the first month of the current
+    spell and the status. Returns ``(total, rows)``; ``limit=None`` returns every row (export).
+
+    Two queries for a page whatever the unit's size: one grouped over the relations (total and
+    the page's persons, ordered by name), one for the page's relations.
+    """
+    if not may_read_unit(actor, unit):
+        raise NotFound("未找到该单位", code="UNIT_NOT_FOUND")
+    if insurance and insurance not in Insurance.values:
+        insurance = None
+    month = this_month()
+    base = _roster_base(unit, insurance)
+    if q:
+        text = q.strip()
+        base = base.filter(
+            Q(person__name__contains=text) | Q(person__id_number__startswith=text.upper())
+        )
+    people = base.values("person_id").annotate(active=Max(_active_case(month)))
+    if status == RosterStatus.ACTIVE:
+        people = people.filter(active=1)
+    elif status == RosterStatus.STOPPED:
+        people = people.filter(active=0)
+    total = people.aggregate(n=Count("person_id"))["n"] if limit is not None else None
+    page = people.order_by("person__name", "person_id").values_list(
+        "person_id", "person__id_number", "person__name", "active"
+    )
+    if limit is not None:
+        page = page[offset : offset + limit]
+    page_rows = list(page)
+    if total is None:
+        total = len(page_rows)
+    ids = [row[0] for row in page_rows]
+    by_person: dict[int, list[Relation]] = {pid: [] for pid in ids}
+    for start in range(0, len(ids), 5000):
+        for relation in _roster_base(unit, insurance).filter(person_id__in=ids[start : start + 5000]):
+            by_person[relation.person_id].append(relation)
+    rows = []
+    for person_id, id_number, name, active in page_rows:
+        relations = by_person[person_id]
+        if active:
+            held = [r for r in relations if r.end_month is None or r.end_month >= month]
+        else:
+            last = max(r.end_month for r in relations if r.end_month is not None)
+            held = [r for r in relations if r.end_month == last]
+        spell_start = min(r.start_month for r in held)
+        ends = [r.end_month for r in held]
+        rows.append(
+            RosterRow(
+                person_id=person_id,
+                id_number=id_number,
+                name=name,
+                insurances=sorted({r.insurance for r in held}, key=INSURANCE_ORDER.index),
+                start_month=spell_start,
+                end_month=None if None in ends else max(e for e in ends if e is not None),
+                status=RosterStatus.ACTIVE if active else RosterStatus.STOPPED,
+            )
+        )
+    return total, rows
+
+
+def unit_roster_counts(*, actor: Actor, unit: Unit) -> dict[str, int]:
+    """Persons on the roster by status (for the page's tabs)."""
+    if not may_read_unit(actor, unit):
+        raise NotFound("未找到该单位", code="UNIT_NOT_FOUND")
+    people = (
+        _roster_base(unit, None)
+        .values("person_id")
+        .annotate(active=Max(_active_case(this_month())))
+    )
+    active = people.filter(active=1).aggregate(n=Count("person_id"))["n"]
+    everyone = people.aggregate(n=Count("person_id"))["n"]
+    return {"all": everyone, RosterStatus.ACTIVE: active, RosterStatus.STOPPED: everyone - active}
+
+
+def unit_relations_of(*, unit: Unit, person: Person) -> list[Relation]:
+    """The unit's current relations of one person (not scoped: for services)."""
+    return list(Relation.objects.current().filter(unit=unit, person=person))
+
+
+def first_month_of(*, person: Person) -> YearMonth | None:
+    """The first month the person was ever insured (any insurance), or None."""
+    value = Relation.objects.current().filter(person=person).aggregate(m=Min("start_month"))["m"]
+    return YearMonth.from_int(value) if isinstance(value, int) else value
+
+
+def open_conflicts(*, person: Person, insurances: list[str], start_month: YearMonth) -> list[Any]:
+    """For the reviewer: the person's current relations that a new relation from
+    ``start_month`` in ``insurances`` would overlap."""
+    return [
+        r
+        for r in Relation.objects.current()
+        .filter(person=person, insurance__in=insurances)
+        .select_related("unit")
+        if r.end_month is None or r.end_month >= start_month
+    ]

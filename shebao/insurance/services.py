@@ -1,0 +1,453 @@
+"""Writes to the insurance relations: open, close, correct — one row or a whole roster at once.
+
+Every write is set-based (one query to find conflicts, one bulk insert, one bulk update, however
+many people), runs in the caller's transaction (or its own), locks the persons concerned so two
+concurrent enrolments of one person cannot both pass the overlap check, and refuses the whole set
+if any line conflicts: nothing is half-written.
+
+The invariant every service keeps: for one person and one insurance, the current versions of
+their relations never cover the same month twice — whatever the scheme, category or payer. So
+no one is insured for pension by two units, or as an employee and as a flexible worker, in the
+same month.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from shebao.common.errors import Conflict, InvalidInput
+from shebao.common.periods import YearMonth
+from shebao.insurance.models import (
+    Category,
+    EndReason,
+    Insurance,
+    PayerKind,
+    PersonDistrict,
+    Relation,
+    Scheme,
+    StartReason,
+    UnitInjuryClass,
+    UnitStatus,
+)
+from shebao.registry.models import Person, Region, Unit
+
+if TYPE_CHECKING:
+    from shebao.accounts.actors import Actor
+    from shebao.applications.models import Application
+
+INSURANCE_LABELS = dict(Insurance.choices)
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    """Why one line of a set cannot be applied (``line`` counts from 1 in the caller's order)."""
+
+    line: int
+    column: str
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"row": self.line, "column": self.column, "reason": self.reason}
+
+
+class LinesRefused(InvalidInput):
+    """Some lines of a set cannot be applied; ``problems`` names each. Nothing was written.
+
+    As JSON: ``{"code", "message", "rows": [{"row", "column", "reason"}]}`` (HTTP 422).
+    """
+
+    def __init__(self, problems: Sequence[LineProblem], *, code: str = "LINES_REFUSED") -> None:
+        first = problems[0]
+        more = f"等{len(problems)}处问题" if len(problems) > 1 else ""
+        super().__init__(
+            f"第{first.line}行{first.column}：{first.reason}{more}，未作任何变更",
+            code=code,
+        )
+        self.problems = list(problems)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**super().as_dict(), "rows": [p.as_dict() for p in self.problems]}
+
+
+@dataclass(frozen=True)
+class Opening:
+    """A relation to open: a person enters one or more insurances from a month."""
+
+    person: Person
+    insurances: tuple[str, ...]
+    start_month: YearMonth
+    scheme: str = Scheme.EMPLOYEE
+    category: str = Category.EMPLOYEE
+    reason: str = StartReason.ENROL
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Closing:
+    """Relations to close: from ``stop_month`` on (the first month no longer covered)."""
+
+    person: Person
+    stop_month: YearMonth
+    reason: str = EndReason.LEAVE
+    insurances: tuple[str, ...] | None = None  # None: every insurance the payer holds
+    note: str = field(default="")
+
+
+def _user(actor: Actor | None) -> Any:
+    return actor.user if actor is not None else None
+
+
+def _lock_persons(person_ids: Iterable[int]) -> None:
+    """Row-lock the persons (ordered, so two sets never deadlock). A no-op on SQLite, whose
+    write transactions are serialised anyway."""
+    ids = sorted(set(person_ids))
+    for start in range(0, len(ids), 5000):
+        list(
+            Person.objects.select_for_update()
+            .filter(pk__in=ids[start : start + 5000])
+            .values_list("pk", flat=True)
+        )
+
+
+def _current_for(person_ids: Sequence[int], insurances: Iterable[str]) -> list[Relation]:
+    rows: list[Relation] = []
+    ids = sorted(set(person_ids))
+    for start in range(0, len(ids), 5000):
+        rows.extend(
+            Relation.objects.current()
+            .filter(person_id__in=ids[start : start + 5000], insurance__in=set(insurances))
+            .select_related("unit")
+        )
+    return rows
+
+
+def _holder(relation: Relation) -> str:
+    if relation.unit is not None:
+        return relation.unit.name
+    return dict(Category.choices)[relation.category]
+
+
+def opening_problems(
+    openings: Sequence[Opening], *, unit: Unit | None, column: str = "公民身份号码"
+) -> list[LineProblem]:
+    """What stops each opening, checked against the current relations and the set itself."""
+    problems: list[LineProblem] = []
+    existing: dict[tuple[int, str], list[Relation]] = defaultdict(list)
+    wanted = {insurance for o in openings for insurance in o.insurances}
+    for relation in _current_for([o.person.pk for o in openings], wanted):
+        existing[(relation.person_id, relation.insurance)].append(relation)
+    seen: dict[int, int] = {}
+    for line, opening in enumerate(openings, start=1):
+        if not opening.insurances:
+            problems.append(LineProblem(line, "参保险种", "未选择参保险种"))
+            continue
+        if opening.person.pk in seen:
+            problems.append(
+                LineProblem(line, column, f"与第{seen[opening.person.pk]}行是同一人，请勿重复填报")
+            )
+            continue
+        seen[opening.person.pk] = line
+        for insurance in opening.insurances:
+            clash = next(
+                (
+                    r
+                    for r in existing[(opening.person.pk, insurance)]
+                    if r.end_month is None or r.end_month >= opening.start_month
+                ),
+                None,
+            )
+            if clash is None:
+                continue
+            if unit is not None and clash.unit_id == unit.pk and clash.end_month is None:
+                reason = (
+                    f"已于{clash.start_month.label()}起在本单位参加{INSURANCE_LABELS[insurance]}，"
+                    "无需重复登记"
+                )
+            else:
+                until = f"至{clash.end_month.label()}" if clash.end_month else "至今"
+                reason = (
+                    f"{clash.start_month.label()}{until}已在{_holder(clash)}参加"
+                    f"{INSURANCE_LABELS[insurance]}，同一月份不能重复参保"
+                )
+            problems.append(LineProblem(line, column, reason))
+            break
+    return problems
+
+
+@transaction.atomic
+def relations_open(
+    *,
+    actor: Actor | None,
+    openings: Sequence[Opening],
+    unit: Unit | None,
+    district: Region | None = None,
+    application: Application | None = None,
+) -> list[Relation]:
+    """Open the relations of every opening, or none of them.
+
+    ``unit`` is the payer (``None``: each person pays for themselves, as a flexible worker or a
+    resident); ``district`` is where the relations are kept (default: the unit's district, or
+    the person's). Raises :class:`LinesRefused` naming every line that cannot be applied.
+    """
+    _lock_persons(o.person.pk for o in openings)
+    problems = opening_problems(openings, unit=unit)
+    if problems:
+        raise LinesRefused(problems, code="INSURANCE_CONFLICT")
+    now = timezone.now()
+    user = _user(actor)
+    rows = []
+    for opening in openings:
+        where = district or (unit.district if unit is not None else opening.person.district)
+        if where is None:
+            raise InvalidInput(
+                f"{opening.person.name}没有参保地，请先采集人员基础信息", code="NO_DISTRICT"
+            )
+        for insurance in opening.insurances:
+            rows.append(
+                Relation(
+                    person=opening.person,
+                    insurance=insurance,
+                    scheme=opening.scheme,
+                    category=opening.category,
+                    payer_kind=PayerKind.UNIT if unit is not None else PayerKind.SELF,
+                    unit=unit,
+                    district=where,
+                    start_month=opening.start_month,
+                    start_reason=opening.reason,
+                    application=application,
+                    recorded_at=now,
+                    recorded_by=user,
+                    note=opening.note,
+                )
+            )
+    return Relation.objects.bulk_create(rows, batch_size=2000)
+
+
+def _successor(relation: Relation, *, now: Any, user: Any, **changes: Any) -> Relation:
+    """The next version of ``relation`` with ``changes`` applied (not yet saved)."""
+    values = {
+        f.attname: getattr(relation, f.attname)
+        for f in Relation._meta.concrete_fields
+        if f.attname not in {"id", "superseded_at"}
+    }
+    values.update(version=relation.version + 1, recorded_at=now, recorded_by_id=None)
+    successor = Relation(**values)
+    successor.recorded_by = user
+    for name, value in changes.items():
+        setattr(successor, name, value)
+    return successor
+
+
+def _supersede(old: Sequence[Relation], new: Sequence[Relation], now: Any) -> list[Relation]:
+    ids = [r.pk for r in old]
+    for start in range(0, len(ids), 5000):
+        Relation.objects.filter(pk__in=ids[start : start + 5000]).update(superseded_at=now)
+    return Relation.objects.bulk_create(list(new), batch_size=2000)
+
+
+@transaction.atomic
+def relations_close(
+    *,
+    actor: Actor | None,
+    closings: Sequence[Closing],
+    unit: Unit | None,
+    application: Application | None = None,
+    column: str = "公民身份号码",
+) -> list[Relation]:
+    """Close the payer's open relations of each person from the closing's stop month on.
+
+    Refuses the whole set (:class:`LinesRefused`) when a person has nothing open with this
+    payer, or when the stop month is before the relation began.
+    """
+    _lock_persons(c.person.pk for c in closings)
+    open_rows: dict[int, list[Relation]] = defaultdict(list)
+    ids = sorted({c.person.pk for c in closings})
+    for start in range(0, len(ids), 5000):
+        query = Relation.objects.current().filter(person_id__in=ids[start : start + 5000])
+        query = query.filter(unit=unit) if unit is not None else query.filter(unit__isnull=True)
+        for relation in query:
+            open_rows[relation.person_id].append(relation)
+    problems: list[LineProblem] = []
+    old: list[Relation] = []
+    new: list[Relation] = []
+    now = timezone.now()
+    user = _user(actor)
+    for line, closing in enumerate(closings, start=1):
+        candidates = [
+            r
+            for r in open_rows[closing.person.pk]
+            if (closing.insurances is None or r.insurance in closing.insurances)
+            and (r.end_month is None or r.end_month >= closing.stop_month)
+        ]
+        if not candidates:
+            payer = "本单位" if unit is not None else "个人缴费"
+            problems.append(LineProblem(line, column, f"该人员在{payer}没有可停保的参保关系"))
+            continue
+        early = [r for r in candidates if r.start_month >= closing.stop_month]
+        if early:
+            problems.append(
+                LineProblem(
+                    line,
+                    "停保年月",
+                    f"停保年月{closing.stop_month.label()}不能早于或等于参保起始年月"
+                    f"{early[0].start_month.label()}；如登记有误，请办理人员变更回退",
+                )
+            )
+            continue
+        for relation in candidates:
+            old.append(relation)
+            new.append(
+                _successor(
+                    relation,
+                    now=now,
+                    user=user,
+                    end_month=closing.stop_month - 1,
+                    end_reason=closing.reason,
+                    application=application,
+                    note=closing.note,
+                )
+            )
+    if problems:
+        raise LinesRefused(problems, code="INSURANCE_NOT_OPEN")
+    return _supersede(old, new, now)
+
+
+@transaction.atomic
+def relation_correct(
+    *,
+    actor: Actor,
+    relation: Relation,
+    why: str,
+    start_month: YearMonth | None = None,
+    end_month: YearMonth | None | bool = False,
+) -> Relation:
+    """Staff correct a relation's months: a new version with who and why; the old one stays.
+
+    ``end_month=False`` keeps the end as it is; ``None`` reopens the relation.
+    """
+    if not why.strip():
+        raise InvalidInput("请填写更正原因", code="REASON_REQUIRED", field="why")
+    locked = Relation.objects.select_for_update().get(pk=relation.pk)
+    if locked.superseded_at is not None:
+        raise Conflict("该参保关系已被更正，请刷新后重试", code="RELATION_STALE")
+    new_start = start_month or locked.start_month
+    new_end = locked.end_month if end_month is False else end_month
+    if new_end is not None and new_end < new_start:
+        raise InvalidInput("终止年月不能早于起始年月", code="INVALID_PERIOD")
+    _lock_persons([locked.person_id])
+    others = [
+        r
+        for r in Relation.objects.current()
+        .filter(person_id=locked.person_id, insurance=locked.insurance)
+        .exclude(pk=locked.pk)
+        .select_related("unit")
+        if r.start_month <= (new_end or YearMonth(9999, 12))
+        and (r.end_month is None or r.end_month >= new_start)
+    ]
+    if others:
+        clash = others[0]
+        raise Conflict(
+            f"更正后与{_holder(clash)}自{clash.start_month.label()}起的"
+            f"{INSURANCE_LABELS[locked.insurance]}重叠",
+            code="INSURANCE_CONFLICT",
+        )
+    now = timezone.now()
+    successor = _successor(
+        locked,
+        now=now,
+        user=actor.user,
+        start_month=new_start,
+        end_month=new_end,
+        end_reason=locked.end_reason if new_end is not None else "",
+        note=f"更正：{why.strip()}"[:200],
+    )
+    return _supersede([locked], [successor], now)[0]
+
+
+@transaction.atomic
+def relations_void(
+    *, actor: Actor | None, relations: Sequence[Relation], why: str
+) -> None:
+    """Withdraw relations that should never have existed (a change rolled back): they are
+    superseded with no successor, and stay in the history with the reason."""
+    now = timezone.now()
+    ids = [r.pk for r in relations]
+    Relation.objects.filter(pk__in=ids, superseded_at__isnull=True).update(
+        superseded_at=now, note=f"已回退：{why}"[:200]
+    )
+
+
+# ------------------------------------------------------------------------------ dated facts
+
+
+def _set_dated(model: Any, owner: dict[str, Any], values: dict[str, Any], *, month: YearMonth,
+               actor: Actor | None, reason: str) -> Any:
+    """Close the fact in force before ``month`` and record the new one from ``month``."""
+    from django.db.models import Q
+
+    now = timezone.now()
+    if model.objects.filter(**owner, valid_from__gte=month).exists():
+        raise Conflict(
+            f"已登记{month.label()}或以后月份起的变更，请先更正该记录", code="FACT_LATER_EXISTS"
+        )
+    model.objects.filter(**owner).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=month)).update(
+        valid_to=month - 1
+    )
+    return model.objects.create(
+        **owner, **values, valid_from=month, recorded_at=now, recorded_by=_user(actor),
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def person_district_set(
+    *, actor: Actor | None, person: Person, district: Region, month: YearMonth, reason: str = ""
+) -> PersonDistrict:
+    """The person is insured in ``district`` from ``month`` on."""
+    record = _set_dated(
+        PersonDistrict, {"person": person}, {"district": district}, month=month, actor=actor,
+        reason=reason,
+    )
+    if month <= YearMonth.of(timezone.localdate()):
+        Person.objects.filter(pk=person.pk).update(district=district)
+        person.district = district
+    return record
+
+
+@transaction.atomic
+def unit_injury_class_set(
+    *, actor: Actor | None, unit: Unit, injury_class: int, month: YearMonth, reason: str = ""
+) -> UnitInjuryClass:
+    """The unit's work-injury risk class is ``injury_class`` from ``month`` on."""
+    if not 1 <= injury_class <= 8:
+        raise InvalidInput("工伤行业风险类别应为一至八类", code="INVALID_INJURY_CLASS")
+    record = _set_dated(
+        UnitInjuryClass, {"unit": unit}, {"injury_class": injury_class}, month=month,
+        actor=actor, reason=reason,
+    )
+    if month <= YearMonth.of(timezone.localdate()):
+        Unit.objects.filter(pk=unit.pk).update(injury_class=injury_class)
+        unit.injury_class = injury_class
+    return record
+
+
+@transaction.atomic
+def unit_status_set(
+    *, actor: Actor | None, unit: Unit, status: str, month: YearMonth, reason: str = ""
+) -> UnitStatus:
+    """The unit's status is ``status`` (a ``Unit.Status``) from ``month`` on."""
+    if status not in Unit.Status.values:
+        raise InvalidInput("单位状态不正确", code="INVALID_UNIT_STATUS")
+    record = _set_dated(
+        UnitStatus, {"unit": unit}, {"status": status}, month=month, actor=actor, reason=reason
+    )
+    if month <= YearMonth.of(timezone.localdate()):
+        Unit.objects.filter(pk=unit.pk).update(status=status)
+        unit.status = status
+    return record
