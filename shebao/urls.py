@@ -15,6 +15,7 @@ urlpatterns = [
     path("pki/", include("shebao.pki.urls")),
     path("matters/", include("shebao.catalogue.urls")),
     path("applications/", include("shebao.applications.urls")),
+    path("insurance/", include("shebao.insurance.urls")),
     path("policy/", include("shebao.policy.urls")),
     path("calculators/", include("shebao.calculators.urls")),
     path("notifications/", include("shebao.notifications.urls")),

@@ -64,6 +64,7 @@ class DemoReport:
     persons: int = 0
     units: int = 0
     applications_built: int = 0
+    relations_built: int = 0
     applications_total: int = 0
 
 
@@ -352,6 +353,79 @@ def _build_applications(actors: dict[str, Actor], workers: dict[str, Person]) ->
     return built
 
 
+# --- insurance histories -----------------------------------------------------------------------
+
+# The crowd: the first 43 are the story's workers and neighbours; then each unit's staff, the
+# flexible workers and the urban-rural residents.
+CROWD = 450
+SONGJIANG_STAFF = slice(43, 335)
+SCHOOL_STAFF = slice(335, 394)
+DUMPLINGS_STAFF = slice(394, 396)
+FLEXIBLE = slice(396, 426)
+RESIDENTS = slice(426, 450)
+
+
+def _build_histories(
+    named: dict[str, Person],
+    crowd: list[Person],
+    workers: dict[str, Person],
+    *,
+    songjiang: Unit,
+    school: Unit,
+    dumplings: Unit,
+) -> int:
+    """Insurance relations from 2008 to last month: joined, left, rejoined (built once)."""
+    from shebao.common.periods import YearMonth
+    from shebao.insurance.demo import Spell, histories_build, plan_spells
+    from shebao.insurance.models import Category, Insurance, Relation, Scheme
+
+    if Relation.objects.exists():
+        return 0
+    last = YearMonth.of(timezone.localdate()) - 1
+    first = YearMonth(2008, 1)
+    songjiang_plan = [
+        [Spell(named["liu"], YearMonth(2008, 1))],
+        [Spell(named["chen"], YearMonth(2012, 7))],
+        [Spell(named["yang"], YearMonth(2019, 3))],
+        [Spell(named["li"], YearMonth(2014, 5), YearMonth(2022, 8))],
+        # worker1 left in 2023 and is being enrolled again; worker7 is new to insurance
+        [Spell(workers["worker1"], YearMonth(2016, 4), YearMonth(2023, 9))],
+        *[[Spell(workers[f"worker{i}"], YearMonth(2010 + i, i))] for i in range(2, 7)],
+        *plan_spells(crowd[SONGJIANG_STAFF], first=first, last=last, seed=1),
+    ]
+    written = histories_build(payer=songjiang, plans=songjiang_plan)
+    school_plan = [
+        [Spell(named["zhou"], YearMonth(2010, 9))],
+        *plan_spells(crowd[SCHOOL_STAFF], first=first, last=last, seed=2, leave_share=0.1),
+    ]
+    written += histories_build(
+        payer=school, plans=school_plan, scheme=Scheme.INSTITUTION, category=Category.INSTITUTION
+    )
+    dumplings_plan = [
+        [Spell(named["wang"], YearMonth(2016, 6))],
+        *plan_spells(crowd[DUMPLINGS_STAFF], first=YearMonth(2016, 6), last=last, seed=3),
+    ]
+    written += histories_build(payer=dumplings, plans=dumplings_plan)
+    flexible_plan = [
+        [Spell(named["zhang"], YearMonth(2018, 3))],
+        *plan_spells(crowd[FLEXIBLE], first=first, last=last, seed=4, leave_share=0.3),
+    ]
+    written += histories_build(
+        payer=None,
+        plans=flexible_plan,
+        category=Category.FLEXIBLE,
+        insurances=(Insurance.PENSION, Insurance.MEDICAL),
+    )
+    written += histories_build(
+        payer=None,
+        plans=plan_spells(crowd[RESIDENTS], first=first, last=last, seed=5, leave_share=0.05),
+        scheme=Scheme.RESIDENT,
+        category=Category.RESIDENT,
+        insurances=(Insurance.PENSION, Insurance.MEDICAL),
+    )
+    return written
+
+
 # --- the whole demo ----------------------------------------------------------------------------
 
 
@@ -365,7 +439,7 @@ def demo_load() -> DemoReport:
 
     with transaction.atomic():
         named = {key: _person(_named_person(key, 10 + i)) for i, key in enumerate(NAMED)}
-        crowd = [_person(row) for row in people(43, [CHANGYI, LONGTAN, CHUANYING, FENGMAN])]
+        crowd = [_person(row) for row in people(CROWD, [CHANGYI, LONGTAN, CHUANYING, FENGMAN])]
         workers = {f"worker{i + 1}": person for i, person in enumerate(crowd[:7])}
         report.persons = len(named) + len(crowd)
 
@@ -407,6 +481,10 @@ def demo_load() -> DemoReport:
         "wang": actor_for(individual["wang"], f"unit:{dumplings.pk}"),
         **{username: actor_for(user, "staff") for username, user in staff_users.items()},
     }
+    with transaction.atomic():
+        report.relations_built = _build_histories(
+            named, crowd, workers, songjiang=songjiang, school=school, dumplings=dumplings
+        )
     report.applications_built = _build_applications(actors, workers)
 
     from shebao.applications.models import Application

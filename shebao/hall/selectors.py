@@ -20,6 +20,7 @@ from shebao.applications.selectors import (
 from shebao.catalogue.models import Matter
 from shebao.catalogue.selectors import matters_for_applicant
 from shebao.common.identifiers import mask_id_number, mask_mobile
+from shebao.insurance.selectors import may_read_unit
 from shebao.notifications.selectors import notifications_for, unread_count
 from shebao.registry.selectors import region_full_name
 
@@ -106,6 +107,7 @@ class UnitDashboard:
     insured_place: str  # the unit's district, full name
     members: list[Any] = field(default_factory=list)
     granted: list[Matter] = field(default_factory=list)
+    may_read_roster: bool = False
 
 
 def unit_dashboard(*, actor: Actor) -> UnitDashboard:
@@ -122,6 +124,7 @@ def unit_dashboard(*, actor: Actor) -> UnitDashboard:
         insured_place=region_full_name(code=actor.unit.district_id if actor.unit else None),
         members=unit_users(actor=actor) if actor.is_unit_manager else [],
         granted=granted,
+        may_read_roster=may_read_unit(actor, actor.unit),
     )
 
 

@@ -12,6 +12,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
+from shebao.accounts import actors
 from shebao.accounts.api_auth import api_actor, token_auth
 from shebao.insurance import exports, selectors
 
@@ -90,7 +91,7 @@ def relation_out(relation: Any) -> dict[str, Any]:
 
 @router.get(
     "/me/insurance",
-    response={200: MyInsuranceOut, 401: InsuranceErrorOut, 404: InsuranceErrorOut},
+    response={200: MyInsuranceOut, 401: InsuranceErrorOut, 403: InsuranceErrorOut},
     summary="本人参保信息",
     description=(
         "个人令牌：本人的每一段参保关系（险种、制度、缴费单位或个人缴费、人员类别、起止年月、状态），"
@@ -98,7 +99,7 @@ def relation_out(relation: Any) -> dict[str, Any]:
     ),
 )
 def my_insurance(request: HttpRequest) -> dict[str, Any]:
-    actor = api_actor(request)
+    actor = api_actor(request).require(actors.INDIVIDUAL)
     person = selectors.person_for_reader(actor=actor)
     return {
         "person": {"name": person.name, "id_number": person.id_number},
@@ -170,6 +171,4 @@ def unit_staff_export(
 ) -> HttpResponse:
     actor = api_actor(request)
     unit = selectors.unit_for_reader(actor=actor, credit_code=credit_code)
-    return exports.roster_response(
-        actor=actor, unit=unit, insurance=insurance, status=status, q=q
-    )
+    return exports.roster_response(actor=actor, unit=unit, insurance=insurance, status=status, q=q)

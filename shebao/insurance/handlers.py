@@ -74,7 +74,7 @@ def _check_name(application: Application) -> None:
 def _opening(application: Application, person: Person) -> services.Opening:
     data = application.data
     start = YearMonth.of(date.fromisoformat(str(data["employment_date"])))
-    chosen = INSURANCE_SETS.get(str(data.get("insurances", "all")), None)
+    chosen = INSURANCE_SETS.get(str(data.get("insurances", "all")))
     collected = collected_insurances(district_code=application.district_id, month=start)
     insurances = tuple(i for i in (chosen or collected) if i in collected)
     return services.Opening(
@@ -96,13 +96,13 @@ def _refuse(problems: list[services.LineProblem]) -> None:
 class StaffEnrolHandler(MatterHandler):
     """用人单位用工参保登记: the employee's relations with the unit from the employment month."""
 
-    auto_complete = True
-
     def check_submit(self, application: Application) -> None:
         _check_name(application)
         person = _subject(application, create=False)
         if person is not None:
-            _refuse(services.opening_problems([_opening(application, person)], unit=application.unit))
+            _refuse(
+                services.opening_problems([_opening(application, person)], unit=application.unit)
+            )
 
     def on_approved(self, application: Application, actor: Actor | None) -> dict[str, Any]:
         _check_name(application)
@@ -127,8 +127,6 @@ class StaffEnrolHandler(MatterHandler):
 class StaffLeaveHandler(MatterHandler):
     """用人单位退工停保登记: the unit's relations of the employee end before the stop month."""
 
-    auto_complete = True
-
     def _closing(self, application: Application, person: Person) -> services.Closing:
         data = application.data
         return services.Closing(
@@ -141,12 +139,12 @@ class StaffLeaveHandler(MatterHandler):
         _check_name(application)
         person = application.subject_person
         if person is None:
-            raise InvalidInput(
-                "该职工未在本单位参保，无需办理退工停保", code="INSURANCE_NOT_OPEN"
-            )
-        if not services.Relation.objects.current().filter(
-            unit=application.unit, person=person
-        ).exists():
+            raise InvalidInput("该职工未在本单位参保，无需办理退工停保", code="INSURANCE_NOT_OPEN")
+        if (
+            not services.Relation.objects.current()
+            .filter(unit=application.unit, person=person)
+            .exists()
+        ):
             raise InvalidInput("该职工未在本单位参保，无需办理退工停保", code="INSURANCE_NOT_OPEN")
 
     def on_approved(self, application: Application, actor: Actor | None) -> dict[str, Any]:

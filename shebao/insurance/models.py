@@ -226,7 +226,9 @@ class UnitInjuryClass(DatedFact):
 class UnitStatus(DatedFact):
     """A unit's status (正常 / 暂停缴费 / 已注销), month by month."""
 
-    unit = models.ForeignKey("registry.Unit", on_delete=models.PROTECT, related_name="status_history")
+    unit = models.ForeignKey(
+        "registry.Unit", on_delete=models.PROTECT, related_name="status_history"
+    )
     status = models.CharField("状态", max_length=12)
 
     class Meta:

@@ -108,8 +108,13 @@ def person_relations(*, actor: Actor, person: Person) -> list[Relation]:
     """The person's current relations, newest first. ``person`` comes from
     :func:`person_for_reader` (which checked the scope)."""
     rows = list(_ordered(Relation.objects.current().filter(person=person)))
-    rows.sort(key=lambda r: (relation_status(r) != "active", -r.start_month.index,
-                             INSURANCE_ORDER.index(r.insurance)))
+    rows.sort(
+        key=lambda r: (
+            relation_status(r) != "active",
+            -r.start_month.index,
+            INSURANCE_ORDER.index(r.insurance),
+        )
+    )
     return rows
 
 
@@ -268,7 +273,9 @@ def unit_roster(
     ids = [row[0] for row in page_rows]
     by_person: dict[int, list[Relation]] = {pid: [] for pid in ids}
     for start in range(0, len(ids), 5000):
-        for relation in _roster_base(unit, insurance).filter(person_id__in=ids[start : start + 5000]):
+        for relation in _roster_base(unit, insurance).filter(
+            person_id__in=ids[start : start + 5000]
+        ):
             by_person[relation.person_id].append(relation)
     rows = []
     for person_id, id_number, name, active in page_rows:

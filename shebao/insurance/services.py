@@ -325,7 +325,7 @@ def relation_correct(
     relation: Relation,
     why: str,
     start_month: YearMonth | None = None,
-    end_month: YearMonth | None | bool = False,
+    end_month: YearMonth | bool | None = False,
 ) -> Relation:
     """Staff correct a relation's months: a new version with who and why; the old one stays.
 
@@ -371,9 +371,7 @@ def relation_correct(
 
 
 @transaction.atomic
-def relations_void(
-    *, actor: Actor | None, relations: Sequence[Relation], why: str
-) -> None:
+def relations_void(*, actor: Actor | None, relations: Sequence[Relation], why: str) -> None:
     """Withdraw relations that should never have existed (a change rolled back): they are
     superseded with no successor, and stay in the history with the reason."""
     now = timezone.now()
@@ -386,8 +384,15 @@ def relations_void(
 # ------------------------------------------------------------------------------ dated facts
 
 
-def _set_dated(model: Any, owner: dict[str, Any], values: dict[str, Any], *, month: YearMonth,
-               actor: Actor | None, reason: str) -> Any:
+def _set_dated(
+    model: Any,
+    owner: dict[str, Any],
+    values: dict[str, Any],
+    *,
+    month: YearMonth,
+    actor: Actor | None,
+    reason: str,
+) -> Any:
     """Close the fact in force before ``month`` and record the new one from ``month``."""
     from django.db.models import Q
 
@@ -400,7 +405,11 @@ def _set_dated(model: Any, owner: dict[str, Any], values: dict[str, Any], *, mon
         valid_to=month - 1
     )
     return model.objects.create(
-        **owner, **values, valid_from=month, recorded_at=now, recorded_by=_user(actor),
+        **owner,
+        **values,
+        valid_from=month,
+        recorded_at=now,
+        recorded_by=_user(actor),
         reason=reason,
     )
 
@@ -411,7 +420,11 @@ def person_district_set(
 ) -> PersonDistrict:
     """The person is insured in ``district`` from ``month`` on."""
     record = _set_dated(
-        PersonDistrict, {"person": person}, {"district": district}, month=month, actor=actor,
+        PersonDistrict,
+        {"person": person},
+        {"district": district},
+        month=month,
+        actor=actor,
         reason=reason,
     )
     if month <= YearMonth.of(timezone.localdate()):
@@ -428,8 +441,12 @@ def unit_injury_class_set(
     if not 1 <= injury_class <= 8:
         raise InvalidInput("工伤行业风险类别应为一至八类", code="INVALID_INJURY_CLASS")
     record = _set_dated(
-        UnitInjuryClass, {"unit": unit}, {"injury_class": injury_class}, month=month,
-        actor=actor, reason=reason,
+        UnitInjuryClass,
+        {"unit": unit},
+        {"injury_class": injury_class},
+        month=month,
+        actor=actor,
+        reason=reason,
     )
     if month <= YearMonth.of(timezone.localdate()):
         Unit.objects.filter(pk=unit.pk).update(injury_class=injury_class)

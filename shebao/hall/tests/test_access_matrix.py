@@ -39,6 +39,7 @@ def only(allowed: tuple[str, ...], *, status: Any = 200, others: Any = 403) -> d
 
 
 PUBLIC = row(200)
+DEMO_UNIT = "91220202000010001B"  # 吉林市松江机械制造有限公司, 昌邑区
 SIGNED_IN = row(200, anon=L)
 POST_ONLY = row(405)
 
@@ -309,6 +310,22 @@ PAGES: list[Check] = [
             ("policy:record_new", lambda w: f"/policy/220200/{w.provisional_record.key}/new/"),
         )
     ],
+    # Insurance records: one's own, the unit's roster (managers and granted operators), staff of
+    # the unit's district.
+    Check("insurance:mine", lambda w: "/insurance/me/", only(INDIVIDUALS)),
+    Check("insurance:roster", lambda w: "/insurance/unit/staff/", only(UNIT_USERS)),
+    Check("insurance:roster_export", lambda w: "/insurance/unit/staff.xlsx", only(UNIT_USERS)),
+    Check("insurance:staff_lookup", lambda w: "/insurance/staff/lookup/", only(STAFF)),
+    Check(
+        "insurance:staff_lookup",
+        lambda w: f"/insurance/staff/lookup/?kind=unit&key={DEMO_UNIT}",
+        only(STAFF),
+    ),
+    Check(
+        "insurance:staff_roster_export",
+        lambda w: f"/insurance/staff/units/{DEMO_UNIT}/staff.xlsx",
+        only(STAFF, others=403) | {"staff_there": 404},
+    ),
     Check("calculators:index", lambda w: "/calculators/", PUBLIC),
     *[
         Check(
@@ -389,6 +406,19 @@ API: list[Check] = [
         lambda w: "/api/v1/catalogue/matters/unit.staff_enrol",
         PUBLIC,
     ),
+    Check(
+        "GET /api/v1/me/insurance",
+        lambda w: "/api/v1/me/insurance",
+        row(403, anon=T, ind_a=200, ind_b=200),
+    ),
+    *[
+        Check(
+            f"GET /api/v1/units/{{credit_code}}/{tail}",
+            lambda w, tail=tail: f"/api/v1/units/{DEMO_UNIT}/{tail}",
+            row(404, anon=T, op=200, admin=200, staff_here=200, staff_dept=200, editor=200),
+        )
+        for tail in ("staff", "staff.xlsx")
+    ],
     Check("GET /api/v1/applications/", lambda w: "/api/v1/applications/", row(200, anon=T)),
     Check(
         "POST /api/v1/applications/",

@@ -118,9 +118,11 @@ def test_closing_in_may_does_not_change_what_april_reads(unit, person):
 
     services.relations_close(actor=None, closings=[Closing(person, M(2024, 5))], unit=unit)
 
-    assert {
-        r.insurance for r in selectors.relations_in_month(person=person, month=M(2024, 4))
-    } == april == set(ALL)
+    assert (
+        {r.insurance for r in selectors.relations_in_month(person=person, month=M(2024, 4))}
+        == april
+        == set(ALL)
+    )
     assert selectors.relations_in_month(person=person, month=M(2024, 5)) == []
 
 
@@ -207,14 +209,20 @@ def test_dated_facts_keep_what_a_past_month_read(unit, person):
 
 MONTHS = st.integers(min_value=0, max_value=47).map(lambda i: M(2020, 1) + i)
 OPS = st.lists(
-    st.tuples(st.sampled_from(["open", "close"]), st.integers(0, 2), MONTHS,
-              st.sampled_from([(Insurance.PENSION,), ALL, (Insurance.WORK_INJURY,)])),
+    st.tuples(
+        st.sampled_from(["open", "close"]),
+        st.integers(0, 2),
+        MONTHS,
+        st.sampled_from([(Insurance.PENSION,), ALL, (Insurance.WORK_INJURY,)]),
+    ),
     min_size=1,
     max_size=12,
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(ops=OPS)
 def test_one_persons_relations_for_one_insurance_never_overlap(reference_data, ops):
     payers = [make_unit(name="甲公司"), make_unit(name="乙公司"), None]

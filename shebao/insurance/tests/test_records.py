@@ -1,0 +1,312 @@
+"""The staff-change matters change the records; people see them on their pages and in the API,
+each within their scope."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from openpyxl import load_workbook
+
+from shebao.accounts.actors import actor_for
+from shebao.accounts.models import UnitMembership
+from shebao.accounts.tests.factories import (
+    id_number,
+    make_individual,
+    make_member,
+    make_person,
+    make_staff,
+    signed_in,
+)
+from shebao.accounts.tokens import token_issue
+from shebao.applications import services as engine
+from shebao.applications.models import Application
+from shebao.catalogue.models import Matter
+from shebao.common.errors import InvalidInput
+from shebao.common.periods import YearMonth
+from shebao.insurance import services
+from shebao.insurance.models import Insurance, Relation
+from shebao.insurance.services import Closing, Opening
+from shebao.registry.models import Person
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+M = YearMonth
+ALL = (Insurance.PENSION, Insurance.MEDICAL, Insurance.UNEMPLOYMENT, Insurance.WORK_INJURY)
+
+
+def _apply(unit, user, code: str, data: dict) -> Application:
+    actor = actor_for(user, f"unit:{unit.pk}")
+    matter = Matter.objects.get(code=code)
+    application, _ = engine.application_create(actor=actor, matter=matter, data=data)
+    for spec in matter.materials:
+        if spec.get("required"):
+            engine.material_upload(
+                actor=actor,
+                application=application,
+                code=spec["code"],
+                file=SimpleUploadedFile("材料.pdf", PDF, content_type="application/pdf"),
+            )
+    return engine.application_submit(
+        actor=actor, application=application, version=application.version
+    )
+
+
+def _approve(application: Application, staff) -> Application:
+    actor = actor_for(staff, "staff")
+    application = engine.application_accept(
+        actor=actor, application=application, version=application.version
+    )
+    return engine.application_approve(
+        actor=actor, application=application, version=application.version
+    )
+
+
+def enrol_data(person_number: str, name: str, **extra) -> dict:
+    return {
+        "subject_id_number": person_number,
+        "subject_name": name,
+        "employment_date": "2024-03-11",
+        "contract_type": "fixed",
+        "monthly_wage": "5200",
+        "insurances": "all",
+        "hukou_nature": "urban",
+        "contact_mobile": "13900001111",
+        **extra,
+    }
+
+
+@pytest.fixture
+def admin(hall, unit):
+    return make_member(unit, UnitMembership.Role.ADMIN)
+
+
+@pytest.fixture
+def reviewer(hall):
+    return make_staff(districts=("220202",))
+
+
+def test_approving_an_enrolment_enrols_a_person_new_to_the_registry(unit, admin, reviewer):
+    number = id_number(born="19950607")
+    assert not Person.objects.filter(id_number=number).exists()
+    application = _apply(unit, admin, "unit.staff_enrol", enrol_data(number, "新职工"))
+    assert Relation.objects.count() == 0  # submitted, not yet approved: nothing changes
+
+    done = _approve(application, reviewer)
+
+    person = Person.objects.get(id_number=number)
+    assert done.status == Application.Status.COMPLETED
+    assert person.name == "新职工" and person.birth_date == date(1995, 6, 7)
+    rows = Relation.objects.current().filter(person=person)
+    assert {(r.insurance, r.unit_id, r.start_month, r.application_id) for r in rows} == {
+        (i, unit.pk, M(2024, 3), done.pk) for i in ALL
+    }
+
+
+def test_an_enrolment_conflicting_with_another_unit_is_refused_at_submission(
+    unit, other_unit, admin
+):
+    person = make_person(name="钱多")
+    services.relations_open(
+        actor=None, openings=[Opening(person, ALL, M(2023, 1))], unit=other_unit
+    )
+    before = (Application.objects.count(), Relation.objects.count())
+
+    with pytest.raises(InvalidInput) as refused:
+        _apply(unit, admin, "unit.staff_enrol", enrol_data(person.id_number, "钱多"))
+
+    assert refused.value.code == "INSURANCE_CONFLICT"
+    assert other_unit.name in refused.value.message
+    assert Application.objects.filter(status="submitted").count() == 0
+    assert Relation.objects.count() == before[1]
+
+
+def test_a_name_that_does_not_match_the_registry_is_refused(unit, admin):
+    person = make_person(name="孙好")
+
+    with pytest.raises(InvalidInput) as refused:
+        _apply(unit, admin, "unit.staff_enrol", enrol_data(person.id_number, "孙坏"))
+
+    assert refused.value.code == "SUBJECT_NAME_MISMATCH"
+
+
+def test_a_conflict_arising_after_submission_refuses_the_approval_and_changes_nothing(
+    unit, other_unit, admin, reviewer
+):
+    person = make_person(name="李雷")
+    application = _apply(unit, admin, "unit.staff_enrol", enrol_data(person.id_number, "李雷"))
+    services.relations_open(
+        actor=None, openings=[Opening(person, ALL, M(2024, 1))], unit=other_unit
+    )
+    before = list(Relation.objects.values_list("id", "superseded_at"))
+    accepted = engine.application_accept(
+        actor=actor_for(reviewer, "staff"), application=application, version=application.version
+    )
+
+    with pytest.raises(InvalidInput):
+        engine.application_approve(
+            actor=actor_for(reviewer, "staff"), application=accepted, version=accepted.version
+        )
+
+    accepted.refresh_from_db()
+    assert accepted.status == Application.Status.ACCEPTED
+    assert list(Relation.objects.values_list("id", "superseded_at")) == before
+
+
+def test_approving_a_termination_ends_the_units_relations(unit, admin, reviewer):
+    person = make_person(name="韩梅")
+    services.relations_open(actor=None, openings=[Opening(person, ALL, M(2022, 1))], unit=unit)
+    application = _apply(
+        unit,
+        admin,
+        "unit.staff_leave",
+        {
+            "subject_id_number": person.id_number,
+            "subject_name": "韩梅",
+            "leave_date": "2024-05-31",
+            "stop_month": "2024-06",
+            "leave_reason": "contract_expired",
+        },
+    )
+
+    _approve(application, reviewer)
+
+    rows = Relation.objects.current().filter(person=person)
+    assert {(r.end_month, r.end_reason) for r in rows} == {(M(2024, 5), "leave")}
+
+
+def test_a_termination_for_someone_not_insured_by_the_unit_is_refused(unit, admin):
+    person = make_person(name="路人")
+
+    with pytest.raises(InvalidInput) as refused:
+        _apply(
+            unit,
+            admin,
+            "unit.staff_leave",
+            {
+                "subject_id_number": person.id_number,
+                "subject_name": "路人",
+                "leave_date": "2024-05-31",
+                "stop_month": "2024-06",
+                "leave_reason": "resignation",
+            },
+        )
+    assert refused.value.code == "INSURANCE_NOT_OPEN"
+
+
+# ------------------------------------------------------------------ pages and API
+
+
+@pytest.fixture
+def staffed(hall, unit, other_unit):
+    """A unit with three staff (one left), and a person insured elsewhere."""
+    people = [make_person(name=n) for n in ("陈一", "陈二", "陈三")]
+    services.relations_open(
+        actor=None, openings=[Opening(p, ALL, M(2021, 1)) for p in people], unit=unit
+    )
+    services.relations_close(actor=None, closings=[Closing(people[2], M(2023, 1))], unit=unit)
+    elsewhere = make_person(name="外人")
+    services.relations_open(
+        actor=None, openings=[Opening(elsewhere, ALL, M(2021, 1))], unit=other_unit
+    )
+    return people
+
+
+def test_the_person_sees_their_own_insurance(staffed, unit):
+    user = make_individual(person=staffed[0])
+    page = signed_in(user, "individual").get("/insurance/me/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert unit.name in text and "企业职工基本养老保险" in text and "2021年1月" in text
+
+    token = token_issue(user=user, context="individual")
+    body = (
+        signed_in(user, "individual")
+        .get("/api/v1/me/insurance", HTTP_AUTHORIZATION=f"Bearer {token}")
+        .json()
+    )
+    assert body["person"] == {"name": "陈一", "id_number": staffed[0].id_number}
+    assert {
+        (r["insurance"], r["payer"]["credit_code"], r["status"]) for r in body["relations"]
+    } == {(i, unit.credit_code, "active") for i in ALL}
+
+
+def test_a_person_with_no_insurance_is_told_so(hall):
+    user = make_individual(name="新人")
+    page = signed_in(user, "individual").get("/insurance/me/")
+    assert "暂无参保记录" in page.content.decode()
+
+
+def test_the_unit_roster_filters_by_status_insurance_and_search(staffed, unit, admin):
+    client = signed_in(admin, f"unit:{unit.pk}")
+    token = token_issue(user=admin, context=f"unit:{unit.pk}")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+    url = f"/api/v1/units/{unit.credit_code}/staff"
+
+    everyone = client.get(url, **auth).json()
+    active = client.get(url, {"status": "active"}, **auth).json()
+    stopped = client.get(url, {"status": "stopped"}, **auth).json()
+    searched = client.get(url, {"q": "陈二"}, **auth).json()
+
+    assert everyone["total"] == 3
+    assert {i["name"] for i in everyone["items"]} == {"陈一", "陈二", "陈三"}
+    assert {i["name"] for i in active["items"]} == {"陈一", "陈二"}
+    assert [(i["name"], i["status"], i["end_month"]) for i in stopped["items"]] == [
+        ("陈三", "stopped", "2022-12")
+    ]
+    assert [i["id_number"] for i in searched["items"]] == [staffed[1].id_number]
+    assert everyone["items"][0]["insurances"] == list(ALL)
+    assert "外人" not in str(everyone)
+
+    page = client.get("/insurance/unit/staff/", {"status": "active"})
+    assert page.status_code == 200 and "陈一" in page.content.decode()
+    assert "陈三" not in page.content.decode()
+
+
+def test_the_roster_exports_to_xlsx_with_the_same_rows(staffed, unit, admin):
+    client = signed_in(admin, f"unit:{unit.pk}")
+
+    response = client.get("/insurance/unit/staff.xlsx", {"status": "active"})
+
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [r for r in sheet.iter_rows(min_row=4, values_only=True)]
+    assert sorted(r[2] for r in rows) == ["陈一", "陈二"]
+    assert rows[0][3] == "基本养老保险、基本医疗保险、失业保险、工伤保险"
+
+
+def test_roster_scope(staffed, unit, other_unit):
+    operator_plain = make_member(unit, UnitMembership.Role.OPERATOR)
+    operator_granted = make_member(unit, UnitMembership.Role.OPERATOR)
+    membership = UnitMembership.objects.get(user=operator_granted, unit=unit)
+    membership.grants.create(
+        matter=Matter.objects.get(code="unit.staff_enrol"), granted_by=make_individual()
+    )
+    other_admin = make_member(other_unit, UnitMembership.Role.ADMIN)
+    here, there = make_staff(districts=("220202",)), make_staff(districts=("220204",))
+    url = f"/api/v1/units/{unit.credit_code}/staff"
+
+    def status(user, context):
+        token = token_issue(user=user, context=context)
+        return signed_in(user, context).get(url, HTTP_AUTHORIZATION=f"Bearer {token}").status_code
+
+    assert status(operator_granted, f"unit:{unit.pk}") == 200
+    assert status(operator_plain, f"unit:{unit.pk}") == 404
+    assert status(other_admin, f"unit:{other_unit.pk}") == 404
+    assert status(here, "staff") == 200
+    assert status(there, "staff") == 404
+    assert status(make_individual(person=staffed[0]), "individual") == 404
+
+
+def test_staff_look_up_a_person_of_their_district_only(staffed):
+    here, there = make_staff(districts=("220202",)), make_staff(districts=("220204",))
+    number = staffed[0].id_number
+
+    found = signed_in(here, "staff").get("/insurance/staff/lookup/", {"key": number})
+    hidden = signed_in(there, "staff").get("/insurance/staff/lookup/", {"key": number})
+
+    assert found.status_code == 200 and "陈一" in found.content.decode()
+    assert "陈一" not in hidden.content.decode() and "未找到" in hidden.content.decode()
