@@ -202,6 +202,9 @@ class PersonDistrict(DatedFact):
             models.UniqueConstraint(fields=["person", "valid_from"], name="person_district_from")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.district_id} {self.valid_from}–{self.valid_to or ''}"
+
 
 class UnitInjuryClass(DatedFact):
     """A unit's work-injury industry risk class (1–8, 人社部发〔2015〕71号), month by month."""
@@ -222,6 +225,9 @@ class UnitInjuryClass(DatedFact):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.unit_id} 第{self.injury_class}类 {self.valid_from}–{self.valid_to or ''}"
+
 
 class UnitStatus(DatedFact):
     """A unit's status (正常 / 暂停缴费 / 已注销), month by month."""
@@ -237,3 +243,6 @@ class UnitStatus(DatedFact):
         constraints = [
             models.UniqueConstraint(fields=["unit", "valid_from"], name="unit_status_from")
         ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.status} {self.valid_from}–{self.valid_to or ''}"
