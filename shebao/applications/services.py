@@ -348,6 +348,12 @@ def _replay(actor: Actor, matter: Matter, key: str) -> Application | None:
     return existing
 
 
+def application_replay(*, actor: Actor, matter: Matter, client_key: str) -> Application | None:
+    """The application an earlier request with this ``client_key`` created, or None (for
+    services that do work before creating — a roster is checked first — and must not redo it)."""
+    return _replay(actor, matter, _client_key(client_key))
+
+
 @transaction.atomic
 def application_create(
     *, actor: Actor, matter: Matter, data: dict[str, Any], client_key: str = ""

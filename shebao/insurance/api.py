@@ -10,11 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import Router, Schema
+from ninja import File, Router, Schema, Status
+from ninja.files import UploadedFile
 
 from shebao.accounts import actors
 from shebao.accounts.api_auth import api_actor, token_auth
-from shebao.insurance import exports, selectors
+from shebao.insurance import changes, exports, roster, selectors
 
 router = Router(tags=["参保信息"], auth=token_auth)
 
@@ -172,3 +173,77 @@ def unit_staff_export(
     actor = api_actor(request)
     unit = selectors.unit_for_reader(actor=actor, credit_code=credit_code)
     return exports.roster_response(actor=actor, unit=unit, insurance=insurance, status=status, q=q)
+
+
+class RowProblemOut(Schema):
+    row: int
+    column: str
+    reason: str
+
+
+class RosterRefusedOut(Schema):
+    code: str
+    message: str
+    rows: list[RowProblemOut]
+
+
+class StaffChangesOut(Schema):
+    number: str
+    rows: int
+    enrolments: int
+    terminations: int
+    status: str
+
+
+@router.get(
+    "/staff-changes/template.xlsx",
+    auth=None,
+    response={200: None},
+    summary="人员增减名册模板（Excel）",
+    description="第一张表为名册，第二张表“填写说明”列出每一列的填写规则和示例。",
+)
+def staff_changes_template(request: HttpRequest) -> HttpResponse:
+    return exports.xlsx_response(roster.template_workbook(), "人员增减名册模板.xlsx")
+
+
+@router.post(
+    "/units/{credit_code}/staff-changes",
+    response={
+        200: StaffChangesOut,
+        201: StaffChangesOut,
+        401: InsuranceErrorOut,
+        403: InsuranceErrorOut,
+        404: InsuranceErrorOut,
+        409: InsuranceErrorOut,
+        422: RosterRefusedOut,
+    },
+    summary="上传人员增减名册（Excel）",
+    description=(
+        "multipart 字段 file：按模板填写的 .xlsx 名册。逐行校验：全部无误则创建并提交“单位人员增减"
+        "（名册申报）”申请，返回 201 及申请编号；任何一行有误则整份不予接收、不写入任何数据，返回 422 "
+        "及每处错误的行、列、原因。请求头 `Idempotency-Key`：重复请求返回首次创建的申请（200）。"
+    ),
+)
+def staff_changes_upload(
+    request: HttpRequest, credit_code: str, file: File[UploadedFile]
+) -> Status:
+    actor = api_actor(request).require(actors.UNIT)
+    unit = selectors.unit_for_reader(actor=actor, credit_code=credit_code)
+    try:
+        application, created = changes.staff_changes_submit(
+            actor=actor,
+            unit=unit,
+            file=file,
+            file_name=file.name or "",
+            client_key=request.headers.get("Idempotency-Key", ""),
+        )
+    except changes.RosterRefused as refused:
+        return Status(422, refused.as_dict())
+    return Status(
+        201 if created else 200,
+        {
+            "number": application.number,
+            "status": application.status,
+            **changes.roster_summary(application),
+        },
+    )

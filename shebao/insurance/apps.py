@@ -7,4 +7,5 @@ class InsuranceConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from shebao.insurance import handlers  # noqa: F401  (registers the matters' effects)
+        # Register the matters' effects with the workflow engine.
+        from shebao.insurance import changes, handlers  # noqa: F401

@@ -246,3 +246,53 @@ class UnitStatus(DatedFact):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.status} {self.valid_from}–{self.valid_to or ''}"
+
+
+class StaffChangeLine(models.Model):
+    """One row of a unit's staff-change roster (人员增减名册), staged with its application.
+
+    Validated when the unit submits, shown to the reviewer, applied set-based on approval. Money
+    in integer fen.
+    """
+
+    class Kind(models.TextChoices):
+        ENROL = "enrol", "增员"
+        LEAVE = "leave", "减员"
+
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.CASCADE, related_name="staff_change_lines"
+    )
+    line = models.PositiveIntegerField("行号")  # the row in the uploaded sheet
+    kind = models.CharField("变动类型", max_length=8, choices=Kind.choices)
+    id_number = models.CharField("公民身份号码", max_length=18)
+    name = models.CharField("姓名", max_length=100)
+    person = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    event_date = models.DateField("用工或解除日期")
+    month = YearMonthField("参保或停保年月")
+    wage_fen = models.BigIntegerField("月工资收入（分）", null=True, blank=True)
+    insurances = models.CharField("参保险种", max_length=40, blank=True)
+    leave_reason = models.CharField("解除原因", max_length=24, blank=True)
+    mobile = models.CharField("手机号码", max_length=11, blank=True)
+
+    class Meta:
+        verbose_name = "人员增减名册行"
+        verbose_name_plural = "人员增减名册行"
+        ordering = ["application", "line"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "line"], name="staff_change_line"),
+            models.UniqueConstraint(
+                fields=["application", "id_number"], name="staff_change_person_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}#{self.line} {self.kind} {self.id_number}"
+
+    @property
+    def wage_yuan(self) -> str:
+        """The wage for display, e.g. ``5200.00`` (empty for a termination)."""
+        if self.wage_fen is None:
+            return ""
+        return f"{self.wage_fen // 100}.{self.wage_fen % 100:02d}"

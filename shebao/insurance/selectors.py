@@ -336,3 +336,28 @@ def open_conflicts(*, person: Person, insurances: list[str], start_month: YearMo
         .select_related("unit")
         if r.end_month is None or r.end_month >= start_month
     ]
+
+
+def staff_change_line_relations(*, unit: Unit, lines: list[Any]) -> dict[int, dict[str, Any]]:
+    """For the reviewer of a roster: each line's person's current relations, and what would
+    conflict (an enrolment overlapping a relation with anyone; a termination with nothing open
+    at the unit). Keyed by line id; one query for the page's lines."""
+    person_ids = [line.person_id for line in lines if line.person_id]
+    relations: dict[int, list[Relation]] = {}
+    for relation in (
+        Relation.objects.current().filter(person_id__in=person_ids).select_related("unit")
+    ):
+        relations.setdefault(relation.person_id, []).append(relation)
+    result: dict[int, dict[str, Any]] = {}
+    for line in lines:
+        held = relations.get(line.person_id, []) if line.person_id else []
+        reaching = [r for r in held if r.end_month is None or r.end_month >= line.month]
+        if line.kind == "enrol":
+            conflict = bool(reaching)  # anything covering the start month or later
+        else:
+            conflict = not any(r.unit_id == unit.pk for r in reaching)
+        result[line.pk] = {
+            "current": [r for r in held if r.end_month is None or r.end_month >= this_month()],
+            "conflict": conflict,
+        }
+    return result

@@ -251,21 +251,10 @@ def _supersede(old: Sequence[Relation], new: Sequence[Relation], now: Any) -> li
     return Relation.objects.bulk_create(list(new), batch_size=2000)
 
 
-@transaction.atomic
-def relations_close(
-    *,
-    actor: Actor | None,
-    closings: Sequence[Closing],
-    unit: Unit | None,
-    application: Application | None = None,
-    column: str = "公民身份号码",
-) -> list[Relation]:
-    """Close the payer's open relations of each person from the closing's stop month on.
-
-    Refuses the whole set (:class:`LinesRefused`) when a person has nothing open with this
-    payer, or when the stop month is before the relation began.
-    """
-    _lock_persons(c.person.pk for c in closings)
+def _closing_plan(
+    closings: Sequence[Closing], *, unit: Unit | None, column: str
+) -> tuple[list[LineProblem], list[tuple[Closing, list[Relation]]]]:
+    """Each closing's relations to end, or the problem that stops it."""
     open_rows: dict[int, list[Relation]] = defaultdict(list)
     ids = sorted({c.person.pk for c in closings})
     for start in range(0, len(ids), 5000):
@@ -274,10 +263,7 @@ def relations_close(
         for relation in query:
             open_rows[relation.person_id].append(relation)
     problems: list[LineProblem] = []
-    old: list[Relation] = []
-    new: list[Relation] = []
-    now = timezone.now()
-    user = _user(actor)
+    plan: list[tuple[Closing, list[Relation]]] = []
     for line, closing in enumerate(closings, start=1):
         candidates = [
             r
@@ -300,6 +286,40 @@ def relations_close(
                 )
             )
             continue
+        plan.append((closing, candidates))
+    return problems, plan
+
+
+def closing_problems(
+    closings: Sequence[Closing], *, unit: Unit | None, column: str = "公民身份号码"
+) -> list[LineProblem]:
+    """What stops each closing (nothing is written)."""
+    return _closing_plan(closings, unit=unit, column=column)[0]
+
+
+@transaction.atomic
+def relations_close(
+    *,
+    actor: Actor | None,
+    closings: Sequence[Closing],
+    unit: Unit | None,
+    application: Application | None = None,
+    column: str = "公民身份号码",
+) -> list[Relation]:
+    """Close the payer's open relations of each person from the closing's stop month on.
+
+    Refuses the whole set (:class:`LinesRefused`) when a person has nothing open with this
+    payer, or when the stop month is before the relation began.
+    """
+    _lock_persons(c.person.pk for c in closings)
+    problems, plan = _closing_plan(closings, unit=unit, column=column)
+    if problems:
+        raise LinesRefused(problems, code="INSURANCE_NOT_OPEN")
+    now = timezone.now()
+    user = _user(actor)
+    old: list[Relation] = []
+    new: list[Relation] = []
+    for closing, candidates in plan:
         for relation in candidates:
             old.append(relation)
             new.append(
@@ -313,8 +333,6 @@ def relations_close(
                     note=closing.note,
                 )
             )
-    if problems:
-        raise LinesRefused(problems, code="INSURANCE_NOT_OPEN")
     return _supersede(old, new, now)
 
 

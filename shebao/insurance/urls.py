@@ -14,4 +14,12 @@ urlpatterns = [
         views.staff_roster_export,
         name="staff_roster_export",
     ),
+    path("unit/staff/changes/", views.staff_changes_upload, name="staff_changes_upload"),
+    path(
+        "unit/staff/changes/report/<str:token>/",
+        views.staff_changes_report,
+        name="staff_changes_report",
+    ),
+    path("changes/<str:number>/", views.staff_changes_lines, name="staff_changes_lines"),
+    path("staff-changes/template.xlsx", views.template_download, name="template"),
 ]

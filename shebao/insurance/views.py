@@ -3,16 +3,22 @@ agency staff at the counter."""
 
 from __future__ import annotations
 
+import secrets
+import uuid
 from typing import Any
 
+from django.contrib import messages
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
 
 from shebao.accounts import actors
 from shebao.accounts.decorators import actor_required
-from shebao.common.errors import DomainError
-from shebao.insurance import exports, selectors
+from shebao.applications.selectors import application_get, matter_for_applicant
+from shebao.common.errors import DomainError, NotFound
+from shebao.insurance import changes, exports, roster, selectors
 from shebao.insurance.models import Insurance
 
 PAGE_SIZE = 20
@@ -145,4 +151,97 @@ def staff_roster_export(request: HttpRequest, credit_code: str) -> HttpResponse:
         insurance=request.GET.get("insurance") or None,
         status=request.GET.get("status") or None,
         q=request.GET.get("q", "").strip()[:30] or None,
+    )
+
+
+# ------------------------------------------------------------------------------ rosters
+
+REPORT_SECONDS = 30 * 60
+PROBLEMS_SHOWN = 200
+
+
+def template_download(request: HttpRequest) -> HttpResponse:
+    return exports.xlsx_response(roster.template_workbook(), "人员增减名册模板.xlsx")
+
+
+def _report_key(user_id: int, token: str) -> str:
+    return f"insurance:roster-report:{user_id}:{token}"
+
+
+@actor_required(actors.UNIT)
+@require_http_methods(["GET", "POST"])
+def staff_changes_upload(request: HttpRequest) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    matter = matter_for_applicant(actor=actor, code=changes.MATTER)
+    context: dict[str, Any] = {"matter": matter, "client_key": uuid.uuid4().hex}
+    if request.method == "POST":
+        upload = request.FILES.get("file")
+        if upload is None:
+            context["error"] = "请选择要上传的名册文件（.xlsx）"
+        else:
+            try:
+                application, _created = changes.staff_changes_submit(
+                    actor=actor,
+                    unit=actor.unit,
+                    file=upload,
+                    file_name=upload.name or "",
+                    client_key=request.POST.get("client_key", "")[:64],
+                )
+            except changes.RosterRefused as refused:
+                token = secrets.token_urlsafe(16)
+                cache.set(_report_key(actor.user.pk, token), refused.report, REPORT_SECONDS)
+                context.update(
+                    problems=refused.problems[:PROBLEMS_SHOWN],
+                    problem_count=len(refused.problems),
+                    report_token=token,
+                    file_name=upload.name,
+                )
+            except DomainError as error:
+                context["error"] = error.message
+            else:
+                summary = changes.roster_summary(application)
+                messages.success(
+                    request,
+                    f"名册已提交（申请编号 {application.number}，"
+                    f"增员{summary['enrolments']}人、减员{summary['terminations']}人），"
+                    "请等待经办机构受理。",
+                )
+                return redirect("applications:detail", number=application.number)
+    return render(request, "insurance/staff_changes_upload.html", context)
+
+
+@actor_required(actors.UNIT)
+def staff_changes_report(request: HttpRequest, token: str) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    content = cache.get(_report_key(actor.user.pk, token))
+    if content is None:
+        raise NotFound("错误报告已过期，请重新上传名册以生成新的报告", code="REPORT_EXPIRED")
+    return exports.xlsx_response(content, "人员增减名册错误报告.xlsx")
+
+
+@actor_required(actors.UNIT, actors.STAFF)
+def staff_changes_lines(request: HttpRequest, number: str) -> HttpResponse:
+    """The roster lines of a staff-change case, for its applicant and its reviewers, with the
+    current relations of the persons concerned and any conflict."""
+    actor = request.actor  # type: ignore[attr-defined]
+    application = application_get(actor=actor, number=number)
+    lines = changes.lines_of(application)
+    if not lines:
+        raise NotFound("该申请没有人员增减名册", code="ROSTER_NOT_FOUND")
+    paginator = Paginator(lines, 50)
+    page = paginator.get_page(request.GET.get("page"))
+    relations = selectors.staff_change_line_relations(
+        unit=application.unit, lines=list(page.object_list)
+    )
+    for line in page.object_list:
+        line.info = relations[line.pk]
+    return render(
+        request,
+        "insurance/staff_changes_lines.html",
+        {
+            "application": application,
+            "page": page,
+            "summary": changes.roster_summary(application),
+            "query": _query_without_page(request),
+        },
     )

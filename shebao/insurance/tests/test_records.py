@@ -98,7 +98,7 @@ def test_approving_an_enrolment_enrols_a_person_new_to_the_registry(unit, admin,
     done = _approve(application, reviewer)
 
     person = Person.objects.get(id_number=number)
-    assert done.status == Application.Status.COMPLETED
+    assert done.status == Application.Status.APPROVED
     assert person.name == "新职工" and person.birth_date == date(1995, 6, 7)
     rows = Relation.objects.current().filter(person=person)
     assert {(r.insurance, r.unit_id, r.start_month, r.application_id) for r in rows} == {
