@@ -326,6 +326,22 @@ PAGES: list[Check] = [
         lambda w: f"/insurance/staff/units/{DEMO_UNIT}/staff.xlsx",
         only(STAFF, others=403) | {"staff_there": 404},
     ),
+    Check("insurance:template", lambda w: "/insurance/staff-changes/template.xlsx", PUBLIC),
+    Check(
+        "insurance:staff_changes_upload",
+        lambda w: "/insurance/unit/staff/changes/",
+        only(("admin", "other_unit")),
+    ),
+    Check(
+        "insurance:staff_changes_report",
+        lambda w: "/insurance/unit/staff/changes/report/no-such-report/",
+        only(UNIT_USERS, status=404),
+    ),
+    Check(
+        "insurance:staff_changes_lines",
+        lambda w: f"/insurance/changes/{w.app_granted.number}/",
+        row(404, anon=L, ind_a=403, ind_b=403),
+    ),
     Check("calculators:index", lambda w: "/calculators/", PUBLIC),
     *[
         Check(
@@ -419,6 +435,16 @@ API: list[Check] = [
         )
         for tail in ("staff", "staff.xlsx")
     ],
+    Check("GET /api/v1/staff-changes/template.xlsx", lambda w: "/api/v1/staff-changes/template.xlsx", PUBLIC),
+    Check(
+        "POST /api/v1/units/{credit_code}/staff-changes",
+        lambda w: f"/api/v1/units/{DEMO_UNIT}/staff-changes",
+        row(404, anon=T, ind_a=403, ind_b=403, partner=403, admin=422, op=403)
+        | dict.fromkeys(STAFF, 403),
+        method="post",
+        data=lambda w: {"file": SimpleUploadedFile("名册.xlsx", b"not a spreadsheet")},
+        refusals_only=True,
+    ),
     Check("GET /api/v1/applications/", lambda w: "/api/v1/applications/", row(200, anon=T)),
     Check(
         "POST /api/v1/applications/",
