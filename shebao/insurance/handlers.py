@@ -11,10 +11,13 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
+from django.utils import timezone
+
 from shebao.applications.handlers import MatterHandler, register
 from shebao.common.errors import InvalidInput
 from shebao.common.periods import YearMonth
 from shebao.insurance import services
+from shebao.insurance.calendar import OpenPeriod, open_period
 from shebao.insurance.models import Category, EndReason, Insurance, Scheme, StartReason
 from shebao.registry.models import Person
 
@@ -71,9 +74,22 @@ def _check_name(application: Application) -> None:
         )
 
 
+def _effective(application: Application, outcome: YearMonth | str, field: str) -> YearMonth:
+    if isinstance(outcome, str):
+        raise InvalidInput(outcome, code="OUTSIDE_OPEN_PERIOD", field=field)
+    return outcome
+
+
+def _period(application: Application) -> OpenPeriod:
+    return open_period(region=application.district_id, on=timezone.localdate())
+
+
 def _opening(application: Application, person: Person) -> services.Opening:
     data = application.data
-    start = YearMonth.of(date.fromisoformat(str(data["employment_date"])))
+    employed = YearMonth.of(date.fromisoformat(str(data["employment_date"])))
+    start = _effective(
+        application, _period(application).enrolment_start(employed), "employment_date"
+    )
     chosen = INSURANCE_SETS.get(str(data.get("insurances", "all")))
     collected = collected_insurances(district_code=application.district_id, month=start)
     insurances = tuple(i for i in (chosen or collected) if i in collected)
@@ -129,9 +145,12 @@ class StaffLeaveHandler(MatterHandler):
 
     def _closing(self, application: Application, person: Person) -> services.Closing:
         data = application.data
+        stop = YearMonth.parse(str(data["stop_month"]), field="stop_month")
         return services.Closing(
             person=person,
-            stop_month=YearMonth.parse(str(data["stop_month"]), field="stop_month"),
+            stop_month=_effective(
+                application, _period(application).termination_stop(stop), "stop_month"
+            ),
             reason=LEAVE_REASONS.get(str(data.get("leave_reason", "")), EndReason.LEAVE),
         )
 

@@ -23,6 +23,7 @@ from shebao.common.errors import DomainError, InvalidInput
 from shebao.common.identifiers import normalize_id_number, normalize_mobile
 from shebao.common.periods import YearMonth
 from shebao.insurance import services
+from shebao.insurance.calendar import open_period
 from shebao.insurance.handlers import INSURANCE_SETS, LEAVE_REASONS, collected_insurances
 from shebao.insurance.models import StaffChangeLine
 from shebao.insurance.services import LineProblem
@@ -314,28 +315,6 @@ def _wage_fen(value: Any) -> int:
     return int(amount * 100)
 
 
-@dataclass(frozen=True)
-class OpenPeriod:
-    """The months a staff change may take effect in, as of a day (the region's calendar)."""
-
-    business_month: YearMonth  # the month changes submitted now belong to
-    latest: YearMonth  # the latest month a change may be dated ahead to
-
-    def describe(self) -> str:
-        return f"{self.business_month.label()}至{self.latest.label()}"
-
-
-def open_period(*, region: str, on: date) -> OpenPeriod:
-    """Changes submitted ``on`` belong to this month, or — past the region's staff-change
-    deadline (Wuhan: the 20th, seed 001) — to the next one; they may be dated one month ahead."""
-    from shebao.policy.calendar import staff_change_deadline
-
-    month = YearMonth.of(on)
-    deadline = staff_change_deadline(region=region, month=month)
-    business = month + 1 if deadline is not None and on > deadline else month
-    return OpenPeriod(business, business + 1)
-
-
 def _parse(row: RosterRow, problems: list[LineProblem]) -> None:
     raw = row.raw
 
@@ -423,37 +402,15 @@ def check_roster(rows: list[RosterRow], *, unit: Unit, on: date) -> RosterCheck:
             continue
         seen[row.id_number] = row.line
         assert row.month is not None
-        if row.kind == StaffChangeLine.Kind.ENROL and row.month < YearMonth.of(on):
-            problems.append(
-                LineProblem(
-                    row.line,
-                    _header("month"),
-                    f"参保年月{row.month.label()}早于本期（{period.describe()}），"
-                    "以前月份请办理补缴业务",
-                )
-            )
+        if row.kind == StaffChangeLine.Kind.ENROL:
+            effective = period.enrolment_start(row.month)
+        else:
+            effective = period.termination_stop(row.month)
+        if isinstance(effective, str):
+            problems.append(LineProblem(row.line, _header("month"), effective))
             bad_lines.add(row.line)
-        elif row.kind == StaffChangeLine.Kind.LEAVE and row.month < period.business_month:
-            problems.append(
-                LineProblem(
-                    row.line,
-                    _header("month"),
-                    f"停保年月{row.month.label()}早于本期（{period.describe()}），"
-                    "已核定月份的费用请办理退费",
-                )
-            )
-            bad_lines.add(row.line)
-        elif row.month > period.latest:
-            problems.append(
-                LineProblem(
-                    row.line,
-                    _header("month"),
-                    f"{row.month.label()}不在本期可办理的月份内（{period.describe()}）",
-                )
-            )
-            bad_lines.add(row.line)
-        elif row.kind == StaffChangeLine.Kind.ENROL and row.month < period.business_month:
-            row.month = period.business_month  # past the deadline: effective next month
+        else:
+            row.month = effective
     numbers = [r.id_number for r in rows if r.line not in bad_lines]
     known: dict[str, Person] = {}
     for start in range(0, len(numbers), 5000):

@@ -435,7 +435,11 @@ API: list[Check] = [
         )
         for tail in ("staff", "staff.xlsx")
     ],
-    Check("GET /api/v1/staff-changes/template.xlsx", lambda w: "/api/v1/staff-changes/template.xlsx", PUBLIC),
+    Check(
+        "GET /api/v1/staff-changes/template.xlsx",
+        lambda w: "/api/v1/staff-changes/template.xlsx",
+        PUBLIC,
+    ),
     Check(
         "POST /api/v1/units/{credit_code}/staff-changes",
         lambda w: f"/api/v1/units/{DEMO_UNIT}/staff-changes",

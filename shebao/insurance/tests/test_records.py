@@ -8,6 +8,7 @@ from datetime import date
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from freezegun import freeze_time
 from openpyxl import load_workbook
 
 from shebao.accounts.actors import actor_for
@@ -32,6 +33,13 @@ from shebao.insurance.services import Closing, Opening
 from shebao.registry.models import Person
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _early_december():
+    with freeze_time("2026-12-03 10:00:00+08:00"):
+        yield
+
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 M = YearMonth
@@ -69,7 +77,7 @@ def enrol_data(person_number: str, name: str, **extra) -> dict:
     return {
         "subject_id_number": person_number,
         "subject_name": name,
-        "employment_date": "2024-03-11",
+        "employment_date": "2026-12-01",
         "contract_type": "fixed",
         "monthly_wage": "5200",
         "insurances": "all",
@@ -102,7 +110,7 @@ def test_approving_an_enrolment_enrols_a_person_new_to_the_registry(unit, admin,
     assert person.name == "新职工" and person.birth_date == date(1995, 6, 7)
     rows = Relation.objects.current().filter(person=person)
     assert {(r.insurance, r.unit_id, r.start_month, r.application_id) for r in rows} == {
-        (i, unit.pk, M(2024, 3), done.pk) for i in ALL
+        (i, unit.pk, M(2026, 12), done.pk) for i in ALL
     }
 
 
@@ -166,8 +174,8 @@ def test_approving_a_termination_ends_the_units_relations(unit, admin, reviewer)
         {
             "subject_id_number": person.id_number,
             "subject_name": "韩梅",
-            "leave_date": "2024-05-31",
-            "stop_month": "2024-06",
+            "leave_date": "2026-12-31",
+            "stop_month": "2027-01",
             "leave_reason": "contract_expired",
         },
     )
@@ -175,7 +183,7 @@ def test_approving_a_termination_ends_the_units_relations(unit, admin, reviewer)
     _approve(application, reviewer)
 
     rows = Relation.objects.current().filter(person=person)
-    assert {(r.end_month, r.end_reason) for r in rows} == {(M(2024, 5), "leave")}
+    assert {(r.end_month, r.end_reason) for r in rows} == {(M(2026, 12), "leave")}
 
 
 def test_a_termination_for_someone_not_insured_by_the_unit_is_refused(unit, admin):
@@ -189,8 +197,8 @@ def test_a_termination_for_someone_not_insured_by_the_unit_is_refused(unit, admi
             {
                 "subject_id_number": person.id_number,
                 "subject_name": "路人",
-                "leave_date": "2024-05-31",
-                "stop_month": "2024-06",
+                "leave_date": "2026-12-31",
+                "stop_month": "2027-01",
                 "leave_reason": "resignation",
             },
         )
@@ -310,3 +318,50 @@ def test_staff_look_up_a_person_of_their_district_only(staffed):
 
     assert found.status_code == 200 and "陈一" in found.content.decode()
     assert "陈一" not in hidden.content.decode() and "未找到" in hidden.content.decode()
+
+
+def test_an_enrolment_dated_before_this_month_is_back_payment_not_enrolment(unit, admin):
+    person = make_person(name="迟到")
+    with pytest.raises(InvalidInput) as refused:
+        _apply(
+            unit,
+            admin,
+            "unit.staff_enrol",
+            enrol_data(person.id_number, "迟到", employment_date="2026-09-01"),
+        )
+    assert refused.value.code == "OUTSIDE_OPEN_PERIOD" and "补缴" in refused.value.message
+
+
+@freeze_time("2026-12-21 10:00:00+08:00")
+def test_a_wuhan_enrolment_after_the_20th_takes_effect_next_month(hall):
+    from shebao.accounts.tests.factories import make_unit
+
+    wuhan = make_unit(name="武汉江岸贸易有限公司", district="420102")
+    admin = make_member(wuhan, UnitMembership.Role.ADMIN)
+    reviewer = make_staff(districts=("420102",))
+    number = id_number(area="420102", born="19920202")
+    application = _apply(wuhan, admin, "unit.staff_enrol", enrol_data(number, "江岸人"))
+
+    _approve(application, reviewer)
+
+    starts = {r.start_month for r in Relation.objects.filter(person__id_number=number)}
+    assert starts == {M(2027, 1)}
+
+
+@freeze_time("2026-12-07 10:00:00+08:00")
+def test_a_jiangsu_enrolment_on_the_7th_is_refused_with_the_next_open_date(hall):
+    from shebao.accounts.tests.factories import make_unit
+    from shebao.common.errors import Conflict
+
+    changzhou = make_unit(name="常州天宁机电有限公司", district="320402")
+    admin = make_member(changzhou, UnitMembership.Role.ADMIN)
+    person = make_person(name="常人", district="320402")
+    before = Relation.objects.count()
+
+    with pytest.raises(Conflict) as refused:
+        _apply(changzhou, admin, "unit.staff_enrol", enrol_data(person.id_number, "常人"))
+
+    assert refused.value.code == "OUTSIDE_ACCEPTANCE_WINDOW"
+    assert refused.value.details["next_open"] == "2026-12-11"
+    assert "11日" in refused.value.message
+    assert Relation.objects.count() == before

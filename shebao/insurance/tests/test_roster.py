@@ -24,6 +24,7 @@ from shebao.applications import services as engine
 from shebao.applications.models import Application
 from shebao.common.periods import YearMonth
 from shebao.insurance import roster, services
+from shebao.insurance.calendar import open_period
 from shebao.insurance.changes import RosterRefused, staff_changes_submit
 from shebao.insurance.models import Insurance, Relation, StaffChangeLine
 from shebao.insurance.services import Opening
@@ -206,14 +207,14 @@ def test_past_the_wuhan_deadline_an_enrolment_takes_effect_next_month(reference_
     from shebao.accounts.tests.factories import make_unit
 
     wuhan_unit = make_unit(name="武汉江岸贸易有限公司", district="420102")
-    period = roster.open_period(region=wuhan_unit.district_id, on=date(2026, 12, 21))
+    period = open_period(region=wuhan_unit.district_id, on=date(2026, 12, 21))
     assert period.business_month == M(2027, 1)
     rows = roster.read_roster(upload(xlsx([enrol(id_number(area="420102"), "武汉人")])))
 
     check = roster.check_roster(rows, unit=wuhan_unit, on=date(2026, 12, 21))
 
     assert check.ok and check.rows[0].month == M(2027, 1)
-    assert roster.open_period(region="420102", on=date(2026, 12, 20)).business_month == M(2026, 12)
+    assert open_period(region="420102", on=date(2026, 12, 20)).business_month == M(2026, 12)
 
 
 @freeze_time(TODAY)
