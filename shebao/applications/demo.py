@@ -26,7 +26,7 @@ on submission).
 from __future__ import annotations
 
 from contextlib import nullcontext
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -72,6 +72,8 @@ def sample_answers(matter: Matter, applicant: Actor, today: date) -> dict[str, A
             "bank_card": "6222020200001234562",
             "bool": True,
         }[spec.type]
+        if spec.type == "month" and spec.name in ("start_month", "effective_month"):
+            values[spec.name] = f"{(today.replace(day=1) + timedelta(days=32)):%Y-%m}"
         if spec.name == "subject_name" and applicant.user is not None:
             values[spec.name] = applicant.user.name
     return values

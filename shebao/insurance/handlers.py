@@ -180,3 +180,240 @@ class StaffLeaveHandler(MatterHandler):
         except services.LinesRefused as refused:
             raise InvalidInput(refused.problems[0].reason, code=refused.code) from None
         return {"relations": [r.pk for r in rows]}
+
+
+# ------------------------------------------------------------------ flexible workers, residents
+
+FLEXIBLE_SETS = {
+    "pension": (Insurance.PENSION,),
+    "pension_medical": (Insurance.PENSION, Insurance.MEDICAL),
+    "medical": (Insurance.MEDICAL,),
+    "all": None,
+}
+
+
+def _own_person(application: Application) -> Person:
+    person = application.person
+    if person is None:
+        raise InvalidInput("本事项须由参保人本人申请", code="PERSON_REQUIRED")
+    return person
+
+
+def _month_field(application: Application, name: str) -> YearMonth:
+    return YearMonth.parse(str(application.data[name]), field=name)
+
+
+@register("flexible_enrol")
+class FlexibleEnrolHandler(MatterHandler):
+    """灵活就业人员参保登记: self-paid relations from the start month, and the chosen grade."""
+
+    def _opening(self, application: Application) -> services.Opening:
+        start = _effective(
+            application,
+            _period(application).enrolment_start(_month_field(application, "start_month")),
+            "start_month",
+        )
+        return services.Opening(
+            person=_own_person(application),
+            insurances=FLEXIBLE_SETS[str(application.data.get("insurances", "pension"))] or (),
+            start_month=start,
+            scheme=Scheme.EMPLOYEE,
+            category=Category.FLEXIBLE,
+            reason=StartReason.ENROL,
+        )
+
+    def check_submit(self, application: Application) -> None:
+        _refuse(services.opening_problems([self._opening(application)], unit=None))
+
+    def on_approved(self, application: Application, actor: Actor | None) -> dict[str, Any]:
+        opening = self._opening(application)
+        try:
+            rows = services.relations_open(
+                actor=actor, openings=[opening], unit=None, application=application
+            )
+        except services.LinesRefused as refused:
+            raise InvalidInput(refused.problems[0].reason, code="INSURANCE_CONFLICT") from None
+        if Insurance.PENSION in opening.insurances and application.data.get("grade"):
+            services.flexible_grade_set(
+                actor=actor,
+                person=opening.person,
+                grade=int(application.data["grade"]),
+                month=opening.start_month,
+                application=application,
+                reason="参保登记时选择",
+            )
+        return {"relations": [r.pk for r in rows]}
+
+
+@register("flexible_suspend")
+class FlexibleSuspendHandler(MatterHandler):
+    """灵活就业人员暂停缴费: the self-paid relations end before the stop month."""
+
+    def _closing(self, application: Application) -> services.Closing:
+        stop = _effective(
+            application,
+            _period(application).termination_stop(_month_field(application, "stop_month")),
+            "stop_month",
+        )
+        return services.Closing(
+            person=_own_person(application),
+            stop_month=stop,
+            reason=EndReason.SUSPEND,
+            insurances=FLEXIBLE_SETS.get(str(application.data.get("insurances", "all"))),
+        )
+
+    def check_submit(self, application: Application) -> None:
+        problems = services.closing_problems([self._closing(application)], unit=None)
+        if problems:
+            raise InvalidInput(
+                problems[0].reason.replace("该人员", "您"), code="INSURANCE_NOT_OPEN"
+            )
+
+    def on_approved(self, application: Application, actor: Actor | None) -> dict[str, Any]:
+        try:
+            rows = services.relations_close(
+                actor=actor,
+                closings=[self._closing(application)],
+                unit=None,
+                application=application,
+            )
+        except services.LinesRefused as refused:
+            raise InvalidInput(refused.problems[0].reason, code="INSURANCE_NOT_OPEN") from None
+        return {"relations": [r.pk for r in rows]}
+
+
+@register("flexible_grade_change")
+class FlexibleGradeChangeHandler(MatterHandler):
+    """个人养老保险缴费档次变更: the new grade from the effective month (next month at the
+    earliest, seed 001), where the region lets a grade change (seed 000: Jilin locks it)."""
+
+    def _month(self, application: Application) -> YearMonth:
+        month = _month_field(application, "effective_month")
+        earliest = YearMonth.of(timezone.localdate()) + 1
+        if month < earliest:
+            raise InvalidInput(
+                f"缴费档次变更自次月起生效，生效年月不能早于{earliest.label()}",
+                code="GRADE_CHANGE_TOO_EARLY",
+                field="effective_month",
+            )
+        return month
+
+    def check_submit(self, application: Application) -> None:
+        person = _own_person(application)
+        month = self._month(application)
+        covered = [
+            r
+            for r in services.Relation.objects.current().filter(
+                person=person, insurance=Insurance.PENSION, category=Category.FLEXIBLE
+            )
+            if r.end_month is None or r.end_month >= month
+        ]
+        if not covered:
+            raise InvalidInput(
+                "您没有以灵活就业人员身份参加的养老保险，不能变更缴费档次",
+                code="INSURANCE_NOT_OPEN",
+            )
+
+    def on_approved(self, application: Application, actor: Actor | None) -> dict[str, Any]:
+        self.check_submit(application)
+        record = services.flexible_grade_set(
+            actor=actor,
+            person=_own_person(application),
+            grade=int(application.data["new_grade"]),
+            month=self._month(application),
+            application=application,
+            reason="个人申请变更缴费档次",
+        )
+        return {"grade": record.pk}
+
+
+@register("resident_enrol")
+class ResidentEnrolHandler(MatterHandler):
+    """城乡居民养老保险参保登记, with its conditions checked from the registry (seed 004):
+    local hukou, 16 or older, not covered by the employees' pension scheme."""
+
+    def check_submit(self, application: Application) -> None:
+        person = _own_person(application)
+        today = timezone.localdate()
+        city = application.district.parent_id if application.district else None
+        hukou = person.hukou_region
+        if hukou is None or (hukou.code != city and hukou.parent_id != city):
+            raise InvalidInput(
+                "城乡居民养老保险须在户籍地参保：登记的户籍不在本市，请到户籍地办理",
+                code="RESIDENT_HUKOU_ELSEWHERE",
+            )
+        born = person.birth_date
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        if age < 16:
+            raise InvalidInput("年满16周岁方可参加城乡居民养老保险", code="RESIDENT_TOO_YOUNG")
+        month = _period(application).business_month
+        employee = [
+            r
+            for r in services.Relation.objects.current().filter(
+                person=person, insurance=Insurance.PENSION
+            )
+            if r.end_month is None or r.end_month >= month
+        ]
+        if employee:
+            raise InvalidInput(
+                "您正在参加职工基本养老保险（或已参加城乡居民养老保险），不能重复参保",
+                code="INSURANCE_CONFLICT",
+            )
+
+    def on_approved(self, application: Application, actor: Actor | None) -> dict[str, Any]:
+        self.check_submit(application)
+        rows = services.relations_open(
+            actor=actor,
+            openings=[
+                services.Opening(
+                    person=_own_person(application),
+                    insurances=(Insurance.PENSION,),
+                    start_month=_period(application).business_month,
+                    scheme=Scheme.RESIDENT,
+                    category=Category.RESIDENT,
+                )
+            ],
+            unit=None,
+            application=application,
+        )
+        return {"relations": [r.pk for r in rows]}
+
+
+RESIDENT_END = {"death": EndReason.DEATH, "emigration": EndReason.CANCEL}
+
+
+@register("resident_cancel")
+class ResidentCancelHandler(MatterHandler):
+    """城乡居民养老保险注销登记: the resident pension relation ends with the month of the event."""
+
+    def _closing(self, application: Application) -> services.Closing:
+        event = date.fromisoformat(str(application.data["event_date"]))
+        return services.Closing(
+            person=_own_person(application),
+            stop_month=YearMonth.of(event) + 1,
+            reason=RESIDENT_END.get(str(application.data.get("cancel_reason")), EndReason.CANCEL),
+            insurances=(Insurance.PENSION,),
+        )
+
+    def check_submit(self, application: Application) -> None:
+        person = _own_person(application)
+        if (
+            not services.Relation.objects.current()
+            .filter(person=person, scheme=Scheme.RESIDENT, end_month__isnull=True)
+            .exists()
+        ):
+            raise InvalidInput(
+                "没有正在参保的城乡居民养老保险，无需注销", code="INSURANCE_NOT_OPEN"
+            )
+
+    def on_approved(self, application: Application, actor: Actor | None) -> dict[str, Any]:
+        try:
+            rows = services.relations_close(
+                actor=actor,
+                closings=[self._closing(application)],
+                unit=None,
+                application=application,
+            )
+        except services.LinesRefused as refused:
+            raise InvalidInput(refused.problems[0].reason, code="INSURANCE_NOT_OPEN") from None
+        return {"relations": [r.pk for r in rows]}

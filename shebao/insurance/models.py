@@ -296,3 +296,30 @@ class StaffChangeLine(models.Model):
         if self.wage_fen is None:
             return ""
         return f"{self.wage_fen // 100}.{self.wage_fen % 100:02d}"
+
+
+class FlexibleGrade(DatedFact):
+    """The contribution grade a flexible worker chose (缴费档次, percent of the average wage),
+    month by month: the base of their pension contributions is the grade of the month."""
+
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="flexible_grades"
+    )
+    grade = models.PositiveSmallIntegerField("缴费档次（%）")
+    application = models.ForeignKey(
+        "applications.Application",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "灵活就业缴费档次记录"
+        verbose_name_plural = "灵活就业缴费档次记录"
+        constraints = [
+            models.UniqueConstraint(fields=["person", "valid_from"], name="flexible_grade_from")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.grade}% {self.valid_from}–{self.valid_to or ''}"

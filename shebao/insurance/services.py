@@ -486,3 +486,51 @@ def unit_status_set(
         Unit.objects.filter(pk=unit.pk).update(status=status)
         unit.status = status
     return record
+
+
+@transaction.atomic
+def flexible_grade_set(
+    *,
+    actor: Actor | None,
+    person: Person,
+    grade: int,
+    month: YearMonth,
+    application: Application | None = None,
+    reason: str = "",
+) -> Any:
+    """The flexible worker pays at ``grade`` (percent) from ``month`` on. The grade must be one
+    the region offers in that month (``flexible.grades``); where the region locks the grade for
+    the year (``flexible.grade_locked_in_year``, Jilin, seed 000), a grade already chosen for
+    that year cannot change."""
+    from shebao.insurance.models import FlexibleGrade
+    from shebao.policy.selectors import param
+
+    region = person.district_id or ""
+    if not region:
+        raise InvalidInput("参保地未登记，不能选择缴费档次", code="NO_DISTRICT")
+    offered = param(region=region, key="flexible.grades", on=month.first_day).value
+    if grade not in offered:
+        choices = "、".join(f"{g}%" for g in offered)
+        raise InvalidInput(
+            f"{month.label()}可选的缴费档次为：{choices}", code="GRADE_NOT_OFFERED", field="grade"
+        )
+    locked = param(region=region, key="flexible.grade_locked_in_year", on=month.first_day).value
+    if locked:
+        chosen = FlexibleGrade.objects.filter(
+            person=person, valid_from__gte=YearMonth(month.year, 1), valid_from__lte=month
+        ).exists()
+        if chosen:
+            raise Conflict(
+                f"本地规定缴费档次一经选定，{month.year}年度内不得变更，"
+                f"可于{month.year + 1}年1月起重新选择",
+                code="GRADE_LOCKED",
+            )
+    record = _set_dated(
+        FlexibleGrade,
+        {"person": person},
+        {"grade": grade, "application": application},
+        month=month,
+        actor=actor,
+        reason=reason,
+    )
+    return record
