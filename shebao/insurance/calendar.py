@@ -54,3 +54,20 @@ def open_period(*, region: str, on: date) -> OpenPeriod:
     deadline = staff_change_deadline(region=region, month=month)
     business = month + 1 if deadline is not None and on > deadline else month
     return OpenPeriod(month, business, business + 1)
+
+
+def change_closing_day(*, region: str, month: YearMonth) -> date:
+    """The last day a staff change of ``month`` can still be undone (人员变更回退): the month's
+    staff-change deadline where the region sets one (Wuhan: the 20th); where the region closes
+    for its assessment (Jiangsu: from the 7th), the last open day before it, in the next month;
+    else the month's last day. After it the month's contributions are assessed."""
+    from shebao.policy.calendar import _window, staff_change_deadline
+
+    deadline = staff_change_deadline(region=region, month=month)
+    if deadline is not None:
+        return deadline
+    following = month + 1
+    window = _window(region, following.first_day)
+    if window is not None and window["open_day"] > window["close_day"]:
+        return following.day(window["close_day"])
+    return month.last_day

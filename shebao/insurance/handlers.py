@@ -417,3 +417,66 @@ class ResidentCancelHandler(MatterHandler):
         except services.LinesRefused as refused:
             raise InvalidInput(refused.problems[0].reason, code="INSURANCE_NOT_OPEN") from None
         return {"relations": [r.pk for r in rows]}
+
+
+# ------------------------------------------------------------------ rollback
+
+
+@register("staff_change_rollback")
+class StaffChangeRollbackHandler(MatterHandler):
+    """人员变更回退: undo an enrolment or a termination of the business month while its
+    collection period is open; after that, refused with the day it closed."""
+
+    def _targets(self, application: Application) -> tuple[str, list[services.Relation]]:
+        from shebao.insurance.calendar import change_closing_day
+
+        data = application.data
+        business = str(data.get("original_business", ""))
+        if business not in ("staff_enrol", "staff_leave"):
+            raise InvalidInput(
+                "缴费基数申报、调整的回退请在缴费基数业务中重新申报，本事项回退人员增减",
+                code="ROLLBACK_NOT_SUPPORTED",
+                field="original_business",
+            )
+        month = _month_field(application, "business_month")
+        closing = change_closing_day(region=application.district_id, month=month)
+        if timezone.localdate() > closing:
+            raise InvalidInput(
+                f"{month.label()}的征缴期已于{closing.year}年{closing.month}月{closing.day}日结束，"
+                "费款已核定，不能回退；如需更正请办理补缴或退费",
+                code="ROLLBACK_PERIOD_CLOSED",
+                field="business_month",
+            )
+        person = application.subject_person
+        rows = (
+            list(services.Relation.objects.current().filter(unit=application.unit, person=person))
+            if person is not None
+            else []
+        )
+        if business == "staff_enrol":
+            found = [r for r in rows if r.start_month == month and r.end_month is None]
+            label = "用工参保登记"
+        else:
+            found = [r for r in rows if r.end_month == month - 1 and r.end_reason]
+            label = "退工停保登记"
+        if not found:
+            raise InvalidInput(
+                f"未找到该职工{month.label()}的{label}，请核对业务所属年月",
+                code="ROLLBACK_NOTHING_TO_UNDO",
+            )
+        return business, found
+
+    def check_submit(self, application: Application) -> None:
+        _check_name(application)
+        self._targets(application)
+
+    def on_approved(self, application: Application, actor: Actor | None) -> dict[str, Any]:
+        business, found = self._targets(application)
+        why = f"申请{application.number}回退"
+        if business == "staff_enrol":
+            services.relations_void(actor=actor, relations=found, why=why)
+        else:
+            services.relations_reopen(
+                actor=actor, relations=found, application=application, why=why
+            )
+        return {"undone": business, "relations": [r.pk for r in found]}

@@ -534,3 +534,24 @@ def flexible_grade_set(
         reason=reason,
     )
     return record
+
+
+@transaction.atomic
+def relations_reopen(
+    *, actor: Actor | None, relations: Sequence[Relation], application: Application | None, why: str
+) -> list[Relation]:
+    """Reopen ended relations (a termination rolled back): new versions without an end."""
+    now = timezone.now()
+    fresh = [
+        _successor(
+            r,
+            now=now,
+            user=_user(actor),
+            end_month=None,
+            end_reason="",
+            application=application,
+            note=f"已回退：{why}"[:200],
+        )
+        for r in relations
+    ]
+    return _supersede(relations, fresh, now)

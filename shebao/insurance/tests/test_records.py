@@ -365,3 +365,51 @@ def test_a_jiangsu_enrolment_on_the_7th_is_refused_with_the_next_open_date(hall)
     assert refused.value.details["next_open"] == "2026-12-11"
     assert "11日" in refused.value.message
     assert Relation.objects.count() == before
+
+
+def _rollback(unit, admin, person, business: str, month: str) -> Application:
+    return _apply(
+        unit,
+        admin,
+        "unit.staff_change_rollback",
+        {
+            "subject_id_number": person.id_number,
+            "subject_name": person.name,
+            "original_business": business,
+            "business_month": month,
+            "reason": "录入有误",
+        },
+    )
+
+
+def test_an_enrolment_is_undone_within_its_collection_period(unit, admin, reviewer):
+    person = make_person(name="误录")
+    services.relations_open(actor=None, openings=[Opening(person, ALL, M(2026, 12))], unit=unit)
+
+    _approve(_rollback(unit, admin, person, "staff_enrol", "2026-12"), reviewer)
+
+    assert not Relation.objects.current().filter(person=person).exists()
+    assert Relation.objects.filter(person=person, note__startswith="已回退").count() == 4
+
+
+def test_a_termination_is_undone_and_the_relations_reopen(unit, admin, reviewer):
+    person = make_person(name="误减")
+    services.relations_open(actor=None, openings=[Opening(person, ALL, M(2022, 1))], unit=unit)
+    services.relations_close(actor=None, closings=[Closing(person, M(2026, 12))], unit=unit)
+
+    _approve(_rollback(unit, admin, person, "staff_leave", "2026-12"), reviewer)
+
+    assert {r.end_month for r in Relation.objects.current().filter(person=person)} == {None}
+
+
+def test_a_rollback_after_the_period_closed_is_refused_with_the_date(unit, admin):
+    person = make_person(name="过期")
+    services.relations_open(actor=None, openings=[Opening(person, ALL, M(2026, 10))], unit=unit)
+    before = Relation.objects.count()
+
+    with pytest.raises(InvalidInput) as refused:
+        _rollback(unit, admin, person, "staff_enrol", "2026-10")
+
+    assert refused.value.code == "ROLLBACK_PERIOD_CLOSED"
+    assert "2026年10月31日结束" in refused.value.message
+    assert Relation.objects.count() == before
