@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import IO, TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from shebao.applications.handlers import MatterHandler, register
@@ -18,6 +19,7 @@ from shebao.common.errors import InvalidInput
 from shebao.insurance import roster, services
 from shebao.insurance.models import StaffChangeLine
 from shebao.insurance.services import LineProblem, LinesRefused
+from shebao.registry.models import Person
 
 if TYPE_CHECKING:
     from shebao.accounts.actors import Actor
@@ -200,10 +202,12 @@ class StaffChangesHandler(MatterHandler):
             registered = persons_register(rows=new, district=unit.district)
             for row in rows:
                 row.person = row.person or registered[row.id_number]
-            by_number = {r.id_number: r.person for r in rows}
-            for line in application.staff_change_lines.filter(person__isnull=True):
-                line.person = by_number[line.id_number]
-                line.save(update_fields=["person"])
+            # One statement links every staged line to the person just registered.
+            application.staff_change_lines.filter(person__isnull=True).update(
+                person=Subquery(
+                    Person.objects.filter(id_number=OuterRef("id_number")).values("pk")[:1]
+                )
+            )
         enrol = [r for r in rows if r.kind == StaffChangeLine.Kind.ENROL]
         leave = [r for r in rows if r.kind == StaffChangeLine.Kind.LEAVE]
         opened = (
