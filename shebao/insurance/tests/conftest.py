@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shebao.accounts.tests.factories import make_person, make_unit
+from shebao.hall.tests.test_browser_journey import chromium  # noqa: F401  (the browser fixture)
 
 
 @pytest.fixture
