@@ -480,3 +480,164 @@ class StaffChangeRollbackHandler(MatterHandler):
                 actor=actor, relations=found, application=application, why=why
             )
         return {"undone": business, "relations": [r.pk for r in found]}
+
+
+# ------------------------------------------------------------------ institutions (seed 004, 13–17)
+
+
+def _institution_only(application: Application) -> None:
+    from shebao.registry.models import Unit
+
+    if application.unit is None or application.unit.kind != Unit.Kind.INSTITUTION:
+        raise InvalidInput(
+            "本事项仅限机关事业单位办理；企业职工请办理“用人单位用工参保登记”",
+            code="INSTITUTION_ONLY",
+        )
+
+
+# Civil servants are outside unemployment insurance (失业保险条例 第二条: 城镇企业事业单位);
+# institution staff on the establishment are in it.
+INSTITUTION_INSURANCES = {
+    "civil_servant": (Insurance.PENSION, Insurance.MEDICAL, Insurance.WORK_INJURY),
+    "reference_civil_servant": (Insurance.PENSION, Insurance.MEDICAL, Insurance.WORK_INJURY),
+    "institution": (
+        Insurance.PENSION,
+        Insurance.MEDICAL,
+        Insurance.UNEMPLOYMENT,
+        Insurance.WORK_INJURY,
+    ),
+}
+
+
+@register("institution_enrol")
+class InstitutionEnrolHandler(MatterHandler):
+    """机关事业单位人员新参保: the institution scheme's relations from the month of employment."""
+
+    def _opening(self, application: Application, person: Person) -> services.Opening:
+        employed = YearMonth.of(date.fromisoformat(str(application.data["employment_date"])))
+        return services.Opening(
+            person=person,
+            insurances=INSTITUTION_INSURANCES[
+                str(application.data.get("staff_type", "institution"))
+            ],
+            start_month=_effective(
+                application, _period(application).enrolment_start(employed), "employment_date"
+            ),
+            scheme=Scheme.INSTITUTION,
+            category=Category.INSTITUTION,
+        )
+
+    def check_submit(self, application: Application) -> None:
+        _institution_only(application)
+        _check_name(application)
+        person = _subject(application, create=False)
+        if person is not None:
+            _refuse(
+                services.opening_problems(
+                    [self._opening(application, person)], unit=application.unit
+                )
+            )
+
+    def on_approved(self, application: Application, actor: Actor | None) -> dict[str, Any]:
+        _institution_only(application)
+        _check_name(application)
+        person = _subject(application, create=True)
+        assert person is not None
+        if application.subject_person_id is None:
+            application.subject_person = person
+            application.save(update_fields=["subject_person"])
+        try:
+            rows = services.relations_open(
+                actor=actor,
+                openings=[self._opening(application, person)],
+                unit=application.unit,
+                application=application,
+            )
+        except services.LinesRefused as refused:
+            raise InvalidInput(refused.problems[0].reason, code="INSURANCE_CONFLICT") from None
+        return {"relations": [r.pk for r in rows]}
+
+
+SUSPEND_REASONS = {"retirement": EndReason.RETIRE, "transfer": EndReason.TRANSFER_OUT}
+
+
+@register("institution_settlement_suspend")
+class InstitutionSuspendHandler(MatterHandler):
+    """机关事业单位养老保险人员暂停结算: the institution pension relation stops from the month."""
+
+    def _closing(self, application: Application, person: Person) -> services.Closing:
+        month = _month_field(application, "effective_month")
+        return services.Closing(
+            person=person,
+            stop_month=_effective(
+                application, _period(application).termination_stop(month), "effective_month"
+            ),
+            reason=SUSPEND_REASONS.get(
+                str(application.data.get("suspend_reason")), EndReason.SUSPEND
+            ),
+            insurances=(Insurance.PENSION,),
+        )
+
+    def check_submit(self, application: Application) -> None:
+        _institution_only(application)
+        _check_name(application)
+        person = application.subject_person
+        problems = (
+            services.closing_problems([self._closing(application, person)], unit=application.unit)
+            if person is not None
+            else [services.LineProblem(1, "", "该人员未在本单位参加机关事业单位养老保险")]
+        )
+        if problems:
+            raise InvalidInput(problems[0].reason, code="INSURANCE_NOT_OPEN")
+
+    def on_approved(self, application: Application, actor: Actor | None) -> dict[str, Any]:
+        self.check_submit(application)
+        assert application.subject_person is not None
+        rows = services.relations_close(
+            actor=actor,
+            closings=[self._closing(application, application.subject_person)],
+            unit=application.unit,
+            application=application,
+        )
+        return {"relations": [r.pk for r in rows]}
+
+
+@register("institution_settlement_resume")
+class InstitutionResumeHandler(MatterHandler):
+    """机关事业单位养老保险人员恢复结算: the institution pension relation again from the month."""
+
+    def _opening(self, application: Application, person: Person) -> services.Opening:
+        month = _month_field(application, "effective_month")
+        return services.Opening(
+            person=person,
+            insurances=(Insurance.PENSION,),
+            start_month=_effective(
+                application, _period(application).enrolment_start(month), "effective_month"
+            ),
+            scheme=Scheme.INSTITUTION,
+            category=Category.INSTITUTION,
+            reason=StartReason.REJOIN,
+        )
+
+    def check_submit(self, application: Application) -> None:
+        _institution_only(application)
+        _check_name(application)
+        person = application.subject_person
+        if person is None:
+            raise InvalidInput(
+                "登记库中无此人，请先办理机关事业单位人员新参保", code="PERSON_NOT_FOUND"
+            )
+        _refuse(
+            services.opening_problems([self._opening(application, person)], unit=application.unit)
+        )
+
+    def on_approved(self, application: Application, actor: Actor | None) -> dict[str, Any]:
+        self.check_submit(application)
+        assert application.subject_person is not None
+        rows = services.relations_open(
+            actor=actor,
+            openings=[self._opening(application, application.subject_person)],
+            unit=application.unit,
+            application=application,
+        )
+        return {"relations": [r.pk for r in rows]}

@@ -64,6 +64,9 @@ def _apply(unit, user, code: str, data: dict) -> Application:
 
 
 def _approve(application: Application, staff) -> Application:
+    from shebao.accounts.models import StaffProfile
+
+    StaffProfile.objects.filter(user=staff).update(department_id=application.department_id)
     actor = actor_for(staff, "staff")
     application = engine.application_accept(
         actor=actor, application=application, version=application.version
@@ -413,3 +416,88 @@ def test_a_rollback_after_the_period_closed_is_refused_with_the_date(unit, admin
     assert refused.value.code == "ROLLBACK_PERIOD_CLOSED"
     assert "2026年10月31日结束" in refused.value.message
     assert Relation.objects.count() == before
+
+
+@pytest.fixture
+def school(hall):
+    from shebao.accounts.tests.factories import make_unit
+    from shebao.registry.models import Unit
+
+    school = make_unit(name="吉林市昌邑区实验中学")
+    school.kind = Unit.Kind.INSTITUTION
+    school.save()
+    return school
+
+
+def test_only_an_institution_enrols_institution_staff(unit, admin, school, reviewer):
+    number = id_number(born="19910303")
+    data = {
+        "subject_id_number": number,
+        "subject_name": "编内",
+        "staff_type": "civil_servant",
+        "employment_date": "2026-12-01",
+        "contribution_wage": "7800",
+    }
+    with pytest.raises(InvalidInput) as refused:
+        _apply(unit, admin, "unit.institution_enrol", data)
+    assert refused.value.code == "INSTITUTION_ONLY"
+
+    school_admin = make_member(school, UnitMembership.Role.ADMIN)
+    _approve(_apply(school, school_admin, "unit.institution_enrol", data), reviewer)
+
+    rows = Relation.objects.current().filter(person__id_number=number)
+    assert {(r.insurance, r.scheme) for r in rows} == {
+        ("pension", "institution"),
+        ("medical", "institution"),
+        ("work_injury", "institution"),
+    }  # a civil servant is outside unemployment insurance
+
+
+def test_institution_settlement_suspends_and_resumes(school, reviewer):
+    from shebao.insurance.models import Category, Scheme
+
+    school_admin = make_member(school, UnitMembership.Role.ADMIN)
+    person = make_person(name="调动")
+    services.relations_open(
+        actor=None,
+        openings=[
+            Opening(
+                person,
+                (Insurance.PENSION,),
+                M(2015, 9),
+                scheme=Scheme.INSTITUTION,
+                category=Category.INSTITUTION,
+            )
+        ],
+        unit=school,
+    )
+    base = {
+        "subject_id_number": person.id_number,
+        "subject_name": "调动",
+        "effective_month": "2026-12",
+    }
+
+    _approve(
+        _apply(
+            school,
+            school_admin,
+            "unit.institution_settlement_suspend",
+            {**base, "suspend_reason": "transfer"},
+        ),
+        reviewer,
+    )
+    (ended,) = Relation.objects.current().filter(person=person)
+    assert (ended.end_month, ended.end_reason) == (M(2026, 11), "transfer_out")
+
+    _approve(
+        _apply(
+            school,
+            school_admin,
+            "unit.institution_settlement_resume",
+            {**base, "effective_month": "2027-01", "resume_reason": "transfer_in"},
+        ),
+        reviewer,
+    )
+    assert sorted(
+        (r.start_month, r.end_month) for r in Relation.objects.current().filter(person=person)
+    ) == [(M(2015, 9), M(2026, 11)), (M(2027, 1), None)]
