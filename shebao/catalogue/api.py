@@ -15,8 +15,8 @@ from shebao.accounts.api_auth import optional_token
 from shebao.catalogue import selectors
 from shebao.catalogue.guide import acceptance_text, guide_for, time_limit_text
 from shebao.catalogue.models import Matter
-from shebao.common.paging import LIMIT_HELP, MAX_LIMIT, MAX_OFFSET, OFFSET_HELP
 from shebao.catalogue.schema import EFFECTS
+from shebao.common.paging import LIMIT_HELP, MAX_LIMIT, MAX_OFFSET, OFFSET_HELP
 
 router = Router(tags=["事项清单"])
 

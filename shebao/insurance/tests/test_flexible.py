@@ -48,7 +48,10 @@ def _approve(application):
     staff = actor_for(make_staff(districts=(application.district_id,)), "staff")
     from shebao.accounts.models import StaffProfile
 
+    from shebao.accounts.capabilities import capability_grant_defaults
+
     StaffProfile.objects.filter(user=staff.user).update(department_id=application.department_id)
+    capability_grant_defaults(staff=StaffProfile.objects.get(user=staff.user))
     staff = actor_for(staff.user, "staff")
     accepted = engine.application_accept(
         actor=staff, application=application, version=application.version
