@@ -46,9 +46,8 @@ def _apply(user, code: str, data: dict):
 
 def _approve(application):
     staff = actor_for(make_staff(districts=(application.district_id,)), "staff")
-    from shebao.accounts.models import StaffProfile
-
     from shebao.accounts.capabilities import capability_grant_defaults
+    from shebao.accounts.models import StaffProfile
 
     StaffProfile.objects.filter(user=staff.user).update(department_id=application.department_id)
     capability_grant_defaults(staff=StaffProfile.objects.get(user=staff.user))

@@ -64,9 +64,8 @@ def _apply(unit, user, code: str, data: dict) -> Application:
 
 
 def _approve(application: Application, staff) -> Application:
-    from shebao.accounts.models import StaffProfile
-
     from shebao.accounts.capabilities import capability_grant_defaults
+    from shebao.accounts.models import StaffProfile
 
     StaffProfile.objects.filter(user=staff).update(department_id=application.department_id)
     capability_grant_defaults(staff=StaffProfile.objects.get(user=staff))
