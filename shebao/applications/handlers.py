@@ -94,6 +94,10 @@ class MatterHandler:
 
     key: str = ""
     auto_complete: bool = False
+    # The URL name of a page that does the matter's work directly instead of filing an
+    # application (a query opens the record it names; a roster has its own upload page). The
+    # matter's "apply" leads there.
+    page: str = ""
 
     # --- form and submission ---------------------------------------------------------------------
 

@@ -19,6 +19,7 @@ from shebao.accounts import actors
 from shebao.accounts.decorators import actor_required
 from shebao.applications import selectors, services
 from shebao.applications.formschema import ApplicationDataInvalid, form_fields
+from shebao.applications.handlers import handler_for_key
 from shebao.applications.models import Application
 from shebao.common.errors import DomainError, NotFound
 
@@ -124,6 +125,9 @@ def _today() -> Any:
 def application_new(request: HttpRequest, code: str) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     matter = selectors.matter_for_applicant(actor=actor, code=code)
+    page = handler_for_key(matter.handler).page
+    if page:  # the matter is done on its own page (a query shows the record at once)
+        return redirect(page)
     fields = form_fields(matter.fields)
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}

@@ -188,6 +188,8 @@ def _pending_elsewhere(application: Application, lines: list[StaffChangeLine]) -
 class StaffChangesHandler(MatterHandler):
     """单位人员增减（名册申报）: every staged line's enrolment or termination, set-based."""
 
+    page = "insurance:staff_changes_upload"
+
     def check_submit(self, application: Application) -> None:
         _recheck(application)
 

@@ -641,3 +641,20 @@ class InstitutionResumeHandler(MatterHandler):
             application=application,
         )
         return {"relations": [r.pk for r in rows]}
+
+
+# ------------------------------------------------------------------ queries
+
+
+@register("insurance_query")
+class InsuranceQueryHandler(MatterHandler):
+    """个人参保信息查询: the person's 参保信息 page, at once; nothing is filed."""
+
+    page = "insurance:mine"
+
+
+@register("unit_insurance_query")
+class UnitInsuranceQueryHandler(MatterHandler):
+    """单位参保信息查询: the unit's 参保人员名册, at once; nothing is filed."""
+
+    page = "insurance:roster"

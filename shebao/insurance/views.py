@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from shebao.accounts import actors
 from shebao.accounts.decorators import actor_required
 from shebao.applications.selectors import application_get, matter_for_applicant
+from shebao.catalogue.guide import regional_texts
 from shebao.common.errors import DomainError, NotFound
 from shebao.insurance import changes, exports, roster, selectors
 from shebao.insurance.models import Insurance
@@ -173,7 +174,11 @@ def _report_key(user_id: int, token: str) -> str:
 def staff_changes_upload(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     matter = matter_for_applicant(actor=actor, code=changes.MATTER)
-    context: dict[str, Any] = {"matter": matter, "client_key": uuid.uuid4().hex}
+    context: dict[str, Any] = {
+        "matter": matter,
+        "client_key": uuid.uuid4().hex,
+        "deadline_notes": regional_texts(matter, actor.unit.district)["deadline_note"],
+    }
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
