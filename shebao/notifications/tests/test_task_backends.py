@@ -6,6 +6,7 @@ import os
 import pytest
 from django.core.management import call_command
 
+from shebao.notifications import tasks
 from shebao.notifications.models import OutboundMessage
 from shebao.notifications.services import sms_queue
 
@@ -63,9 +64,9 @@ def test_rq_backend_runs_the_same_task_on_a_redis_worker(
     # A queue of our own so parallel test runs don't take each other's jobs.
     queue_name = f"test-notifications-{os.getpid()}"
     settings.RQ_QUEUES = {queue_name: {"URL": url}}
+    # The tasks module is imported above, under the project's settings: a task is checked
+    # against the backend when it is declared, and this backend knows only the queue of our own.
     settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": [queue_name]}}
-    from shebao.notifications import tasks
-
     original = tasks.deliver_outbound
     tasks.deliver_outbound = original.using(queue_name=queue_name)
     try:
