@@ -15,6 +15,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from django.db import connections
 
 from shebao.accounts.capabilities import capability_grant_defaults
 from shebao.accounts.models import StaffProfile, User
@@ -64,6 +65,10 @@ def chromium(monkeypatch):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # While Playwright's event loop runs, Django keeps the database connections the test
+        # opens in this async context, apart from the thread's own: close them here, or the
+        # connection stays open and the test database cannot be dropped after the run.
+        connections.close_all()
 
 
 @pytest.fixture
