@@ -14,9 +14,11 @@ run: venv
 	SHEBAO_DEMO=1 $(PY) manage.py demo_load
 	SHEBAO_DEMO=1 HOST=$(HOST) PORT=$(PORT) scripts/serve.sh
 
-## test: install the test dependencies and run the whole suite (SQLite unless DATABASE_URL is set)
+## test: install the test dependencies and run the whole suite in parallel (one worker per core;
+## SQLite unless DATABASE_URL is set; TEST_WORKERS=0 runs it in one process)
+TEST_WORKERS ?= auto
 test: venv-dev
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 venv: $(VENV)/.runtime-installed
 venv-dev: $(VENV)/.dev-installed
