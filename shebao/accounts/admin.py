@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import admin as auth_admin
@@ -38,6 +39,13 @@ class AdminSignInForm(AdminAuthenticationForm):
     """The /admin/ sign-in through the hall's own checks: the same lockout after repeated
     failures, the same limit on failures from one client address (a 429 page) and a
     ``SignInEvent`` row (channel "系统配置") for every attempt."""
+
+    username = IdentifierField(
+        kind="identifier",
+        max_length=254,
+        label="用户名",
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username"}),
+    )
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username")

@@ -98,6 +98,8 @@ class MatterHandler:
     # application (a query opens the record it names; a roster has its own upload page). The
     # matter's "apply" leads there.
     page: str = ""
+    # False for a matter whose page is all of it (a query): no application is ever filed.
+    files_application: bool = True
 
     # --- form and submission ---------------------------------------------------------------------
 

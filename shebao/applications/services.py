@@ -23,7 +23,7 @@ from django.utils import timezone
 from shebao.accounts.actors import Actor
 from shebao.applications import selectors, workflow
 from shebao.applications.formschema import form_clean
-from shebao.applications.handlers import MatterHandler, handler_for
+from shebao.applications.handlers import MatterHandler, handler_for, handler_for_key
 from shebao.applications.models import (
     Application,
     ApplicationCounter,
@@ -368,6 +368,11 @@ def application_create(
     existing = _replay(actor, matter, key)
     if existing is not None:
         return existing, False
+    if not handler_for_key(matter.handler).files_application:
+        raise InvalidInput(
+            f"“{matter.name}”无需提交申请，请在网上大厅直接办理（查询即时显示）",
+            code="MATTER_DONE_ON_ITS_PAGE",
+        )
     who = _applicant_context(actor, matter)
     application = Application(
         matter=matter,

@@ -10,11 +10,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
-from ninja import File, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from shebao.accounts import actors
 from shebao.accounts.api_auth import api_actor, token_auth
+from shebao.common.paging import LIMIT_HELP, MAX_LIMIT, MAX_OFFSET, OFFSET_HELP
+from shebao.common.schemas import CreditCodeStr
 from shebao.insurance import changes, exports, roster, selectors
 
 router = Router(tags=["参保信息"], auth=token_auth)
@@ -64,6 +66,17 @@ class StaffRowOut(Schema):
     status: str
 
 
+class StaffFilters(Schema):
+    insurance: str | None = Field(default=None, max_length=16, description="险种代码，如 pension")
+    status: str | None = Field(default=None, max_length=16, description="active 或 stopped")
+    q: str | None = Field(default=None, max_length=30, description="姓名或身份证号码开头")
+
+
+class StaffPageFilters(StaffFilters):
+    limit: int = Field(default=20, ge=1, le=MAX_LIMIT, description=LIMIT_HELP)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description=OFFSET_HELP)
+
+
 class StaffPage(Schema):
     total: int
     limit: int
@@ -110,10 +123,6 @@ def my_insurance(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def _page(limit: int, offset: int) -> tuple[int, int]:
-    return max(1, min(limit, MAX_PAGE_SIZE)), max(0, offset)
-
-
 @router.get(
     "/units/{credit_code}/staff",
     response={200: StaffPage, 401: InsuranceErrorOut, 404: InsuranceErrorOut},
@@ -125,19 +134,19 @@ def _page(limit: int, offset: int) -> tuple[int, int]:
     ),
 )
 def unit_staff(
-    request: HttpRequest,
-    credit_code: str,
-    insurance: str | None = None,
-    status: str | None = None,
-    q: str | None = None,
-    limit: int = 20,
-    offset: int = 0,
+    request: HttpRequest, credit_code: CreditCodeStr, filters: Query[StaffPageFilters]
 ) -> dict[str, Any]:
     actor = api_actor(request)
     unit = selectors.unit_for_reader(actor=actor, credit_code=credit_code)
-    limit, offset = _page(limit, offset)
+    limit, offset = filters.limit, filters.offset
     total, rows = selectors.unit_roster(
-        actor=actor, unit=unit, insurance=insurance, status=status, q=q, limit=limit, offset=offset
+        actor=actor,
+        unit=unit,
+        insurance=filters.insurance,
+        status=filters.status,
+        q=filters.q,
+        limit=limit,
+        offset=offset,
     )
     return {
         "total": total,
@@ -164,15 +173,13 @@ def unit_staff(
     description="与名册接口相同的范围和筛选，导出全部符合条件的人员。",
 )
 def unit_staff_export(
-    request: HttpRequest,
-    credit_code: str,
-    insurance: str | None = None,
-    status: str | None = None,
-    q: str | None = None,
+    request: HttpRequest, credit_code: CreditCodeStr, filters: Query[StaffFilters]
 ) -> HttpResponse:
     actor = api_actor(request)
     unit = selectors.unit_for_reader(actor=actor, credit_code=credit_code)
-    return exports.roster_response(actor=actor, unit=unit, insurance=insurance, status=status, q=q)
+    return exports.roster_response(
+        actor=actor, unit=unit, insurance=filters.insurance, status=filters.status, q=filters.q
+    )
 
 
 class RowProblemOut(Schema):
@@ -225,7 +232,10 @@ def staff_changes_template(request: HttpRequest) -> HttpResponse:
     ),
 )
 def staff_changes_upload(
-    request: HttpRequest, credit_code: str, file: File[UploadedFile]
+    request: HttpRequest,
+    credit_code: CreditCodeStr,
+    file: File[UploadedFile],
+    note: Form[str] = "",
 ) -> Status:
     actor = api_actor(request).require(actors.UNIT)
     unit = selectors.unit_for_reader(actor=actor, credit_code=credit_code)
@@ -235,6 +245,7 @@ def staff_changes_upload(
             unit=unit,
             file=file,
             file_name=file.name or "",
+            note=note,
             client_key=request.headers.get("Idempotency-Key", ""),
         )
     except changes.RosterRefused as refused:

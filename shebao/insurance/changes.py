@@ -62,7 +62,13 @@ def _line(application: Application, row: roster.RosterRow) -> StaffChangeLine:
 
 
 def staff_changes_submit(
-    *, actor: Actor, unit: Unit, file: IO[bytes], file_name: str = "", client_key: str = ""
+    *,
+    actor: Actor,
+    unit: Unit,
+    file: IO[bytes],
+    file_name: str = "",
+    note: str = "",
+    client_key: str = "",
 ) -> tuple[Application, bool]:
     """Check the roster and, if every row is right, file and submit one application carrying
     the rows as staged lines; returns ``(application, created)``. Raises
@@ -80,7 +86,8 @@ def staff_changes_submit(
     check = staff_changes_check(unit=unit, file=file)
     if not check.ok:
         raise RosterRefused(check.problems, roster.error_report(check.rows, check.problems))
-    data = {"note": f"名册文件：{file_name}"[:200]} if file_name else {}
+    parts = [note.strip(), f"名册文件：{file_name}" if file_name else ""]
+    data = {"note": "；".join(p for p in parts if p)[:200]}
     with transaction.atomic():
         application, created = engine.application_create(
             actor=actor, matter=matter, data=data, client_key=client_key

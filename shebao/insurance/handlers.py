@@ -651,6 +651,7 @@ class InsuranceQueryHandler(MatterHandler):
     """个人参保信息查询: the person's 参保信息 page, at once; nothing is filed."""
 
     page = "insurance:mine"
+    files_application = False
 
 
 @register("unit_insurance_query")
@@ -658,3 +659,4 @@ class UnitInsuranceQueryHandler(MatterHandler):
     """单位参保信息查询: the unit's 参保人员名册, at once; nothing is filed."""
 
     page = "insurance:roster"
+    files_application = False

@@ -101,6 +101,7 @@ LIMITED: dict[str, tuple[str, str, Callable[[], dict[str, Any]]]] = {
 }
 
 EXEMPT: dict[str, str] = {
+    "insurance:template": "a fixed file to download (the roster template): nothing is written",
     "accounts:logout": "signs a session out: an anonymous visitor has none, nothing is written",
     "admin:logout": "signs a session out: an anonymous visitor has none, nothing is written",
     "hall:home": "a page that only reads: a POST is answered like a GET, nothing is written",
