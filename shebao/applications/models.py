@@ -264,7 +264,7 @@ class Material(models.Model):
     code = models.CharField("材料代码", max_length=64)  # a code from the matter, or "other"
     file = models.FileField("文件", max_length=200)
     original_name = models.CharField("原文件名", max_length=200)
-    content_type = models.CharField("文件类型", max_length=50)
+    content_type = models.CharField("文件类型", max_length=100)  # an .xlsx type is 65 characters
     size = models.PositiveIntegerField("大小（字节）")
     sha256 = models.CharField("SHA-256", max_length=64)
     uploaded_by = models.ForeignKey(

@@ -117,10 +117,15 @@ class Counter:
         url = check.url(self.world)
         headers = self.world.bearer(actor) if api_call else {}
         client.get(url, **headers)  # warm: the session, per-process memos
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(url, **headers)
-        assert response.status_code == 200, f"{check.route} as {actor}: {response.status_code}"
-        return len(queries)
+        counts = []
+        # The fewer of two: a once-a-minute session refresh or a memo that expires between
+        # requests adds a few queries now and then; an N+1 adds them every time.
+        for _ in range(2):
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(url, **headers)
+            assert response.status_code == 200, f"{check.route} as {actor}: {response.status_code}"
+            counts.append(len(queries))
+        return min(counts)
 
 
 def test_no_page_or_api_read_makes_more_queries_for_more_rows(settings):
