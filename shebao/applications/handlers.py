@@ -50,6 +50,9 @@ Form and submission:
   before anything is written; raise to refuse. (:class:`LinesHandler` validates its lines here.)
 - ``reviewer_context(application) -> dict | None``: what the reviewer's case page shows beside
   the form (``{"template": "…html", …}``); the API's staff detail carries it under ``review``.
+- ``calendar_text(region=, on=) -> str``: what the guide says, before the applicant starts,
+  about the months the matter may take effect in (a staff change: the open period, the month's
+  deadline, late handling under emergency measures).
 
 One hook per transition of the table (``Action.hook``), ``actor`` ``None`` when the system
 acts (an instant matter — 即办件 — is accepted, approved and completed by the system in the
@@ -74,6 +77,7 @@ them to the reviewer (``reviewer_context``) and applies them set-based on approv
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from shebao.common.errors import Conflict, InvalidInput
@@ -114,6 +118,11 @@ class MatterHandler:
 
     def reviewer_context(self, application: Application) -> dict[str, Any] | None:
         return None
+
+    def calendar_text(self, *, region: str, on: date) -> str:
+        """What the matter's guide tells an applicant in ``region`` on ``on`` about the months
+        it may take effect in (the region's business calendar), or "" where it has nothing."""
+        return ""
 
     # --- one hook per transition (shebao.applications.workflow.ACTIONS[...].hook) ----------------
 

@@ -42,6 +42,7 @@ class Guide:
     notes: list[str] = field(default_factory=list)
     emergency_notes: list[str] = field(default_factory=list)
     window_text: str = ""
+    period_text: str = ""
 
 
 def time_limit_text(matter: Matter, *, short: bool = False) -> str:
@@ -138,6 +139,19 @@ def window_text(matter: Matter, region: Region | None, on: date) -> str:
     return acceptance_window_status(region=region.code, on=on).reason
 
 
+def period_text(matter: Matter, region: Region | None, on: date) -> str:
+    """The months the matter may take effect in, as its handler reads the region's calendar."""
+    if region is None or not matter.handler:
+        return ""
+    from shebao.applications.handlers import HandlerNotRegistered, handler_for_key
+
+    try:
+        handler = handler_for_key(matter.handler)
+    except HandlerNotRegistered:
+        return ""
+    return handler.calendar_text(region=region.code, on=on)
+
+
 def guide_for(matter: Matter, *, region: Region | None = None, on: date | None = None) -> Guide:
     """The guide as a viewer in ``region`` reads it on ``on`` (today by default)."""
     from django.utils import timezone
@@ -161,6 +175,7 @@ def guide_for(matter: Matter, *, region: Region | None = None, on: date | None =
         notes=texts["note"],
         emergency_notes=emergency_texts(matter, region, on),
         window_text=window_text(matter, region, on),
+        period_text=period_text(matter, region, on),
     )
 
 

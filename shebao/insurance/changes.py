@@ -14,9 +14,10 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from shebao.applications.handlers import MatterHandler, register
+from shebao.applications.handlers import register
 from shebao.common.errors import InvalidInput
 from shebao.insurance import roster, services
+from shebao.insurance.handlers import OpenPeriodMatter
 from shebao.insurance.models import StaffChangeLine
 from shebao.insurance.services import LineProblem, LinesRefused
 from shebao.registry.models import Person
@@ -192,7 +193,7 @@ def _pending_elsewhere(application: Application, lines: list[StaffChangeLine]) -
 
 
 @register("staff_changes")
-class StaffChangesHandler(MatterHandler):
+class StaffChangesHandler(OpenPeriodMatter):
     """单位人员增减（名册申报）: every staged line's enrolment or termination, set-based."""
 
     page = "insurance:staff_changes_upload"

@@ -103,13 +103,21 @@ def _opening(application: Application, person: Person) -> services.Opening:
     )
 
 
+class OpenPeriodMatter(MatterHandler):
+    """A staff change dated by the region's open period: its guide says which months it may
+    take effect in before the applicant starts (and the handler applies the same period)."""
+
+    def calendar_text(self, *, region: str, on: date) -> str:
+        return open_period(region=region, on=on).guide()
+
+
 def _refuse(problems: list[services.LineProblem]) -> None:
     if problems:
         raise InvalidInput(problems[0].reason, code="INSURANCE_CONFLICT")
 
 
 @register("staff_enrol")
-class StaffEnrolHandler(MatterHandler):
+class StaffEnrolHandler(OpenPeriodMatter):
     """用人单位用工参保登记: the employee's relations with the unit from the employment month."""
 
     def check_submit(self, application: Application) -> None:
@@ -140,7 +148,7 @@ class StaffEnrolHandler(MatterHandler):
 
 
 @register("staff_leave")
-class StaffLeaveHandler(MatterHandler):
+class StaffLeaveHandler(OpenPeriodMatter):
     """用人单位退工停保登记: the unit's relations of the employee end before the stop month."""
 
     def _closing(self, application: Application, person: Person) -> services.Closing:
@@ -204,7 +212,7 @@ def _month_field(application: Application, name: str) -> YearMonth:
 
 
 @register("flexible_enrol")
-class FlexibleEnrolHandler(MatterHandler):
+class FlexibleEnrolHandler(OpenPeriodMatter):
     """灵活就业人员参保登记: self-paid relations from the start month, and the chosen grade."""
 
     def _opening(self, application: Application) -> services.Opening:
@@ -246,7 +254,7 @@ class FlexibleEnrolHandler(MatterHandler):
 
 
 @register("flexible_suspend")
-class FlexibleSuspendHandler(MatterHandler):
+class FlexibleSuspendHandler(OpenPeriodMatter):
     """灵活就业人员暂停缴费: the self-paid relations end before the stop month."""
 
     def _closing(self, application: Application) -> services.Closing:
@@ -428,7 +436,7 @@ class StaffChangeRollbackHandler(MatterHandler):
     collection period is open; after that, refused with the day it closed."""
 
     def _targets(self, application: Application) -> tuple[str, list[services.Relation]]:
-        from shebao.insurance.calendar import change_closing_day
+        from shebao.insurance.calendar import change_closing_day, late_handling
 
         data = application.data
         business = str(data.get("original_business", ""))
@@ -440,7 +448,10 @@ class StaffChangeRollbackHandler(MatterHandler):
             )
         month = _month_field(application, "business_month")
         closing = change_closing_day(region=application.district_id, month=month)
-        if timezone.localdate() > closing:
+        today = timezone.localdate()
+        late = late_handling(region=application.district_id, on=today)
+        # A month the emergency covered stays open for late handling (补办) as long as it lasts.
+        if today > closing and not (late is not None and late.covers(month)):
             raise InvalidInput(
                 f"{month.label()}的征缴期已于{closing.year}年{closing.month}月{closing.day}日结束，"
                 "费款已核定，不能回退；如需更正请办理补缴或退费",
@@ -510,7 +521,7 @@ INSTITUTION_INSURANCES = {
 
 
 @register("institution_enrol")
-class InstitutionEnrolHandler(MatterHandler):
+class InstitutionEnrolHandler(OpenPeriodMatter):
     """机关事业单位人员新参保: the institution scheme's relations from the month of employment."""
 
     def _opening(self, application: Application, person: Person) -> services.Opening:
@@ -562,7 +573,7 @@ SUSPEND_REASONS = {"retirement": EndReason.RETIRE, "transfer": EndReason.TRANSFE
 
 
 @register("institution_settlement_suspend")
-class InstitutionSuspendHandler(MatterHandler):
+class InstitutionSuspendHandler(OpenPeriodMatter):
     """机关事业单位养老保险人员暂停结算: the institution pension relation stops from the month."""
 
     def _closing(self, application: Application, person: Person) -> services.Closing:
@@ -603,7 +614,7 @@ class InstitutionSuspendHandler(MatterHandler):
 
 
 @register("institution_settlement_resume")
-class InstitutionResumeHandler(MatterHandler):
+class InstitutionResumeHandler(OpenPeriodMatter):
     """机关事业单位养老保险人员恢复结算: the institution pension relation again from the month."""
 
     def _opening(self, application: Application, person: Person) -> services.Opening:

@@ -420,6 +420,103 @@ def test_a_rollback_after_the_period_closed_is_refused_with_the_date(unit, admin
     assert Relation.objects.count() == before
 
 
+# Jilin City's emergency measures (policy 220200, seed 000): from 2020-01-25, lifted on 2020-06-30,
+# late handling within three months after it, without loss of rights.
+
+
+@freeze_time("2020-08-14 10:00:00+08:00")
+def test_under_emergency_measures_a_month_of_the_emergency_is_registered_late(
+    unit, admin, reviewer
+):
+    number = id_number(born="19900303")
+    application = _apply(
+        unit, admin, "unit.staff_enrol", enrol_data(number, "补办", employment_date="2020-03-01")
+    )
+
+    _approve(application, reviewer)
+
+    assert {r.start_month for r in Relation.objects.filter(person__id_number=number)} == {
+        M(2020, 3)
+    }
+
+
+@freeze_time("2020-08-14 10:00:00+08:00")
+def test_a_month_before_the_emergency_is_still_back_payment(unit, admin):
+    person = make_person(name="早月")
+    with pytest.raises(InvalidInput) as refused:
+        _apply(
+            unit,
+            admin,
+            "unit.staff_enrol",
+            enrol_data(person.id_number, "早月", employment_date="2019-12-01"),
+        )
+    assert refused.value.code == "OUTSIDE_OPEN_PERIOD" and "补缴" in refused.value.message
+
+
+@freeze_time("2020-10-09 10:00:00+08:00")
+def test_three_months_after_the_lifting_late_handling_has_ended(unit, admin):
+    person = make_person(name="逾期")
+    with pytest.raises(InvalidInput) as refused:
+        _apply(
+            unit,
+            admin,
+            "unit.staff_enrol",
+            enrol_data(person.id_number, "逾期", employment_date="2020-03-01"),
+        )
+    assert refused.value.code == "OUTSIDE_OPEN_PERIOD"
+    assert not Relation.objects.filter(person=person).exists()
+
+
+@freeze_time("2020-08-14 10:00:00+08:00")
+def test_under_emergency_measures_a_termination_and_a_rollback_reach_back(unit, admin, reviewer):
+    person = make_person(name="补减")
+    services.relations_open(actor=None, openings=[Opening(person, ALL, M(2019, 1))], unit=unit)
+
+    _approve(
+        _apply(
+            unit,
+            admin,
+            "unit.staff_leave",
+            {
+                "subject_id_number": person.id_number,
+                "subject_name": person.name,
+                "leave_date": "2020-03-31",
+                "stop_month": "2020-04",
+                "leave_reason": "contract_expired",
+            },
+        ),
+        reviewer,
+    )
+    assert {r.end_month for r in Relation.objects.current().filter(person=person)} == {M(2020, 3)}
+
+    _approve(_rollback(unit, admin, person, "staff_leave", "2020-04"), reviewer)
+    assert {r.end_month for r in Relation.objects.current().filter(person=person)} == {None}
+
+
+def test_the_guide_says_which_months_are_open_before_the_user_starts(hall, client):
+    from shebao.catalogue.guide import guide_for
+    from shebao.registry.models import Region
+
+    matter = Matter.objects.get(code="unit.staff_enrol")
+    jilin = Region.objects.get(code="220202")
+    wuhan = Region.objects.get(code="420102")
+
+    assert guide_for(matter, region=jilin, on=date(2026, 12, 3)).period_text == (
+        "本期可办理2026年12月至2027年1月的人员增减"
+    )
+    late = guide_for(matter, region=jilin, on=date(2020, 8, 14)).period_text
+    assert "2020年1月至2020年6月的人员增减可补办，2020年9月30日前" in late
+    assert (
+        "2026年12月20日截止" in guide_for(matter, region=wuhan, on=date(2026, 12, 21)).period_text
+    )
+    assert (
+        guide_for(Matter.objects.get(code="person.query_insurance"), region=jilin).period_text == ""
+    )
+
+    page = client.get(f"/matters/{matter.code}/")
+    assert "生效月份" in page.content.decode()
+
+
 @pytest.fixture
 def school(hall):
     from shebao.accounts.tests.factories import make_unit
