@@ -19,6 +19,7 @@ from shebao.common.periods import YearMonth
 from shebao.insurance import services
 from shebao.insurance.calendar import OpenPeriod, open_period
 from shebao.insurance.models import Category, EndReason, Insurance, Scheme, StartReason
+from shebao.insurance.selectors import student_status_in
 from shebao.registry.models import Person
 
 if TYPE_CHECKING:
@@ -338,7 +339,8 @@ class FlexibleGradeChangeHandler(MatterHandler):
 @register("resident_enrol")
 class ResidentEnrolHandler(MatterHandler):
     """城乡居民养老保险参保登记, with its conditions checked from the registry (seed 004):
-    local hukou, 16 or older, not covered by the employees' pension scheme."""
+    local hukou, 16 or older, not a student (the education department's shared student status),
+    not covered by the employees' pension scheme."""
 
     def check_submit(self, application: Application) -> None:
         person = _own_person(application)
@@ -355,6 +357,15 @@ class ResidentEnrolHandler(MatterHandler):
         if age < 16:
             raise InvalidInput("年满16周岁方可参加城乡居民养老保险", code="RESIDENT_TOO_YOUNG")
         month = _period(application).business_month
+        student = student_status_in(person=person, month=month)
+        if student is not None:
+            leaves = (
+                f"，离校后（{(student.valid_to + 1).label()}起）可参保" if student.valid_to else ""
+            )
+            raise InvalidInput(
+                f"在校学生不参加城乡居民养老保险：学籍信息显示您在{student.school}就读{leaves}",
+                code="RESIDENT_STUDENT",
+            )
         employee = [
             r
             for r in services.Relation.objects.current().filter(

@@ -323,3 +323,25 @@ class FlexibleGrade(DatedFact):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.grade}% {self.valid_from}–{self.valid_to or ''}"
+
+
+class StudentStatus(DatedFact):
+    """A person's full-time student status (在校学生学籍), from the month of admission to the
+    month they leave school: shared by the education department (学籍信息共享) and imported with
+    ``manage.py student_status_import``. A student in a month cannot enrol in the urban-rural
+    resident pension (国发〔2014〕8号: 年满16周岁（不含在校学生）)."""
+
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="student_statuses"
+    )
+    school = models.CharField("学校", max_length=100)
+
+    class Meta:
+        verbose_name = "在校学生学籍记录"
+        verbose_name_plural = "在校学生学籍记录"
+        constraints = [
+            models.UniqueConstraint(fields=["person", "valid_from"], name="student_status_from")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.school} {self.valid_from}–{self.valid_to or ''}"

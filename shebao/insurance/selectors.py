@@ -361,3 +361,17 @@ def staff_change_line_relations(*, unit: Unit, lines: list[Any]) -> dict[int, di
             "conflict": conflict,
         }
     return result
+
+
+def student_status_in(*, person: Person, month: YearMonth) -> Any:
+    """The person's student status (学籍) covering ``month``, or None."""
+    from django.db.models import Q
+
+    from shebao.insurance.models import StudentStatus
+
+    return (
+        StudentStatus.objects.filter(person=person, valid_from__lte=month)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=month))
+        .order_by("-valid_from")
+        .first()
+    )

@@ -555,3 +555,93 @@ def relations_reopen(
         for r in relations
     ]
     return _supersede(relations, fresh, now)
+
+
+# ------------------------------------------------------------------------------ student status
+
+
+@dataclass(frozen=True)
+class StudentRecord:
+    """One row of the education department's shared student data (学籍信息)."""
+
+    line: int  # the row in the shared file
+    id_number: str
+    name: str
+    school: str
+    admitted: YearMonth
+    leaves: YearMonth | None  # the month the student leaves school (expected), or None
+
+
+@transaction.atomic
+def student_statuses_record(
+    *,
+    actor: Actor | None,
+    records: Sequence[StudentRecord],
+    problems: Sequence[LineProblem] = (),
+    reason: str = "教育部门学籍信息共享",
+) -> int:
+    """Record the students of a shared file, all or nothing: each row names a person of the
+    registry by ID number and name. A row for a person and admission month already recorded
+    replaces its school and leaving month (the department shares the current status). Raises
+    :class:`LinesRefused` with every problem, those found reading the file (``problems``)
+    included; returns the number of rows recorded."""
+    from shebao.insurance.models import StudentStatus
+
+    persons = {
+        p.id_number: p
+        for p in Person.objects.filter(id_number__in={r.id_number for r in records}).only(
+            "pk", "id_number", "name"
+        )
+    }
+    problems = list(problems)
+    seen: dict[tuple[str, YearMonth], int] = {}
+    for record in records:
+        person = persons.get(record.id_number)
+        if person is None:
+            problems.append(LineProblem(record.line, "公民身份号码", "登记库中无此人"))
+        elif person.name != record.name:
+            problems.append(
+                LineProblem(record.line, "姓名", f"与登记信息不一致（登记为“{person.name}”）")
+            )
+        if record.leaves is not None and record.leaves < record.admitted:
+            problems.append(LineProblem(record.line, "离校年月", "离校年月早于入学年月"))
+        key = (record.id_number, record.admitted)
+        if key in seen:
+            problems.append(
+                LineProblem(record.line, "公民身份号码", f"与第{seen[key]}行是同一学籍")
+            )
+        seen.setdefault(key, record.line)
+    if problems:
+        raise LinesRefused(sorted(problems, key=lambda p: p.line), code="FILE_INVALID")
+    now = timezone.now()
+    user = _user(actor)
+    existing = {
+        (row.person_id, row.valid_from): row
+        for row in StudentStatus.objects.filter(person__in=[persons[r.id_number] for r in records])
+    }
+    new: list[StudentStatus] = []
+    changed: list[StudentStatus] = []
+    for record in records:
+        person = persons[record.id_number]
+        row = existing.get((person.pk, record.admitted))
+        if row is None:
+            new.append(
+                StudentStatus(
+                    person=person,
+                    school=record.school,
+                    valid_from=record.admitted,
+                    valid_to=record.leaves,
+                    recorded_at=now,
+                    recorded_by=user,
+                    reason=reason,
+                )
+            )
+        else:
+            row.school, row.valid_to, row.recorded_at = record.school, record.leaves, now
+            row.recorded_by, row.reason = user, reason
+            changed.append(row)
+    StudentStatus.objects.bulk_create(new, batch_size=2000)
+    StudentStatus.objects.bulk_update(
+        changed, ["school", "valid_to", "recorded_at", "recorded_by", "reason"], batch_size=2000
+    )
+    return len(new) + len(changed)

@@ -204,3 +204,55 @@ def test_a_resident_from_elsewhere_or_already_insured_is_refused(hall, unit):
     with pytest.raises(InvalidInput) as covered:
         _apply(worker, "person.resident_enrol", RESIDENT)
     assert covered.value.code == "INSURANCE_CONFLICT"
+
+
+def _students_file(tmp_path, *rows: str):
+    path = tmp_path / "学籍.csv"
+    path.write_text("\n".join(["公民身份号码,姓名,学校,入学年月,离校年月", *rows]), "utf-8-sig")
+    return path
+
+
+def test_a_student_is_refused_until_the_month_after_leaving_school(hall, tmp_path):
+    from django.core.management import call_command
+
+    user = make_individual(name="学生")
+    user.person.hukou_region_id = "220202"
+    user.person.save()
+    number = user.person.id_number
+    call_command(
+        "student_status_import",
+        str(_students_file(tmp_path, f"{number},学生,北华大学,2023-09,2027-06")),
+    )
+
+    with pytest.raises(InvalidInput) as refused:
+        _apply(user, "person.resident_enrol", RESIDENT)
+    assert refused.value.code == "RESIDENT_STUDENT"
+    assert "北华大学" in refused.value.message and "2027年7月起" in refused.value.message
+    assert not Relation.objects.filter(person=user.person).exists()
+
+    # The department shares that the student left early: the same admission, a new leaving month.
+    call_command(
+        "student_status_import",
+        str(_students_file(tmp_path, f"{number},学生,北华大学,2023-09,2026-11")),
+    )
+    _approve(_apply(user, "person.resident_enrol", RESIDENT))
+    assert Relation.objects.current().filter(person=user.person).count() == 1
+
+
+def test_a_shared_student_file_with_a_bad_row_writes_nothing(hall, tmp_path):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from shebao.insurance.models import StudentStatus
+
+    known = make_person(name="甲生")
+    path = _students_file(
+        tmp_path,
+        f"{known.id_number},甲生,吉林化工学院,2024-09,",
+        f"{known.id_number},乙生,吉林化工学院,2025-09,",
+        "220202200801011234,丙生,吉林一中,2023-13,",
+    )
+    with pytest.raises(CommandError) as refused:
+        call_command("student_status_import", str(path))
+    assert "第3行" in str(refused.value)
+    assert StudentStatus.objects.count() == 0
