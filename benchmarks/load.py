@@ -38,11 +38,19 @@ PY = ROOT / ".venv" / "bin" / "python"
 PASSWORD = "Shebao@2026"
 BARE = "/bench/bare/"
 
-# Demo accounts (README): who signs in for the signed-in pages.
+# Demo accounts (README): who signs in for the signed-in pages. "big-unit" is the unit of
+# ``--big-unit`` staff that big_unit.py adds (the demo unit administrator administers it too).
+BIG_UNIT = "91220202BENCH5000"  # + its check character, from big_unit.py
 SIGN_INS = {
     "individual": {"as": "individual", "identifier": "220202198603140215"},
     "unit": {"as": "unit", "credit_code": "91220202000010001B", "id_number": "22020219840521026X"},
+    "big-unit": {"as": "unit", "credit_code": "", "id_number": "22020219840521026X"},
     "staff": {"as": "staff", "staff_number": "jl-dj-01"},
+}
+# Who calls the API with a bearer token (POST /api/v1/auth/token), and as whom.
+TOKENS = {
+    "individual-api": {"context": "individual", "username": "220202198603140215"},
+    "big-unit-api": {"context": "unit", "username": "22020219840521026X", "credit_code": ""},
 }
 
 
@@ -54,6 +62,8 @@ class Target:
 
     @property
     def kind(self) -> str:
+        if self.who in TOKENS:
+            return "signed-in API"
         if self.who != "anonymous":
             return "signed-in page"
         return "public API" if self.path.startswith("/api/") else "anonymous page"
@@ -86,6 +96,19 @@ TARGETS = [
     Target("unit-applications", "/applications/", "unit"),
     Target("staff-centre", "/staff/", "staff"),
     Target("staff-queue", "/applications/queue/", "staff"),
+    Target("my-insurance", "/insurance/me/", "individual"),
+    Target("api-me-insurance", "/api/v1/me/insurance", "individual-api"),
+    Target("unit-roster", "/insurance/unit/staff/", "big-unit"),
+    Target("unit-roster-search", "/insurance/unit/staff/?q=%E8%81%8C%E5%B7%A51234", "big-unit"),
+    Target(
+        "unit-roster-filter",
+        "/insurance/unit/staff/?insurance=unemployment&status=left",
+        "big-unit",
+    ),
+    Target("api-unit-staff", "/api/v1/units/{big}/staff", "big-unit-api"),
+    Target(
+        "api-unit-staff-q", "/api/v1/units/{big}/staff?q=%E8%81%8C%E5%B7%A51234", "big-unit-api"
+    ),
 ]
 
 
@@ -181,12 +204,14 @@ async def _load(host: str, port: int, request: bytes, seconds: float, clients: i
 
 
 def run_load(
-    base: urllib.parse.SplitResult, path: str, cookie: str, seconds: float, clients: int
+    base: urllib.parse.SplitResult, path: str, credential: str, seconds: float, clients: int
 ) -> Result:
+    """``credential`` is a header line that signs the request in (a Cookie or an
+    Authorization header), or ""."""
     host, port = base.hostname or "127.0.0.1", base.port or 80
     lines = [f"GET {path} HTTP/1.1", f"Host: {base.netloc}", "Accept: text/html,*/*"]
-    if cookie:
-        lines.append(f"Cookie: {cookie}")
+    if credential:
+        lines.append(credential)
     request = ("\r\n".join(lines) + "\r\n\r\n").encode()
     return asyncio.run(_load(host, port, request, seconds, clients))
 
@@ -203,8 +228,9 @@ def _env(database_url: str) -> dict[str, str]:
     }
 
 
-def prepare_database(database_url: str) -> None:
-    """Create the database if need be, migrate it and load the demo hall (as ``make run``)."""
+def prepare_database(database_url: str, big_unit: int) -> None:
+    """Create the database if need be, migrate it and load the demo hall (as ``make run``),
+    and add the unit of ``big_unit`` staff (big_unit.py)."""
     import psycopg
 
     base, name = database_url.rsplit("/", 1)
@@ -221,6 +247,13 @@ def prepare_database(database_url: str) -> None:
     )
     subprocess.run(
         [PY, "manage.py", "demo_load"], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL
+    )
+    subprocess.run(
+        [PY, "benchmarks/big_unit.py", "--size", str(big_unit)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
 
 
@@ -290,7 +323,34 @@ def sign_in(base: urllib.parse.SplitResult, fields: dict[str, str]) -> str:
     _cookies(response, jar)
     if response.status != 302 or "sessionid" not in jar:
         raise SystemExit(f"sign-in as {fields} failed: {response.status}")
-    return "; ".join(f"{k}={v}" for k, v in jar.items())
+    return "Cookie: " + "; ".join(f"{k}={v}" for k, v in jar.items())
+
+
+def token_for(base: urllib.parse.SplitResult, fields: dict[str, str]) -> str:
+    """A bearer token from the API's password sign-in; return the Authorization header."""
+    import json
+
+    conn = http.client.HTTPConnection(base.hostname, base.port, timeout=30)
+    conn.request(
+        "POST",
+        "/api/v1/auth/token",
+        body=json.dumps(fields | {"password": PASSWORD}),
+        headers={"Content-Type": "application/json"},
+    )
+    response = conn.getresponse()
+    body = json.loads(response.read() or b"{}")
+    if response.status != 200:
+        raise SystemExit(f"token for {fields} failed: {response.status} {body}")
+    return f"Authorization: Bearer {body['token']}"
+
+
+def _big_unit_code() -> str:
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from shebao.common.identifiers import credit_code_check_char
+
+    return BIG_UNIT + credit_code_check_char(BIG_UNIT)
 
 
 # --- the run ----------------------------------------------------------------------------------
@@ -307,7 +367,13 @@ def main() -> None:
     parser.add_argument("--url", help="an already running server (started with SHEBAO_BENCHMARK=1)")
     parser.add_argument("--only", help="comma-separated target names (default: all)")
     parser.add_argument("--list", action="store_true", help="list the targets and stop")
+    parser.add_argument(
+        "--big-unit", type=int, default=5000, help="staff of the unit whose roster is measured"
+    )
     args = parser.parse_args()
+    big = _big_unit_code()
+    SIGN_INS["big-unit"]["credit_code"] = big
+    TOKENS["big-unit-api"]["credit_code"] = big
 
     targets = TARGETS
     if args.only:
@@ -328,13 +394,16 @@ def main() -> None:
             "BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/shebao_load"
         )
         print(f"database {database_url}: migrate and load the demo hall …", flush=True)
-        prepare_database(database_url)
+        prepare_database(database_url, args.big_unit)
         server = start_server(database_url, args.port)
         base = urllib.parse.urlsplit(f"http://127.0.0.1:{args.port}")
     try:
         cookies = {"anonymous": ""}
         for who in sorted({t.who for t in targets} - {"anonymous"}):
-            cookies[who] = sign_in(base, SIGN_INS[who])
+            if who in TOKENS:
+                cookies[who] = token_for(base, TOKENS[who])
+            else:
+                cookies[who] = sign_in(base, SIGN_INS[who])
         run_load(base, BARE, "", 1.0, args.concurrency)  # warm the workers up
         print(
             f"{args.concurrency} clients, {args.rounds} × {args.seconds:g} s per page and as many "
@@ -353,14 +422,13 @@ def main() -> None:
             bare, page = Result(), Result()
             for _ in range(args.rounds):
                 bare.add(run_load(base, BARE, "", args.seconds, args.concurrency))
-                page.add(
-                    run_load(base, target.path, cookies[target.who], args.seconds, args.concurrency)
-                )
+                path = target.path.format(big=big)
+                page.add(run_load(base, path, cookies[target.who], args.seconds, args.concurrency))
             share = page.rate / bare.rate if bare.rate else 0.0
             shares.append((target, share, page))
             errors = f" (errors: {page.errors})" if page.errors else ""
             print(
-                f"| `{target.path}` ({target.name}) | {target.kind} | {page.rate:.0f} | "
+                f"| `{target.path.format(big=big)}` ({target.name}) | {target.kind} | {page.rate:.0f} | "
                 f"{page.percentile(0.5):.0f} | {page.percentile(0.99):.0f} | {bare.rate:.0f} | "
                 f"{bare.percentile(0.99):.0f} | {share:.1%}{errors} |",
                 flush=True,
@@ -370,6 +438,7 @@ def main() -> None:
             ("anonymous page", 0.25),
             ("public API", 0.25),
             ("signed-in page", 0.10),
+            ("signed-in API", 0.10),
         ):
             group = [s for t, s, _ in shares if t.kind == kind]
             if group:

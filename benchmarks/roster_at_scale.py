@@ -115,6 +115,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument(
+        "--profile", action="store_true", help="print where the approval spends its time"
+    )
     args = parser.parse_args()
 
     base = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
@@ -189,18 +192,40 @@ def main() -> None:
         ("upload with 2 bad rows: read, check, error report", time.perf_counter() - started)
     )
 
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     started = time.perf_counter()
     application, _ = staff_changes_submit(
         actor=admin, unit=unit, file=SimpleUploadedFile("r.xlsx", good_file)
     )
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"shebao|openpyxl", 30)
     timings.append(("fixed upload: read, check, stage, submit", time.perf_counter() - started))
 
     relations_before = Relation.objects.count()
+    profiler = None
+    if args.profile:
+        import cProfile
+
+        profiler = cProfile.Profile()
+        profiler.enable()
     started = time.perf_counter()
     accepted = engine.application_accept(
         actor=reviewer, application=application, version=application.version
     )
     engine.application_approve(actor=reviewer, application=accepted, version=accepted.version)
+    if profiler is not None:
+        import pstats
+
+        profiler.disable()
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(r"shebao|execute|bulk|copy", 45)
     timings.append(
         ("accept and approve: register, open and close relations", time.perf_counter() - started)
     )

@@ -8,6 +8,7 @@ error's row, column and reason (and, on the page, an error report to download).
 
 from __future__ import annotations
 
+from contextvars import ContextVar
 from typing import IO, TYPE_CHECKING, Any
 
 from django.db import transaction
@@ -28,6 +29,10 @@ if TYPE_CHECKING:
     from shebao.registry.models import Unit
 
 MATTER = "unit.staff_changes"
+
+# The application whose lines were checked against the records and staged a moment ago, in the
+# transaction now submitting it (so the submission does not check the same rows twice).
+_just_checked: ContextVar[int | None] = ContextVar("staff_changes_just_checked", default=None)
 
 
 class RosterRefused(LinesRefused):
@@ -98,9 +103,13 @@ def staff_changes_submit(
         StaffChangeLine.objects.bulk_create(
             [_line(application, row) for row in check.rows], batch_size=2000
         )
-        submitted = engine.application_submit(
-            actor=actor, application=application, version=application.version
-        )
+        checked = _just_checked.set(application.pk)
+        try:
+            submitted = engine.application_submit(
+                actor=actor, application=application, version=application.version
+            )
+        finally:
+            _just_checked.reset(checked)
         return submitted, True
 
 
@@ -142,53 +151,64 @@ def _rows_from_lines(lines: list[StaffChangeLine]) -> list[roster.RosterRow]:
     ]
 
 
-def _recheck(application: Application) -> list[roster.RosterRow]:
+def _recheck(
+    application: Application, lines: list[StaffChangeLine] | None = None
+) -> list[roster.RosterRow]:
     """The staged lines checked again against the records as they are now (for the reviewer at
-    approval: something may have changed since the unit submitted)."""
-    lines = lines_of(application)
-    if not lines:
+    approval: something may have changed since the unit submitted); returns them as rows. At
+    submission right after the rows were checked and staged in the same transaction
+    (``_just_checked``), only what the check of the file cannot know is checked — the unit's
+    other rosters under review — and no rows are returned."""
+    just_checked = _just_checked.get() == application.pk
+    if just_checked:
+        lines = []
+    elif lines is None:
+        lines = lines_of(application)
+    if not (lines or (just_checked and application.staff_change_lines.exists())):
         raise InvalidInput(
             "请在“参保人员名册”页面上传人员增减名册申报，本事项不能只填写申请表",
             code="ROSTER_REQUIRED",
         )
     assert application.unit is not None
     rows = _rows_from_lines(lines)
-    problems = roster._relation_problems(rows, set(), unit=application.unit)
-    problems += _pending_elsewhere(application, lines)
+    problems = [] if just_checked else roster._relation_problems(rows, set(), unit=application.unit)
+    problems += _pending_elsewhere(application)
     if problems:
         raise LinesRefused(sorted(problems, key=lambda p: p.line), code="ROSTER_CONFLICT")
     return rows
 
 
-def _pending_elsewhere(application: Application, lines: list[StaffChangeLine]) -> list[LineProblem]:
-    """Persons of this roster already in another of the unit's rosters still under review."""
+def _pending_elsewhere(application: Application) -> list[LineProblem]:
+    """Persons of this roster already in another of the unit's rosters still under review: one
+    query joining the staging table to itself, whatever the size of the roster."""
     from shebao.applications.models import Application as Case
 
-    numbers = [line.id_number for line in lines]
-    taken: dict[str, str] = {}
-    for start in range(0, len(numbers), 5000):
-        for id_number, number in (
-            StaffChangeLine.objects.filter(
-                id_number__in=numbers[start : start + 5000],
-                application__unit=application.unit,
-                application__status__in=[
-                    Case.Status.SUBMITTED,
-                    Case.Status.ACCEPTED,
-                    Case.Status.RETURNED,
-                ],
-            )
-            .exclude(application=application)
-            .values_list("id_number", "application__number")
-        ):
-            taken[id_number] = number
+    mine = StaffChangeLine.objects.filter(application=application)
+    elsewhere = (
+        StaffChangeLine.objects.filter(
+            application__unit=application.unit,
+            application__status__in=[
+                Case.Status.SUBMITTED,
+                Case.Status.ACCEPTED,
+                Case.Status.RETURNED,
+            ],
+            id_number__in=mine.values("id_number"),
+        )
+        .exclude(application=application)
+        .values_list("id_number", "application__number")
+    )
+    taken = dict(elsewhere)
+    if not taken:
+        return []
     return [
         LineProblem(
-            line.line,
+            line,
             "公民身份号码",
-            f"已在申请{taken[line.id_number]}中申报，请等该申请办结或撤回后再报",
+            f"已在申请{taken[id_number]}中申报，请等该申请办结或撤回后再报",
         )
-        for line in lines
-        if line.id_number in taken
+        for line, id_number in mine.filter(id_number__in=list(taken))
+        .order_by("line")
+        .values_list("line", "id_number")
     ]
 
 
@@ -204,7 +224,10 @@ class StaffChangesHandler(OpenPeriodMatter):
     def on_approved(self, application: Application, actor: Actor | None) -> dict[str, Any]:
         from shebao.registry.services import persons_register
 
-        rows = _recheck(application)
+        lines = lines_of(application)
+        # Lock the persons first, then check: what is checked cannot change before it is written.
+        services.persons_lock(line.person_id for line in lines if line.person_id)
+        rows = _recheck(application, lines)
         unit = application.unit
         assert unit is not None
         new = [(r.id_number, r.name) for r in rows if r.person is None]
@@ -221,14 +244,15 @@ class StaffChangesHandler(OpenPeriodMatter):
         enrol = [r for r in rows if r.kind == StaffChangeLine.Kind.ENROL]
         leave = [r for r in rows if r.kind == StaffChangeLine.Kind.LEAVE]
         opened = (
-            services.relations_open(
+            services.relations_open_set(
                 actor=actor,
                 openings=roster.openings_for(enrol, district=unit.district_id),
                 unit=unit,
                 application=application,
+                checked=True,
             )
             if enrol
-            else []
+            else 0
         )
         closed = (
             services.relations_close(
@@ -237,7 +261,7 @@ class StaffChangesHandler(OpenPeriodMatter):
             if leave
             else []
         )
-        return {"enrolled": len(enrol), "left": len(leave), "relations": len(opened) + len(closed)}
+        return {"enrolled": len(enrol), "left": len(leave), "relations": opened + len(closed)}
 
     def on_rejected(self, application: Application, actor: Actor) -> None:
         return None

@@ -81,7 +81,7 @@ def histories_build(
             )
             for s in spells
         ]
-        written += len(services.relations_open(actor=None, openings=openings, unit=payer))
+        written += services.relations_open_set(actor=None, openings=openings, unit=payer)
         closings = [services.Closing(person=s.person, stop_month=s.stop) for s in spells if s.stop]
         if closings:
             written += len(services.relations_close(actor=None, closings=closings, unit=payer))

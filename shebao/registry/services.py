@@ -86,8 +86,16 @@ def persons_register(
                 verification=verification,
             )
         )
-    Person.objects.bulk_create(fresh, batch_size=2000, ignore_conflicts=True)
-    return {p.id_number: p for p in _persons_by_number(list(wanted))}
+    # A number registered meanwhile by another transaction is taken as it is (the conflict
+    # updates nothing of it); every row comes back with its key.
+    Person.objects.bulk_create(
+        fresh,
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["id_number"],
+        update_fields=["id_number"],
+    )
+    return known | {p.id_number: p for p in fresh}
 
 
 def _persons_by_number(numbers: list[str]) -> list[Person]:

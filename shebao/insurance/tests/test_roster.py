@@ -27,7 +27,7 @@ from shebao.insurance import roster, services
 from shebao.insurance.calendar import open_period
 from shebao.insurance.changes import RosterRefused, staff_changes_submit
 from shebao.insurance.models import Insurance, Relation, StaffChangeLine
-from shebao.insurance.services import Opening
+from shebao.insurance.services import LinesRefused, Opening
 from shebao.registry.models import Person
 
 pytestmark = pytest.mark.django_db
@@ -256,3 +256,23 @@ def test_the_upload_page_shows_the_errors_and_offers_the_report(admin, unit):
     assert report.status_code == 200 and report.content.startswith(b"PK")
     other = signed_in(make_member(unit, UnitMembership.Role.ADMIN), f"unit:{unit.pk}")
     assert other.get(f"/insurance/unit/staff/changes/report/{report_url}").status_code == 404
+
+
+@freeze_time(TODAY)
+def test_a_person_in_a_roster_under_review_cannot_be_filed_again(actor, unit):
+    number = id_number()
+    first, _ = staff_changes_submit(
+        actor=actor, unit=unit, file=upload(xlsx([enrol(number, "甲")]))
+    )
+    other = id_number()
+    before = snapshot()
+
+    with pytest.raises(LinesRefused) as refused:
+        staff_changes_submit(
+            actor=actor, unit=unit, file=upload(xlsx([enrol(other, "乙"), enrol(number, "甲")]))
+        )
+
+    assert refused.value.code == "ROSTER_CONFLICT"
+    assert [(p.line, p.column) for p in refused.value.problems] == [(3, "公民身份号码")]
+    assert first.number in refused.value.problems[0].reason
+    assert snapshot() == before
