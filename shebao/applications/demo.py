@@ -65,6 +65,7 @@ def sample_answers(matter: Matter, applicant: Actor, today: date) -> dict[str, A
             "integer": str(spec.min if spec.min is not None else 1),
             "money": "1000.00",
             "choice": spec.choices[0][0] if spec.choices else "",
+            "district": spec.choices[0][0] if spec.choices else "",
             "id_number": person_id,
             "credit_code": applicant.unit.credit_code if applicant.unit else "",
             "mobile": (applicant.user.mobile if applicant.user else "") or "13800000000",

@@ -37,6 +37,8 @@ TEXT_MAX_LENGTH = 200
 TEXTAREA_MAX_LENGTH = 2000
 # Field types that carry an identifier: cleaned by the identifier's one normaliser.
 IDENTIFIER_TYPES = ("id_number", "credit_code", "mobile", "bank_account", "bank_card")
+# Field types answered by picking one of ``FormField.choices`` (a district's come from the registry).
+SELECT_TYPES = ("choice", "district")
 MASKED_TYPES = ("bank_account", "bank_card")
 
 
@@ -81,6 +83,11 @@ class FormField:
         }.get(self.type, "text")
 
     @property
+    def is_select(self) -> bool:
+        """Whether a page renders the field as a drop-down of its choices."""
+        return self.type in SELECT_TYPES
+
+    @property
     def input_mode(self) -> str:
         return {
             "money": "decimal",
@@ -102,13 +109,23 @@ def _choices(raw: Any) -> tuple[tuple[str, str], ...]:
     return tuple(result)
 
 
+def district_choices() -> tuple[tuple[str, str], ...]:
+    """(code, name) of the districts of the region the hall serves: a district field's choices."""
+    from shebao.registry.selectors import hall_districts
+
+    return tuple((region.code, region.name) for region in hall_districts())
+
+
 def form_fields(schema: list[dict[str, Any]]) -> list[FormField]:
     """The schema as typed fields; an unknown type is a catalogue error, not user input."""
     fields = []
+    districts: tuple[tuple[str, str], ...] | None = None
     for raw in schema or []:
         kind = raw.get("type", "text")
         if kind not in FIELD_TYPES:
             raise ValueError(f"unknown form field type {kind!r} in field {raw.get('name')!r}")
+        if kind == "district" and districts is None:
+            districts = district_choices()
         fields.append(
             FormField(
                 name=raw["name"],
@@ -116,7 +133,7 @@ def form_fields(schema: list[dict[str, Any]]) -> list[FormField]:
                 type=kind,
                 required=bool(raw.get("required", False)),
                 help=raw.get("help", ""),
-                choices=_choices(raw.get("choices")),
+                choices=(districts or ()) if kind == "district" else _choices(raw.get("choices")),
                 max_length=raw.get("max_length"),
                 min=raw.get("min"),
                 max=raw.get("max"),
@@ -210,9 +227,11 @@ def _clean_one(spec: FormField, value: Any) -> Any:
         if amount >= Decimal("1000000000000"):
             raise InvalidInput("金额过大")
         return money_str(amount)
-    if kind == "choice":
+    if kind in SELECT_TYPES:
         text = str(value).strip()
         if text not in {v for v, _ in spec.choices}:
+            if kind == "district":
+                raise InvalidInput("请选择本地区的区县", code="DISTRICT_NOT_IN_HALL")
             raise InvalidInput("请从列出的选项中选择")
         return text
     if kind in IDENTIFIER_TYPES:
@@ -280,7 +299,7 @@ def form_display(schema: list[dict[str, Any]], data: dict[str, Any]) -> list[tup
         value = data[spec.name]
         if spec.type == "bool":
             shown = "是" if value else "否"
-        elif spec.type == "choice":
+        elif spec.is_select:
             shown = dict(spec.choices).get(str(value), str(value))
         elif spec.type == "money":
             shown = f"{value} 元"

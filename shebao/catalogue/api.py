@@ -100,12 +100,12 @@ class FormFieldOut(Schema):
     name: str = Field(description="字段名")
     label: str = Field(description="字段中文名")
     type: str = Field(
-        description="类型：text / textarea / date / month / integer / money / choice / id_number / credit_code / mobile / bank_account / bank_card / bool"
+        description="类型：text / textarea / date / month / integer / money / choice / district（本地区的区县，取值为行政区划代码）/ id_number / credit_code / mobile / bank_account / bank_card / bool"
     )
     required: bool = Field(description="是否必填")
     help: str | None = Field(default=None, description="填写说明")
     choices: list[list[str]] | None = Field(
-        default=None, description="选项类型的可选值：[[值, 名称], …]"
+        default=None, description="选项类型与区县类型的可选值：[[值, 名称], …]"
     )
     max_length: int | None = Field(default=None, description="文本的最大长度（字符）")
 
@@ -192,6 +192,16 @@ def matter_list(request: HttpRequest, filters: Query[MatterFilters]) -> dict[str
     }
 
 
+def _fields(fields: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The form's fields; a district field with the districts it may take as its choices."""
+    if not any(f.get("type") == "district" for f in fields):
+        return fields
+    from shebao.registry.selectors import hall_districts
+
+    districts = [[r.code, r.name] for r in hall_districts()]
+    return [{**f, "choices": districts} if f.get("type") == "district" else f for f in fields]
+
+
 @router.get(
     "/matters/{code}",
     response={200: MatterOut, 401: ErrorOut, 404: ErrorOut},
@@ -216,7 +226,7 @@ def matter_detail(request: HttpRequest, code: str) -> dict[str, Any]:
         "deadline_note": matter.deadline_note,
         "steps": matter.steps,
         "online_path": matter.online_path,
-        "fields": matter.fields,
+        "fields": _fields(matter.fields),
         "legal_basis": guide.legal_basis,
         "fee": matter.fee,
         "note": matter.note,

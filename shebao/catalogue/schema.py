@@ -7,7 +7,8 @@ one description of that JSON:
 - a form field is ``{"name", "label", "type", "required", "help"?, "choices"?, "max_length"?,
   "min"?, "max"?}`` (``min``/``max`` only for ``date`` and ``month``: an ISO value or ``today``)
   with ``type`` one of :data:`FIELD_TYPES` and ``choices`` (only for ``choice``) a list of
-  ``[value, label]`` pairs;
+  ``[value, label]`` pairs; a ``district`` field chooses one of the districts of the region
+  this hall serves (its choices come from the registry, never from the data file);
 - a material is ``{"code", "name", "required", "core", "note", "accept"}``; a ``core`` material
   is always required and can never be deferred under 容缺受理; ``accept`` lists the file kinds
   of :data:`FILE_KINDS` it may be uploaded as (default :data:`DEFAULT_ACCEPT`, a scan: a roster
@@ -36,6 +37,7 @@ FIELD_TYPES: dict[str, str] = {
     "integer": "整数",
     "money": "金额（元）",
     "choice": "选项",
+    "district": "区县（本地区）",
     "id_number": "公民身份号码",
     "credit_code": "统一社会信用代码",
     "mobile": "手机号码",

@@ -39,6 +39,13 @@ def districts_of(*, region: Region) -> QuerySet[Region]:
     )
 
 
+def hall_districts() -> list[Region]:
+    """The districts of the pooling region this hall serves (:func:`hall_region`), in code
+    order: where a unit new to the agency may register (a form's ``district`` field)."""
+    region = hall_region()
+    return list(districts_of(region=region)) if region is not None else []
+
+
 def departments() -> QuerySet[Department]:
     return Department.objects.all()
 
