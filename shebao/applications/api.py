@@ -94,6 +94,7 @@ class ApplicationDetail(ApplicationSummary):
     allowed_actions: list[str]
     actions: list[ActionOut]
     review: dict[str, Any] | None
+    result: dict[str, Any] | None
     commitment_version: str
     commitment_signed_at: datetime | None
     returned_reason: str
@@ -219,6 +220,9 @@ def _detail(actor: Actor, application: Application) -> dict[str, Any]:
             for row in selectors.available_rows(actor=actor, application=application)
         ],
         "review": _review(view["review"]),
+        "result": {k: v for k, v in view["result"].items() if k != "template"}
+        if view["result"]
+        else None,
         "commitment_version": application.commitment_version,
         "commitment_signed_at": application.commitment_signed_at,
         "returned_reason": view["return_reason"],

@@ -53,6 +53,19 @@ Form and submission:
 - ``calendar_text(region=, on=) -> str``: what the guide says, before the applicant starts,
   about the months the matter may take effect in (a staff change: the open period, the month's
   deadline, late handling under emergency measures).
+- ``result_context(application) -> dict | None``: what the applicant's case page shows as the
+  outcome (``{"template": "…html", …}``: what the approval created, what to do next); the API's
+  detail carries it, without ``template``, under ``result``.
+
+Routing and the one open case:
+
+- ``route_district(application) -> str | None``: the district whose agency handles the case
+  when it is not the applicant's own (a unit new to the agency registers where it is to be
+  insured, a field of its form). Asked on create and on every change of the form.
+- ``open_case_field``: for a matter with ``one_open_case``, a form field whose value names what
+  the case is about whoever applies (a unit's registration: its credit code). While one case
+  with that value is open, no other case of the matter with it may be submitted, by anyone.
+  Empty (the default): one open case per applicant and ``subject_id_number``.
 
 One hook per transition of the table (``Action.hook``), ``actor`` ``None`` when the system
 acts (an instant matter — 即办件 — is accepted, approved and completed by the system in the
@@ -104,6 +117,8 @@ class MatterHandler:
     page: str = ""
     # False for a matter whose page is all of it (a query): no application is ever filed.
     files_application: bool = True
+    # A form field naming the case's subject across applicants, for one_open_case (see above).
+    open_case_field: str = ""
 
     # --- form and submission ---------------------------------------------------------------------
 
@@ -123,6 +138,12 @@ class MatterHandler:
         """What the matter's guide tells an applicant in ``region`` on ``on`` about the months
         it may take effect in (the region's business calendar), or "" where it has nothing."""
         return ""
+
+    def result_context(self, application: Application) -> dict[str, Any] | None:
+        return None
+
+    def route_district(self, application: Application) -> str | None:
+        return None
 
     # --- one hook per transition (shebao.applications.workflow.ACTIONS[...].hook) ----------------
 

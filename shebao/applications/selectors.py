@@ -484,16 +484,19 @@ def application_overview(
     rows = available_rows(actor=actor, application=application)
     editable = workflow.transition_for("edit", application.status) is not None
     reviewer = is_reviewer(actor, application)
+    applicant = is_applicant_side(actor, application)
+    handler = handler_for(application)
     Action = ApplicationEvent.Action
     return {
         "application": application,
         "status_label": application.status_label,
         "is_reviewer": reviewer,
-        "is_applicant": is_applicant_side(actor, application),
+        "is_applicant": applicant,
         "actions": [row.action for row in rows],
         # The rows themselves: pages render their buttons, reasons and confirmations from them.
         "decisions": [row for row in rows if row.actor == workflow.REVIEWER],
-        "review": handler_for(application).reviewer_context(application) if reviewer else None,
+        "review": handler.reviewer_context(application) if reviewer else None,
+        "result": handler.result_context(application) if applicant else None,
         "form_rows": form_display(application.matter.fields, application.data),
         "checklist": material_checklist(application, materials),
         "materials": materials,

@@ -235,16 +235,22 @@ def _clean_data(application: Application, data: dict[str, Any], *, partial: bool
 def open_case_refusal(application: Application, *, lock: bool) -> Conflict | None:
     """For a matter with ``one_open_case``: the refusal when the same applicant already has an
     open case of the matter about the same subject (the person; for a unit, the employee of
-    ``subject_id_number``, or the unit itself), naming that case; else None.
+    ``subject_id_number``, or the unit itself), naming that case; else None. A matter whose
+    handler names an ``open_case_field`` is about that field's value whoever applies: any open
+    case of the matter with the same value refuses (a unit registering: its credit code).
 
-    With ``lock`` the applicant's registry row is locked first (``select_for_update``), so two
-    concurrent submissions of two drafts cannot both pass.
+    With ``lock`` the applicant's registry row is locked first (``select_for_update``) — for an
+    ``open_case_field``, the matter's row — so two concurrent submissions of two drafts cannot
+    both pass.
     """
     from shebao.registry.models import Unit
 
     matter = application.matter
     if not matter.one_open_case:
         return None
+    by_field = handler_for(application).open_case_field
+    if by_field:
+        return _open_case_by_field(application, by_field, lock=lock)
     if application.applicant_kind == Application.ApplicantKind.INDIVIDUAL:
         if lock:
             Person.objects.select_for_update().filter(pk=application.person_id).first()
@@ -276,6 +282,33 @@ def open_case_refusal(application: Application, *, lock: bool) -> Conflict | Non
     )
 
 
+def _open_case_by_field(application: Application, name: str, *, lock: bool) -> Conflict | None:
+    matter = application.matter
+    value = application.data.get(name)
+    if value in (None, ""):
+        return None  # the form check that follows refuses the missing answer
+    if lock:
+        # The subject may not exist in any table yet (a unit not registered): the matter's row
+        # is the one lock every submission of the matter shares.
+        Matter.objects.select_for_update().filter(pk=matter.pk).first()
+    rows = Application.objects.filter(
+        matter_id=matter.pk, status__in=Application.OPEN, **{f"data__{name}": value}
+    )
+    if application.pk:
+        rows = rows.exclude(pk=application.pk)
+    first = rows.order_by("submitted_at", "id").first()
+    if first is None:
+        return None
+    label = next((f.get("label", name) for f in matter.fields if f.get("name") == name), name)
+    return Conflict(
+        f"{label} {value} 已有一件“{matter.name}”申请正在办理中（编号 {first.number}，"
+        f"{first.status_label}），办结或撤回前不能再次提交",
+        code="APPLICATION_ALREADY_OPEN",
+        field=name,
+        details={"number": first.number, "status": first.status},
+    )
+
+
 # --- window ---------------------------------------------------------------------------------
 
 
@@ -303,11 +336,6 @@ def _applicant_context(actor: Actor, matter: Matter) -> dict[str, Any]:
     if actor.is_individual:
         person = actor.person
         assert person is not None
-        if person.district_id is None:
-            raise InvalidInput(
-                "您的参保地（区县）尚未登记，暂不能网上申请，请先到经办窗口完善个人信息",
-                code="APPLICANT_DISTRICT_UNKNOWN",
-            )
         return {
             "applicant_kind": Application.ApplicantKind.INDIVIDUAL,
             "person": person,
@@ -321,6 +349,19 @@ def _applicant_context(actor: Actor, matter: Matter) -> dict[str, Any]:
         "person": None,
         "district_id": unit.district_id,
     }
+
+
+def _route(application: Application) -> None:
+    """Send the case to the district its handler names (``route_district``), else to the
+    applicant's; an individual whose district is not recorded cannot apply online."""
+    routed = handler_for(application).route_district(application)
+    if routed:
+        application.district_id = routed
+    if application.district_id is None:
+        raise InvalidInput(
+            "您的参保地（区县）尚未登记，暂不能网上申请，请先到经办窗口完善个人信息",
+            code="APPLICANT_DISTRICT_UNKNOWN",
+        )
 
 
 def _client_key(raw: str | None) -> str:
@@ -384,6 +425,7 @@ def application_create(
     )
     application.data = _clean_data(application, data, partial=True)
     application.subject_id_number, application.subject_person = _subject(application.data)
+    _route(application)
     try:
         with transaction.atomic():
             application.number = _next_number(timezone.localdate())
@@ -414,7 +456,8 @@ def application_update(
     )
     application.data = cleaned
     application.subject_id_number, application.subject_person = _subject(cleaned)
-    _save(application, "data", "subject_id_number", "subject_person")
+    _route(application)
+    _save(application, "data", "subject_id_number", "subject_person", "district")
     _event(
         application,
         action=Action.UPDATE,
