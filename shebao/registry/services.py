@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import tomllib
+from datetime import date
 from pathlib import Path
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
-from shebao.common.errors import InvalidInput
-from shebao.registry.models import Department, Person, Region
+from shebao.common.errors import Conflict, InvalidInput
+from shebao.registry.models import Department, Person, Region, Unit
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -108,3 +109,54 @@ def _persons_by_number(numbers: list[str]) -> list[Person]:
 def person_register(*, id_number: str, name: str, district: Region | None) -> Person:
     """One person, as :func:`persons_register`."""
     return persons_register(rows=[(id_number, name)], district=district)[id_number]
+
+
+def unit_already_registered(credit_code: str) -> Conflict:
+    """The refusal for registering a credit code the registry already holds."""
+    return Conflict(
+        f"统一社会信用代码 {credit_code} 的单位已办理社会保险登记，无需重复登记。"
+        "尚未开通网上办事账号的，请法定代表人办理“单位网上注册”；已开通的请使用“单位登录”。",
+        code="UNIT_ALREADY_REGISTERED",
+        field="credit_code",
+    )
+
+
+def unit_register(
+    *,
+    credit_code: str,
+    name: str,
+    kind: str,
+    district: Region,
+    legal_rep_name: str,
+    legal_rep_id_number: str,
+    registered_on: date,
+    competent_department: str = "",
+    address: str = "",
+    phone: str = "",
+) -> Unit:
+    """Record a unit new to the agency (单位参保登记), active from ``registered_on``. Values
+    are already cleaned (the credit code and ID number in their one spelling).
+
+    A credit code the registry holds — or that a concurrent transaction has just recorded —
+    is refused (``UNIT_ALREADY_REGISTERED``) and nothing is written. Runs in the caller's
+    transaction (an approval's), inside a savepoint of its own.
+    """
+    if Unit.objects.filter(credit_code=credit_code).exists():
+        raise unit_already_registered(credit_code)
+    try:
+        with transaction.atomic():
+            return Unit.objects.create(
+                credit_code=credit_code,
+                name=name,
+                kind=kind,
+                district=district,
+                competent_department=competent_department,
+                legal_rep_name=legal_rep_name,
+                legal_rep_id_number=legal_rep_id_number,
+                address=address,
+                phone=phone,
+                status=Unit.Status.ACTIVE,
+                registered_on=registered_on,
+            )
+    except IntegrityError:
+        raise unit_already_registered(credit_code) from None
