@@ -71,6 +71,8 @@ KUNSHAN_INDIVIDUAL = {
 
 # Jilin (000): 问题一 (unit), 问题三 (individual), 问题五–十二.
 JILIN = {
+    # 问题一: units registered with market supervision enrol under 五证合一, then register online.
+    "在市场监督管理部门注册并依据五证合一办理参保": ["person.unit_register"],
     "缴费基数申报": ["unit.base_declare"],
     "缴费核定": ["unit.contribution_assess"],
     "人员增减（增员）": ["unit.staff_enrol", "unit.staff_changes"],
