@@ -237,7 +237,8 @@ def unit_register_online(
                 unit = Unit.objects.select_for_update().filter(credit_code=credit_code).first()
                 if unit is None:
                     raise InvalidInput(
-                        "未查询到该单位的社会保险登记信息。请核对统一社会信用代码；尚未参保登记的单位请先到经办机构办理参保登记。",
+                        "未查询到该单位的社会保险登记信息。请核对统一社会信用代码；尚未参保登记的单位，"
+                        "请法定代表人以个人身份登录，在网上办理“单位参保登记”，审核通过后再进行单位网上注册。",
                         code="UNIT_NOT_REGISTERED",
                         field="credit_code",
                     )
