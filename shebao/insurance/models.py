@@ -44,6 +44,9 @@ class Category(models.TextChoices):
     FLEXIBLE = "flexible", "灵活就业人员"
     INSTITUTION = "institution", "机关事业单位工作人员"
     RESIDENT = "resident", "城乡居民"
+    # A worker on a construction project insured by project (按项目参保): work injury only, paid
+    # once for the whole project by its general contractor (shebao.insurance.projects).
+    PROJECT = "project", "按项目参保人员"
 
 
 class PayerKind(models.TextChoices):
@@ -64,6 +67,7 @@ class EndReason(models.TextChoices):
     SUSPEND = "suspend", "暂停缴费"
     CANCEL = "cancel", "注销"
     DISPATCH = "dispatch", "派遣调转"
+    PROJECT_END = "project_end", "项目竣工"
     TRANSFER_OUT = "transfer_out", "转出"
     RETIRE = "retire", "退休"
     DEATH = "death", "死亡"
@@ -100,6 +104,26 @@ class Relation(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+    )
+    # 劳务派遣: the client unit (用工单位) a dispatched worker serves. The payer (``unit``) stays
+    # the dispatch agency, the relation is kept where the client is (shebao.insurance.dispatch).
+    client_unit = models.ForeignKey(
+        "registry.Unit",
+        verbose_name="用工单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    # 按项目参保: the construction project whose work-injury cover this is; ``unit`` is the
+    # project's general contractor (shebao.insurance.projects).
+    project = models.ForeignKey(
+        "insurance.ConstructionProject",
+        verbose_name="工程建设项目",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="worker_relations",
     )
     # Where the relation is kept (the unit's district, or the person's for a self-payer).
     district = models.ForeignKey(
@@ -146,6 +170,15 @@ class Relation(models.Model):
                 | (models.Q(payer_kind="self") & models.Q(unit__isnull=True)),
                 name="relation_payer_consistent",
             ),
+            models.CheckConstraint(
+                condition=models.Q(project__isnull=True)
+                | (models.Q(insurance="work_injury") & models.Q(payer_kind="unit")),
+                name="relation_project_work_injury_only",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(client_unit__isnull=True) | models.Q(payer_kind="unit"),
+                name="relation_client_unit_payer",
+            ),
         ]
         indexes = [
             models.Index(
@@ -157,6 +190,11 @@ class Relation(models.Model):
                 fields=["unit", "person"],
                 condition=models.Q(superseded_at__isnull=True),
                 name="relation_current_unit",
+            ),
+            models.Index(
+                fields=["project", "person"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="relation_current_project",
             ),
         ]
 
@@ -345,3 +383,118 @@ class StudentStatus(DatedFact):
 
     def __str__(self) -> str:
         return f"{self.person_id} {self.school} {self.valid_from}–{self.valid_to or ''}"
+
+
+class ConstructionProject(models.Model):
+    """A construction project insured for work injury by project (按项目参加工伤保险).
+
+    The general contractor (施工总承包单位) insures the project where it is built, once, for
+    everyone the project uses who is not insured by their employer — subcontractors' and labour
+    subcontractors' workers included (人社部发〔2014〕103号; 人社部发〔2018〕3号 extends it to
+    railway, road, water transport, water conservancy, energy and airport projects). The premium
+    is a share of the contract price paid before work starts, not a monthly amount per head, so
+    the workers' cover (:class:`Relation` rows with this ``project``) is a register of who is on
+    the site from which month to which, not a contribution base. Money in integer fen.
+    """
+
+    code = models.CharField("项目编号", max_length=50, unique=True)  # 施工许可证号或项目备案编号
+    name = models.CharField("项目名称", max_length=200)
+    unit = models.ForeignKey(
+        "registry.Unit",
+        verbose_name="施工总承包单位",
+        on_delete=models.PROTECT,
+        related_name="construction_projects",
+    )
+    district = models.ForeignKey(
+        "registry.Region", verbose_name="项目所在地", on_delete=models.PROTECT, related_name="+"
+    )
+    address = models.CharField("项目地址", max_length=200, blank=True)
+    start_date = models.DateField("开工日期")
+    planned_end_date = models.DateField("计划竣工日期")
+    completed_on = models.DateField("竣工日期", null=True, blank=True)
+    contract_price_fen = models.BigIntegerField("工程合同价（分）", null=True, blank=True)
+    application = models.ForeignKey(
+        "applications.Application",
+        verbose_name="参保登记业务",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField("记录时间")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="记录人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "工程建设项目"
+        verbose_name_plural = "工程建设项目"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(planned_end_date__gte=models.F("start_date")),
+                name="project_planned_end_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(completed_on__isnull=True)
+                | models.Q(completed_on__gte=models.F("start_date")),
+                name="project_completed_after_start",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(contract_price_fen__isnull=True)
+                | models.Q(contract_price_fen__gte=0),
+                name="project_contract_price_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.code}）"
+
+    @property
+    def is_open(self) -> bool:
+        return self.completed_on is None
+
+
+class DispatchLicence(models.Model):
+    """A unit's licence to dispatch workers (劳务派遣经营许可证): no unit may run a dispatch
+    business without one (《劳动合同法》第五十七条; 《劳务派遣行政许可实施办法》人社部令第19号
+    第六条), and it is valid for three years (第十四条). Staff record it from the licence the
+    unit shows; only a unit holding one in force may file a 劳务派遣用工调转."""
+
+    unit = models.ForeignKey(
+        "registry.Unit",
+        verbose_name="劳务派遣单位",
+        on_delete=models.PROTECT,
+        related_name="dispatch_licences",
+    )
+    number = models.CharField("许可证编号", max_length=50)
+    issued_by = models.CharField("许可机关", max_length=100, blank=True)
+    valid_from = models.DateField("有效期起")
+    valid_to = models.DateField("有效期至")
+    recorded_at = models.DateTimeField("记录时间")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="记录人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "劳务派遣经营许可"
+        verbose_name_plural = "劳务派遣经营许可"
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "number"], name="dispatch_licence_number"),
+            models.CheckConstraint(
+                condition=models.Q(valid_to__gte=models.F("valid_from")),
+                name="dispatch_licence_valid_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.number} {self.valid_from}–{self.valid_to}"

@@ -9,6 +9,15 @@ The invariant every service keeps: for one person and one insurance, the current
 their relations never cover the same month twice — whatever the scheme, category or payer. So
 no one is insured for pension by two units, or as an employee and as a flexible worker, in the
 same month.
+
+One exception, and its own rule: work-injury cover by construction project (按项目参保,
+:mod:`shebao.insurance.projects`). A worker employed by two units at once is insured for work
+injury by each, and the unit where the injury happens answers for it (《实施〈社会保险法〉若干
+规定》第九条; 劳社部函〔2004〕256号 第一条), so a project's cover does not conflict with the
+worker's cover by another unit. It does conflict with the same project's cover in the same
+month (registered twice), and with the general contractor's own cover of the worker: the
+contractor insures its permanent staff as a unit and the rest by project (人社部发〔2014〕103号),
+never one person both ways. :func:`relations_conflict` is that rule, in one place.
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from shebao.common.errors import Conflict, InvalidInput
 from shebao.common.periods import YearMonth
 from shebao.insurance.models import (
     Category,
+    ConstructionProject,
     EndReason,
     Insurance,
     PayerKind,
@@ -87,6 +97,8 @@ class Opening:
     category: str = Category.EMPLOYEE
     reason: str = StartReason.ENROL
     note: str = ""
+    client_unit: Unit | None = None  # 劳务派遣: the client unit the worker serves
+    project: ConstructionProject | None = None  # 按项目参保: work injury on this project
 
 
 @dataclass(frozen=True)
@@ -98,6 +110,8 @@ class Closing:
     reason: str = EndReason.LEAVE
     insurances: tuple[str, ...] | None = None  # None: every insurance the payer holds
     note: str = field(default="")
+    # The project's cover only; None: the payer's own relations, never its projects' cover.
+    project: ConstructionProject | None = None
 
 
 def _user(actor: Actor | None) -> Any:
@@ -123,15 +137,29 @@ def _current_for(person_ids: Sequence[int], insurances: Iterable[str]) -> list[R
         rows.extend(
             Relation.objects.current()
             .filter(person_id__in=ids[start : start + 5000], insurance__in=set(insurances))
-            .select_related("unit")
+            .select_related("unit", "project")
         )
     return rows
 
 
 def _holder(relation: Relation) -> str:
+    if relation.project is not None:
+        return f"工程建设项目“{relation.project.name}”"
     if relation.unit is not None:
         return relation.unit.name
     return dict(Category.choices)[relation.category]
+
+
+def relations_conflict(*, unit_id: int | None, project_id: int | None, other: Relation) -> bool:
+    """Whether a relation paid by ``unit_id`` (for ``project_id``, or none) may not cover a month
+    that ``other`` (same person, same insurance) covers. Ordinary relations never share a month;
+    project cover shares none with the same project, nor with the contractor's own cover of the
+    worker, and may share any with anyone else's (see the module docstring)."""
+    if project_id is None and other.project_id is None:
+        return True
+    if project_id is not None and other.project_id is not None:
+        return project_id == other.project_id
+    return unit_id is not None and other.unit_id == unit_id
 
 
 def opening_problems(
@@ -154,18 +182,40 @@ def opening_problems(
             )
             continue
         seen[opening.person.pk] = line
+        project_id = opening.project.pk if opening.project is not None else None
         for insurance in opening.insurances:
             clash = next(
                 (
                     r
                     for r in existing[(opening.person.pk, insurance)]
-                    if r.end_month is None or r.end_month >= opening.start_month
+                    if (r.end_month is None or r.end_month >= opening.start_month)
+                    and relations_conflict(
+                        unit_id=unit.pk if unit is not None else None,
+                        project_id=project_id,
+                        other=r,
+                    )
                 ),
                 None,
             )
             if clash is None:
                 continue
-            if unit is not None and clash.unit_id == unit.pk and clash.end_month is None:
+            if project_id is not None and clash.project_id == project_id:
+                until = f"至{clash.end_month.label()}" if clash.end_month else "至今"
+                reason = (
+                    f"{clash.start_month.label()}{until}已登记在本项目参加工伤保险，"
+                    "同一月份不能重复登记"
+                )
+            elif project_id is not None:
+                reason = (
+                    f"已于{clash.start_month.label()}起在本单位按单位参加工伤保险，"
+                    "不再按项目登记（按单位参保的职工不纳入项目参保）"
+                )
+            elif clash.project_id is not None and unit is not None:
+                reason = (
+                    f"已登记在本单位的{_holder(clash)}按项目参加工伤保险，"
+                    "请先办理该项目的人员退场登记"
+                )
+            elif unit is not None and clash.unit_id == unit.pk and clash.end_month is None:
                 reason = (
                     f"已于{clash.start_month.label()}起在本单位参加{INSURANCE_LABELS[insurance]}，"
                     "无需重复登记"
@@ -185,6 +235,8 @@ def opening_problems(
 _NEW_RELATION_FIELDS = (
     "spell",
     "person_id",
+    "client_unit_id",
+    "project_id",
     "insurance",
     "scheme",
     "category",
@@ -234,6 +286,8 @@ def _opening_values(
                 (
                     uuid.uuid4(),
                     opening.person.pk,
+                    opening.client_unit.pk if opening.client_unit is not None else None,
+                    opening.project.pk if opening.project is not None else None,
                     insurance,
                     opening.scheme,
                     opening.category,
@@ -353,14 +407,18 @@ def _closing_plan(
     problems: list[LineProblem] = []
     plan: list[tuple[Closing, list[Relation]]] = []
     for line, closing in enumerate(closings, start=1):
+        project_id = closing.project.pk if closing.project is not None else None
         candidates = [
             r
             for r in open_rows[closing.person.pk]
-            if (closing.insurances is None or r.insurance in closing.insurances)
+            if r.project_id == project_id
+            and (closing.insurances is None or r.insurance in closing.insurances)
             and (r.end_month is None or r.end_month >= closing.stop_month)
         ]
         if not candidates:
             payer = "本单位" if unit is not None else "个人缴费"
+            if closing.project is not None:
+                payer = "本项目"
             problems.append(LineProblem(line, column, f"该人员在{payer}没有可停保的参保关系"))
             continue
         early = [r for r in candidates if r.start_month >= closing.stop_month]
@@ -452,9 +510,10 @@ def relation_correct(
         for r in Relation.objects.current()
         .filter(person_id=locked.person_id, insurance=locked.insurance)
         .exclude(pk=locked.pk)
-        .select_related("unit")
+        .select_related("unit", "project")
         if r.start_month <= (new_end or YearMonth(9999, 12))
         and (r.end_month is None or r.end_month >= new_start)
+        and relations_conflict(unit_id=locked.unit_id, project_id=locked.project_id, other=r)
     ]
     if others:
         clash = others[0]
