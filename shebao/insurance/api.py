@@ -40,6 +40,16 @@ class PayerOut(Schema):
     name: str
 
 
+class UnitRef(Schema):
+    credit_code: str
+    name: str
+
+
+class ProjectRef(Schema):
+    code: str
+    name: str
+
+
 class RelationOut(Schema):
     insurance: str
     insurance_name: str
@@ -50,6 +60,12 @@ class RelationOut(Schema):
     end_month: str | None
     status: str
     district: str
+    client_unit: UnitRef | None = Field(
+        default=None, description="劳务派遣：被派遣劳动者所在的用工单位（缴费单位为劳务派遣单位）"
+    )
+    project: ProjectRef | None = Field(
+        default=None, description="按项目参保：工伤保险所属的工程建设项目"
+    )
 
 
 class MyInsuranceOut(Schema):
@@ -64,6 +80,8 @@ class StaffRowOut(Schema):
     start_month: str
     end_month: str | None
     status: str
+    client_units: list[str] = Field(default=[], description="劳务派遣：用工单位名称")
+    projects: list[str] = Field(default=[], description="按项目参保：工程建设项目名称")
 
 
 class StaffFilters(Schema):
@@ -100,6 +118,16 @@ def relation_out(relation: Any) -> dict[str, Any]:
         "end_month": str(relation.end_month) if relation.end_month else None,
         "status": selectors.relation_status(relation),
         "district": relation.district.name,
+        "client_unit": (
+            {"credit_code": relation.client_unit.credit_code, "name": relation.client_unit.name}
+            if relation.client_unit
+            else None
+        ),
+        "project": (
+            {"code": relation.project.code, "name": relation.project.name}
+            if relation.project
+            else None
+        ),
     }
 
 
@@ -160,6 +188,8 @@ def unit_staff(
                 "start_month": str(row.start_month),
                 "end_month": str(row.end_month) if row.end_month else None,
                 "status": row.status,
+                "client_units": row.client_units,
+                "projects": row.projects,
             }
             for row in rows
         ],

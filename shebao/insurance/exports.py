@@ -18,7 +18,16 @@ if TYPE_CHECKING:
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
-ROSTER_HEADER = ["序号", "公民身份号码", "姓名", "参保险种", "本次参保起始年月", "终止年月", "状态"]
+ROSTER_HEADER = [
+    "序号",
+    "公民身份号码",
+    "姓名",
+    "参保险种",
+    "本次参保起始年月",
+    "终止年月",
+    "状态",
+    "用工单位或项目",
+]
 
 
 def xlsx_response(content: bytes, filename: str) -> HttpResponse:
@@ -52,6 +61,7 @@ def roster_workbook(
                 str(row.start_month),
                 str(row.end_month) if row.end_month else "",
                 row.status_label,
+                row.placement,
             ]
         )
     buffer = io.BytesIO()

@@ -170,7 +170,7 @@ class StaffLeaveHandler(OpenPeriodMatter):
             raise InvalidInput("该职工未在本单位参保，无需办理退工停保", code="INSURANCE_NOT_OPEN")
         if (
             not services.Relation.objects.current()
-            .filter(unit=application.unit, person=person)
+            .filter(unit=application.unit, person=person, project__isnull=True)
             .exists()
         ):
             raise InvalidInput("该职工未在本单位参保，无需办理退工停保", code="INSURANCE_NOT_OPEN")
@@ -471,7 +471,11 @@ class StaffChangeRollbackHandler(MatterHandler):
             )
         person = application.subject_person
         rows = (
-            list(services.Relation.objects.current().filter(unit=application.unit, person=person))
+            list(
+                services.Relation.objects.current().filter(
+                    unit=application.unit, person=person, project__isnull=True
+                )
+            )
             if person is not None
             else []
         )
@@ -663,6 +667,316 @@ class InstitutionResumeHandler(OpenPeriodMatter):
             application=application,
         )
         return {"relations": [r.pk for r in rows]}
+
+
+# ------------------------------------------------------------------ 劳务派遣 (seed 004, item 5)
+
+
+def _client_unit(application: Application) -> Any:
+    """The new client unit the form names: registered here, and named as registered."""
+    from shebao.registry.models import Unit
+
+    data = application.data
+    client = (
+        Unit.objects.select_related("district")
+        .filter(credit_code=str(data.get("user_unit_credit_code", "")))
+        .first()
+    )
+    if client is None:
+        raise InvalidInput(
+            "未找到该统一社会信用代码的用工单位：新用工单位须已在社会保险经办机构参保登记",
+            code="DISPATCH_CLIENT_NOT_FOUND",
+            field="user_unit_credit_code",
+        )
+    name = str(data.get("user_unit_name", "")).strip()
+    if name and name != client.name:
+        raise InvalidInput(
+            f"新用工单位名称与登记信息不一致（该代码登记为“{client.name}”），请核对",
+            code="DISPATCH_CLIENT_NAME_MISMATCH",
+            field="user_unit_name",
+        )
+    return client
+
+
+@register("dispatch_transfer")
+class DispatchTransferHandler(MatterHandler):
+    """劳务派遣用工调转: the agency's relations of the worker end with the month before the
+    transfer month and start again in it, naming the new client unit and kept in its district
+    (:mod:`shebao.insurance.dispatch`). Checked at submission and again on approval."""
+
+    def _facts(self, application: Application) -> tuple[Person, Any, YearMonth]:
+        from shebao.insurance import dispatch
+
+        _check_name(application)
+        dispatch.dispatch_licence_require(unit=application.unit, on=timezone.localdate())
+        person = application.subject_person
+        if person is None:
+            raise InvalidInput(
+                "该职工未在本单位参保，不能办理派遣调转；请先办理用人单位用工参保登记",
+                code="DISPATCH_NOT_INSURED",
+            )
+        client = _client_unit(application)
+        month = _month_field(application, "transfer_month")
+        period = _period(application)
+        if not period.business_month <= month <= period.latest:
+            raise InvalidInput(
+                f"调转年月{month.label()}不在本期可办理的月份内（{period.describe()}）",
+                code="OUTSIDE_OPEN_PERIOD",
+                field="transfer_month",
+            )
+        return person, client, month
+
+    def check_submit(self, application: Application) -> None:
+        from shebao.insurance import dispatch
+
+        person, client, month = self._facts(application)
+        assert application.unit is not None
+        dispatch.dispatch_transfer_check(
+            agency=application.unit,
+            person=person,
+            client=client,
+            month=month,
+            on=timezone.localdate(),
+        )
+
+    def on_approved(self, application: Application, actor: Actor | None) -> dict[str, Any]:
+        from shebao.insurance import dispatch
+
+        person, client, month = self._facts(application)
+        assert application.unit is not None
+        try:
+            rows = dispatch.dispatch_transfer(
+                actor=actor,
+                agency=application.unit,
+                person=person,
+                client=client,
+                month=month,
+                application=application,
+            )
+        except services.LinesRefused as refused:
+            raise InvalidInput(refused.problems[0].reason, code=refused.code) from None
+        return {
+            "relations": [r.pk for r in rows],
+            "client_unit": client.credit_code,
+            "month": str(month),
+        }
+
+
+# ------------------------------------------------------------------ 工程建设项目 (seed 004, item 8)
+
+PROJECT_ACTIONS: dict[str, tuple[str, tuple[str, ...]]] = {
+    # action → (its name, the form fields it needs beyond the project code)
+    "project_register": ("项目参保登记", ("project_name", "start_date", "planned_end_date")),
+    "worker_add": ("人员进场登记", ("subject_id_number", "subject_name", "action_date")),
+    "worker_remove": ("人员退场登记", ("subject_id_number", "subject_name", "action_date")),
+    "project_close": ("项目竣工停保", ("action_date",)),
+}
+
+
+def _project_district(application: Application) -> Any:
+    from shebao.registry.models import Region
+
+    code = str(application.data.get("project_district", "")).strip()
+    if not code:
+        assert application.unit is not None
+        return application.unit.district
+    region = Region.objects.filter(code=code, level=Region.Level.DISTRICT).first()
+    if region is None:
+        raise InvalidInput(
+            f"“{code}”不是区县一级的行政区划代码，请填写项目所在区县的6位代码",
+            code="PROJECT_DISTRICT",
+            field="project_district",
+        )
+    return region
+
+
+@register("construction_project_staff")
+class ConstructionProjectStaffHandler(MatterHandler):
+    """工程建设项目人员登记维护: the contractor registers a project insured by project, its
+    workers' entry and leaving, and its completion (:mod:`shebao.insurance.projects`)."""
+
+    def _action(self, application: Application) -> str:
+        action = str(application.data.get("action", ""))
+        name, needed = PROJECT_ACTIONS[action]
+        labels = {f["name"]: f["label"] for f in application.matter.fields}
+        missing = [field for field in needed if not application.data.get(field)]
+        if missing:
+            raise InvalidInput(
+                f"办理“{name}”须填写：{'、'.join(labels.get(f, f) for f in missing)}",
+                code="PROJECT_FIELDS_REQUIRED",
+                field=missing[0],
+            )
+        return action
+
+    def _date(self, application: Application, field: str) -> date:
+        return date.fromisoformat(str(application.data[field]))
+
+    def _project(self, application: Application) -> Any:
+        from shebao.insurance import projects
+
+        assert application.unit is not None
+        return projects.project_of_unit(
+            unit=application.unit, code=str(application.data["project_code"])
+        )
+
+    def _entry_month(self, application: Application) -> YearMonth:
+        month = YearMonth.of(self._date(application, "action_date"))
+        today, latest = YearMonth.of(timezone.localdate()), _period(application).latest
+        if month < today:
+            raise InvalidInput(
+                f"进场日期早于本月：{today.label()}以前进场的人员，请携带用工证明到经办机构办理",
+                code="OUTSIDE_OPEN_PERIOD",
+                field="action_date",
+            )
+        if month > latest:
+            raise InvalidInput(
+                f"进场日期最晚可登记到{latest.label()}",
+                code="OUTSIDE_OPEN_PERIOD",
+                field="action_date",
+            )
+        return month
+
+    def _leave_month(self, application: Application) -> YearMonth:
+        month = YearMonth.of(self._date(application, "action_date"))
+        today, latest = YearMonth.of(timezone.localdate()), _period(application).latest
+        if month < today:
+            raise InvalidInput(
+                "退场日期早于本月：已过月份的项目参保不能由单位网上终止，请到经办机构办理",
+                code="OUTSIDE_OPEN_PERIOD",
+                field="action_date",
+            )
+        if month > latest:
+            raise InvalidInput(
+                f"退场日期最晚可登记到{latest.label()}",
+                code="OUTSIDE_OPEN_PERIOD",
+                field="action_date",
+            )
+        return month
+
+    def _completed_on(self, application: Application) -> date:
+        day = self._date(application, "action_date")
+        if day > timezone.localdate():
+            raise InvalidInput(
+                "竣工日期不能晚于今天：项目竣工验收后再办理竣工停保",
+                code="PROJECT_NOT_COMPLETED",
+                field="action_date",
+            )
+        return day
+
+    def _register_values(self, application: Application) -> dict[str, Any]:
+        from decimal import Decimal
+
+        from shebao.common.money import to_fen
+
+        data = application.data
+        price = data.get("contract_price")
+        return {
+            "code": str(data["project_code"]),
+            "name": str(data["project_name"]),
+            "district": _project_district(application),
+            "address": str(data.get("project_address", "")),
+            "start_date": self._date(application, "start_date"),
+            "planned_end_date": self._date(application, "planned_end_date"),
+            "contract_price_fen": to_fen(Decimal(str(price))) if price else None,
+        }
+
+    def check_submit(self, application: Application) -> None:
+        from shebao.insurance import projects
+        from shebao.insurance.models import ConstructionProject
+
+        action = self._action(application)
+        if action == "project_register":
+            values = self._register_values(application)
+            if values["planned_end_date"] < values["start_date"]:
+                raise InvalidInput(
+                    "计划竣工日期不能早于开工日期", code="INVALID_PERIOD", field="planned_end_date"
+                )
+            if ConstructionProject.objects.filter(code=values["code"]).exists():
+                raise InvalidInput(
+                    f"项目编号“{values['code']}”已登记参保，同一项目只参保一次",
+                    code="PROJECT_EXISTS",
+                    field="project_code",
+                )
+            return
+        _check_name(application)
+        project = self._project(application)
+        if action == "worker_add":
+            month = self._entry_month(application)
+            person = _subject(application, create=False)
+            if person is None:  # new to the registry: nothing can conflict yet
+                projects.project_workers_add_problems(project=project, persons=[], month=month)
+            else:
+                _refuse(
+                    projects.project_workers_add_problems(
+                        project=project, persons=[person], month=month
+                    )
+                )
+        elif action == "worker_remove":
+            month = self._leave_month(application)
+            person = application.subject_person
+            if person is None:
+                raise InvalidInput("该人员未登记在本项目", code="INSURANCE_NOT_OPEN")
+            problems = projects.project_workers_remove_problems(
+                project=project, persons=[person], last_month=month
+            )
+            if problems:
+                raise InvalidInput(problems[0].reason, code="INSURANCE_NOT_OPEN")
+        else:
+            self._completed_on(application)
+            if project.completed_on is not None:
+                raise InvalidInput(f"项目“{project.name}”已办理竣工停保", code="PROJECT_COMPLETED")
+
+    def on_approved(self, application: Application, actor: Actor | None) -> dict[str, Any]:
+        from shebao.insurance import projects
+
+        action = self._action(application)
+        assert application.unit is not None
+        if action == "project_register":
+            project = projects.construction_project_register(
+                actor=actor,
+                unit=application.unit,
+                application=application,
+                **self._register_values(application),
+            )
+            return {"project": project.pk}
+        _check_name(application)
+        project = self._project(application)
+        try:
+            if action == "worker_add":
+                month = self._entry_month(application)
+                person = _subject(application, create=True)
+                assert person is not None
+                if application.subject_person_id is None:
+                    application.subject_person = person
+                    application.save(update_fields=["subject_person"])
+                rows = projects.project_workers_add(
+                    actor=actor,
+                    project=project,
+                    persons=[person],
+                    month=month,
+                    application=application,
+                )
+            elif action == "worker_remove":
+                person = application.subject_person
+                if person is None:
+                    raise InvalidInput("该人员未登记在本项目", code="INSURANCE_NOT_OPEN")
+                rows = projects.project_workers_remove(
+                    actor=actor,
+                    project=project,
+                    persons=[person],
+                    last_month=self._leave_month(application),
+                    application=application,
+                )
+            else:
+                rows = projects.construction_project_complete(
+                    actor=actor,
+                    project=project,
+                    completed_on=self._completed_on(application),
+                    application=application,
+                )
+        except services.LinesRefused as refused:
+            raise InvalidInput(refused.problems[0].reason, code=refused.code) from None
+        return {"project": project.pk, "relations": [r.pk for r in rows]}
 
 
 # ------------------------------------------------------------------ queries

@@ -11,7 +11,7 @@ a person or a unit exists to someone who may not see it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import Case, Count, IntegerField, Max, Min, Q, QuerySet, When
@@ -101,7 +101,9 @@ def person_for_reader(*, actor: Actor, id_number: str | None = None) -> Person:
 
 
 def _ordered(rows: QuerySet[Relation]) -> QuerySet[Relation]:
-    return rows.select_related("unit", "district").order_by("-start_month", "insurance", "-id")
+    return rows.select_related("unit", "district", "client_unit", "project").order_by(
+        "-start_month", "insurance", "-id"
+    )
 
 
 def person_relations(*, actor: Actor, person: Person) -> list[Relation]:
@@ -122,7 +124,7 @@ def person_relation_history(*, actor: Actor, person: Person) -> list[Relation]:
     """Every version of every relation of the person, corrections included, newest first."""
     return list(
         Relation.objects.filter(person=person)
-        .select_related("unit", "district", "recorded_by", "application")
+        .select_related("unit", "district", "client_unit", "project", "recorded_by", "application")
         .order_by("-recorded_at", "-id")
     )
 
@@ -202,10 +204,29 @@ class RosterRow:
     start_month: YearMonth
     end_month: YearMonth | None
     status: str
+    # 劳务派遣: the client units the person serves (in order, with the month each begins);
+    # 按项目参保: the projects they work on.
+    clients: list[tuple[str, YearMonth]] = field(default_factory=list)
+    projects: list[str] = field(default_factory=list)
 
     @property
     def status_label(self) -> str:
         return RosterStatus.LABELS[self.status]
+
+    @property
+    def client_units(self) -> list[str]:
+        return [name for name, _ in self.clients]
+
+    @property
+    def placement(self) -> str:
+        """Where the person works, for the roster: the client unit (and the next one, from the
+        month a transfer takes effect), or the project."""
+        now = this_month()
+        parts = []
+        for name, start in self.clients:
+            parts.append(f"{start.label()}起派遣至{name}" if start > now else f"派遣至{name}")
+        parts += [f"项目：{name}" for name in self.projects]
+        return "；".join(parts)
 
     @property
     def insurance_labels(self) -> list[str]:
@@ -226,6 +247,16 @@ def _active_case(month: YearMonth) -> Case:
         default=0,
         output_field=IntegerField(),
     )
+
+
+def _clients(held: list[Relation]) -> list[tuple[str, YearMonth]]:
+    """Each client unit of the held relations with the month its placement begins, in order."""
+    starts: dict[str, YearMonth] = {}
+    for relation in held:
+        if relation.client_unit is not None:
+            name = relation.client_unit.name
+            starts[name] = min(starts.get(name, relation.start_month), relation.start_month)
+    return sorted(starts.items(), key=lambda item: item[1])
 
 
 def unit_roster(
@@ -273,8 +304,10 @@ def unit_roster(
     ids = [row[0] for row in page_rows]
     by_person: dict[int, list[Relation]] = {pid: [] for pid in ids}
     for start in range(0, len(ids), 5000):
-        for relation in _roster_base(unit, insurance).filter(
-            person_id__in=ids[start : start + 5000]
+        for relation in (
+            _roster_base(unit, insurance)
+            .filter(person_id__in=ids[start : start + 5000])
+            .select_related("client_unit", "project")
         ):
             by_person[relation.person_id].append(relation)
     rows = []
@@ -296,6 +329,8 @@ def unit_roster(
                 start_month=spell_start,
                 end_month=None if None in ends else max(e for e in ends if e is not None),
                 status=RosterStatus.ACTIVE if active else RosterStatus.STOPPED,
+                clients=_clients(held),
+                projects=sorted({r.project.name for r in held if r.project}),
             )
         )
     return total, rows
@@ -342,6 +377,8 @@ def staff_change_line_relations(*, unit: Unit, lines: list[Any]) -> dict[int, di
     """For the reviewer of a roster: each line's person's current relations, and what would
     conflict (an enrolment overlapping a relation with anyone; a termination with nothing open
     at the unit). Keyed by line id; one query for the page's lines."""
+    from shebao.insurance.services import relations_conflict
+
     person_ids = [line.person_id for line in lines if line.person_id]
     relations: dict[int, list[Relation]] = {}
     for relation in (
@@ -353,9 +390,12 @@ def staff_change_line_relations(*, unit: Unit, lines: list[Any]) -> dict[int, di
         held = relations.get(line.person_id, []) if line.person_id else []
         reaching = [r for r in held if r.end_month is None or r.end_month >= line.month]
         if line.kind == "enrol":
-            conflict = bool(reaching)  # anything covering the start month or later
+            # anything covering the start month or later (a project's cover only at this unit)
+            conflict = any(
+                relations_conflict(unit_id=unit.pk, project_id=None, other=r) for r in reaching
+            )
         else:
-            conflict = not any(r.unit_id == unit.pk for r in reaching)
+            conflict = not any(r.unit_id == unit.pk and r.project_id is None for r in reaching)
         result[line.pk] = {
             "current": [r for r in held if r.end_month is None or r.end_month >= this_month()],
             "conflict": conflict,

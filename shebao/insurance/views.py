@@ -92,6 +92,8 @@ def _roster_context(request: HttpRequest, actor: Any, unit: Any) -> dict[str, An
         "status": status,
         "q": q,
         "insurances": Insurance.choices,
+        # A column for the client unit or project, on the rosters that have any.
+        "placements": any(row.placement for row in rows),
         "tabs": [
             ("", "全部", counts["all"]),
             ("active", "参保缴费", counts["active"]),
