@@ -6,9 +6,10 @@ natural keys; the demo applications are built once (through the real workflow se
 audit trail and notifications are what production would show).
 
 The city is Jilin City (220200, seed 000): staff in every department, registration staff split
-between two districts (so scoping can be seen), three units (an enterprise with its legal
-representative, administrator and operator; a public institution; an individual business) and
-about fifty insured persons.
+between two districts (so scoping can be seen), five units (an enterprise with its legal
+representative, administrator and operator; a public institution; an individual business; a
+licensed labour-dispatch agency whose workers serve the enterprise and the school; a
+construction company with one project insured by project) and about fifty insured persons.
 """
 
 from __future__ import annotations
@@ -79,6 +80,8 @@ NAMED = {
     "yang": ("杨帆", "M", date(1993, 1, 30), LONGTAN, "13943110005"),
     "zhou": ("周慧敏", "F", date(1975, 9, 12), CHUANYING, "13943110006"),
     "wang": ("王德福", "M", date(1968, 2, 25), CHANGYI, "13943110007"),
+    "sun": ("孙立军", "M", date(1979, 4, 18), CHANGYI, "13943110008"),
+    "zhao": ("赵建业", "M", date(1970, 7, 7), CHUANYING, "13943110009"),
 }
 
 
@@ -209,6 +212,9 @@ UNITS = [
         "",
         2,
     ),
+    # 商务服务业 (劳务派遣) is work-injury class 2, 房屋建筑业 class 6 (人社部发〔2015〕71号).
+    ("agency", "91", CHANGYI, 40004, "吉林市江城人力资源服务有限公司", Unit.Kind.ENTERPRISE, "", 2),
+    ("builder", "91", CHUANYING, 50005, "吉林市北山建设工程有限公司", Unit.Kind.ENTERPRISE, "", 6),
 ]
 
 
@@ -356,13 +362,15 @@ def _build_applications(actors: dict[str, Actor], workers: dict[str, Person]) ->
 # --- insurance histories -----------------------------------------------------------------------
 
 # The crowd: the first 43 are the story's workers and neighbours; then each unit's staff, the
-# flexible workers and the urban-rural residents.
-CROWD = 450
+# flexible workers, the urban-rural residents, the dispatched workers and a project's workers.
+CROWD = 464
 SONGJIANG_STAFF = slice(43, 335)
 SCHOOL_STAFF = slice(335, 394)
 DUMPLINGS_STAFF = slice(394, 396)
 FLEXIBLE = slice(396, 426)
 RESIDENTS = slice(426, 450)
+DISPATCHED = slice(450, 458)
+PROJECT_WORKERS = slice(458, 464)
 
 
 def _build_histories(
@@ -373,10 +381,18 @@ def _build_histories(
     songjiang: Unit,
     school: Unit,
     dumplings: Unit,
+    agency: Unit,
+    builder: Unit,
 ) -> int:
     """Insurance relations from 2008 to last month: joined, left, rejoined (built once)."""
     from shebao.common.periods import YearMonth
-    from shebao.insurance.demo import Spell, histories_build, plan_spells
+    from shebao.insurance.demo import (
+        Spell,
+        dispatch_demo_build,
+        histories_build,
+        plan_spells,
+        project_demo_build,
+    )
     from shebao.insurance.models import Category, Insurance, Relation, Scheme
 
     if Relation.objects.exists():
@@ -423,6 +439,28 @@ def _build_histories(
         category=Category.RESIDENT,
         insurances=(Insurance.PENSION, Insurance.MEDICAL),
     )
+    # The agency's workers: five at 松江机械, three at the school; one moved to the school
+    # five months ago (劳务派遣用工调转).
+    dispatched = crowd[DISPATCHED]
+    written += dispatch_demo_build(
+        agency=agency,
+        placements=[
+            (person, songjiang if i < 5 else school, last - 20 + 2 * i)
+            for i, person in enumerate(dispatched)
+        ],
+        transfer=(dispatched[0], school, last - 4),
+        today=timezone.localdate(),
+    )
+    # One project insured by project: six workers entering from six months ago, one left.
+    site_workers = crowd[PROJECT_WORKERS]
+    written += project_demo_build(
+        contractor=builder,
+        district=Region.objects.get(code=CHUANYING),
+        start=last - 5,
+        workers=site_workers,
+        leaver=site_workers[1],
+        left=last - 1,
+    )
     return written
 
 
@@ -431,6 +469,8 @@ def _build_histories(
 
 def demo_load() -> DemoReport:
     """Build (or bring up to date) the demo hall; returns the accounts to print."""
+    from shebao.insurance.demo import dispatch_licence_demo
+
     regions_load()
     departments_load()
     catalogue_load()
@@ -455,7 +495,9 @@ def demo_load() -> DemoReport:
         songjiang = _unit("songjiang", named["liu"])
         school = _unit("school", named["zhou"])
         dumplings = _unit("dumplings", named["wang"])
-        report.units = 3
+        agency = _unit("agency", named["sun"])
+        builder = _unit("builder", named["zhao"])
+        report.units = 5
 
         _membership(individual["liu"], songjiang, UnitMembership.Role.LEGAL_REP, None)
         _membership(individual["chen"], songjiang, UnitMembership.Role.ADMIN, individual["liu"])
@@ -470,6 +512,9 @@ def demo_load() -> DemoReport:
             )
         _membership(individual["zhou"], school, UnitMembership.Role.LEGAL_REP, None)
         _membership(individual["wang"], dumplings, UnitMembership.Role.LEGAL_REP, None)
+        _membership(individual["sun"], agency, UnitMembership.Role.LEGAL_REP, None)
+        _membership(individual["zhao"], builder, UnitMembership.Role.LEGAL_REP, None)
+        dispatch_licence_demo(agency=agency, today=timezone.localdate())
 
     actors: dict[str, Actor] = {
         "zhang": actor_for(individual["zhang"], "individual"),
@@ -483,14 +528,23 @@ def demo_load() -> DemoReport:
     }
     with transaction.atomic():
         report.relations_built = _build_histories(
-            named, crowd, workers, songjiang=songjiang, school=school, dumplings=dumplings
+            named,
+            crowd,
+            workers,
+            songjiang=songjiang,
+            school=school,
+            dumplings=dumplings,
+            agency=agency,
+            builder=builder,
         )
     report.applications_built = _build_applications(actors, workers)
 
     from shebao.applications.models import Application
 
     report.applications_total = Application.objects.count()
-    report.accounts = _accounts(individual, staff_users, admin, songjiang, school, dumplings)
+    report.accounts = _accounts(
+        individual, staff_users, admin, songjiang, school, dumplings, agency, builder
+    )
     return report
 
 
@@ -501,6 +555,8 @@ def _accounts(
     songjiang: Unit,
     school: Unit,
     dumplings: Unit,
+    agency: Unit,
+    builder: Unit,
 ) -> list[DemoAccount]:
     def person(key: str, role: str, note: str) -> DemoAccount:
         user = individual[key]
@@ -520,6 +576,8 @@ def _accounts(
         unit_user("yang", songjiang, "单位经办人", "仅获授权：用工参保登记、退工停保登记"),
         unit_user("zhou", school, "法定代表人", school.name),
         unit_user("wang", dumplings, "法定代表人", dumplings.name),
+        unit_user("sun", agency, "法定代表人", f"{agency.name}（劳务派遣单位）"),
+        unit_user("zhao", builder, "法定代表人", f"{builder.name}（工程建设项目总承包）"),
     ]
     for username, _, department, _, _ in STAFF:
         user = staff_users[username]
