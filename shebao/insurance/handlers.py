@@ -704,6 +704,13 @@ class DispatchTransferHandler(MatterHandler):
     transfer month and start again in it, naming the new client unit and kept in its district
     (:mod:`shebao.insurance.dispatch`). Checked at submission and again on approval."""
 
+    def validate(self, application: Application, data: dict[str, Any]) -> dict[str, Any]:
+        from shebao.insurance import dispatch
+
+        # Only a licensed agency files it: say so before it writes a draft or uploads anything.
+        dispatch.dispatch_licence_require(unit=application.unit, on=timezone.localdate())
+        return data
+
     def _facts(self, application: Application) -> tuple[Person, Any, YearMonth]:
         from shebao.insurance import dispatch
 

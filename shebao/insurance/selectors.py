@@ -20,7 +20,7 @@ from django.utils import timezone
 from shebao.common.errors import NotFound
 from shebao.common.identifiers import normalize_credit_code, normalize_id_number
 from shebao.common.periods import YearMonth
-from shebao.insurance.models import Category, Insurance, Relation, Scheme
+from shebao.insurance.models import Category, EndReason, Insurance, Relation, Scheme
 from shebao.registry.models import Person, Unit
 
 if TYPE_CHECKING:
@@ -142,6 +142,7 @@ class CoverSummary:
     label: str
     relation: Relation
     status: str
+    since: YearMonth  # the first month of the unbroken cover (through dispatch transfers)
 
     @property
     def status_label(self) -> str:
@@ -151,7 +152,8 @@ class CoverSummary:
 def person_cover(*, actor: Actor, person: Person) -> list[CoverSummary]:
     """Each insurance the person has ever had, with the relation that stands for it now."""
     latest: dict[str, Relation] = {}
-    for relation in person_relations(actor=actor, person=person):
+    relations = person_relations(actor=actor, person=person)
+    for relation in relations:
         known = latest.get(relation.insurance)
         if known is None or (
             relation_status(relation) == "active" and relation_status(known) != "active"
@@ -163,6 +165,7 @@ def person_cover(*, actor: Actor, person: Person) -> list[CoverSummary]:
             label=_insurance_label(latest[insurance]),
             relation=latest[insurance],
             status=relation_status(latest[insurance]),
+            since=continuous_start(latest[insurance], relations),
         )
         for insurance in INSURANCE_ORDER
         if insurance in latest
@@ -249,6 +252,23 @@ def _active_case(month: YearMonth) -> Case:
     )
 
 
+def continuous_start(relation: Relation, relations: list[Relation]) -> YearMonth:
+    """The first month of the unbroken cover ``relation`` continues: a dispatch transfer
+    (派遣调转) ends the agency's relation the month before the next one starts, and the worker's
+    spell with the agency runs on through it. ``relations``: the person's others to look in."""
+    ended = {
+        (r.insurance, r.unit_id, r.end_month): r
+        for r in relations
+        if r.end_month is not None and r.end_reason == EndReason.DISPATCH
+    }
+    first = relation
+    while (
+        earlier := ended.get((first.insurance, first.unit_id, first.start_month - 1))
+    ) is not None:
+        first = earlier
+    return first.start_month
+
+
 def _clients(held: list[Relation]) -> list[tuple[str, YearMonth]]:
     """Each client unit of the held relations with the month its placement begins, in order."""
     starts: dict[str, YearMonth] = {}
@@ -318,7 +338,7 @@ def unit_roster(
         else:
             last = max(r.end_month for r in relations if r.end_month is not None)
             held = [r for r in relations if r.end_month == last]
-        spell_start = min(r.start_month for r in held)
+        spell_start = min(continuous_start(r, relations) for r in held)
         ends = [r.end_month for r in held]
         rows.append(
             RosterRow(
@@ -348,6 +368,23 @@ def unit_roster_counts(*, actor: Actor, unit: Unit) -> dict[str, int]:
     active = people.filter(active=1).aggregate(n=Count("person_id"))["n"]
     everyone = people.aggregate(n=Count("person_id"))["n"]
     return {"all": everyone, RosterStatus.ACTIVE: active, RosterStatus.STOPPED: everyone - active}
+
+
+def unit_placement_matters(*, unit: Unit) -> list[tuple[str, str]]:
+    """(matter code, button label) the unit's roster offers beside enrolment and leaving:
+    劳务派遣用工调转 to a unit holding a dispatch licence in force, 工程建设项目人员登记维护 to a
+    contractor with a project still open."""
+    from shebao.insurance.models import ConstructionProject, DispatchLicence
+
+    today = timezone.localdate()
+    matters = []
+    if DispatchLicence.objects.filter(
+        unit=unit, valid_from__lte=today, valid_to__gte=today
+    ).exists():
+        matters.append(("unit.dispatch_transfer", "劳务派遣用工调转"))
+    if ConstructionProject.objects.filter(unit=unit, completed_on__isnull=True).exists():
+        matters.append(("unit.construction_project_staff", "项目人员进退场"))
+    return matters
 
 
 def unit_relations_of(*, unit: Unit, person: Person) -> list[Relation]:

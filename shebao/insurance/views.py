@@ -108,7 +108,9 @@ def _roster_context(request: HttpRequest, actor: Any, unit: Any) -> dict[str, An
 def unit_roster(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     unit = selectors.unit_for_reader(actor=actor, credit_code=actor.unit.credit_code)
-    return render(request, "insurance/roster.html", _roster_context(request, actor, unit))
+    context = _roster_context(request, actor, unit)
+    context["placement_matters"] = selectors.unit_placement_matters(unit=unit)
+    return render(request, "insurance/roster.html", context)
 
 
 @actor_required(actors.UNIT)

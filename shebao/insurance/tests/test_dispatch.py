@@ -26,7 +26,7 @@ from shebao.applications import services as engine
 from shebao.applications.models import Application
 from shebao.common.errors import InvalidInput
 from shebao.common.periods import YearMonth
-from shebao.insurance import dispatch, services
+from shebao.insurance import dispatch, selectors, services
 from shebao.insurance.models import EndReason, Insurance, Relation, StartReason
 from shebao.insurance.services import Closing, LinesRefused, Opening
 from shebao.insurance.tests.test_records import _apply, _approve
@@ -186,7 +186,7 @@ def test_a_unit_that_is_not_a_dispatch_agency_is_refused(hall, unit, client_a, c
 
     assert refused.value.code == "DISPATCH_NOT_LICENSED"
     assert records() == before
-    assert not Application.objects.filter(status="submitted").exists()
+    assert not Application.objects.filter(unit=unit).exists()  # not even a draft
 
 
 def test_an_expired_licence_does_not_let_a_unit_dispatch(hall, client_a, client_b):
@@ -301,9 +301,14 @@ def test_the_roster_the_person_and_the_api_show_the_client_unit(
     # this month at the old client, from next month at the new one
     assert "用工单位或项目" in text
     assert f"派遣至{client_a.name}；2027年1月起派遣至{client_b.name}" in text
+    assert 'href="/matters/unit.dispatch_transfer/"' in text  # the agency's own button
     with freeze_time("2027-01-04 10:00:00+08:00"):
         text = roster_text(agency_admin, agency)
+        cover = selectors.person_cover(actor=None, person=worker)
     assert f"派遣至{client_b.name}" in text and client_a.name not in text
+    # the spell with the agency runs on through the transfer
+    assert "2025年3月" in text and "2027年1月" not in text
+    assert {(c.relation.client_unit_id, c.since) for c in cover} == {(client_b.pk, M(2025, 3))}
 
     user = make_individual(person=worker)
     mine = signed_in(user, "individual").get("/insurance/me/").content.decode()
@@ -332,6 +337,7 @@ def test_a_roster_without_dispatched_workers_or_projects_has_no_placement_column
     text = signed_in(admin, f"unit:{unit.pk}").get("/insurance/unit/staff/").content.decode()
 
     assert "普通" in text and "用工单位或项目" not in text
+    assert "unit.dispatch_transfer" not in text and "unit.construction_project_staff" not in text
 
 
 # ---------------------------------------------------------------- no gap, no overlap

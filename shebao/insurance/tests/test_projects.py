@@ -434,6 +434,7 @@ def test_the_roster_and_the_person_show_the_project(contractor, contractor_admin
         .content.decode()
     )
     assert "项目工壬" in text and f"项目：{project.name}" in text
+    assert 'href="/matters/unit.construction_project_staff/"' in text
 
     mine = (
         signed_in(make_individual(person=worker), "individual")
