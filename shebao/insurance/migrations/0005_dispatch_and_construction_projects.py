@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
     dependencies = [
         ("applications", "0004_material_content_type_longer"),
-        ("insurance", "0003_flexible_grades"),
+        ("insurance", "0004_student_status"),
         ("registry", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
