@@ -161,7 +161,7 @@ def dispatch_transfer(
     the month before and the same insurances start in ``month``, kept in the client's district.
     Returns the new relations. Checked again under the person's lock; a refusal writes nothing.
     """
-    services._lock_persons([person.pk])
+    services.persons_lock([person.pk])
     held = dispatch_transfer_check(
         agency=agency, person=person, client=client, month=month, on=on or timezone.localdate()
     )
