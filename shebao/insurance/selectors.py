@@ -288,13 +288,16 @@ def unit_roster(
     q: str | None = None,
     limit: int | None = 20,
     offset: int = 0,
+    total: int | None = None,
 ) -> tuple[int, list[RosterRow]]:
     """The unit's staff: one row per person who has or had a relation with the unit, with the
     insurances currently held (or last held, once stopped), the first month of the current
     spell and the status. Returns ``(total, rows)``; ``limit=None`` returns every row (export).
+    ``total``: the count of these rows when the caller knows it already (the page's tab counts,
+    :func:`unit_roster_counts`, when it neither searches nor filters by insurance).
 
-    Two queries for a page whatever the unit's size: one grouped over the relations (total and
-    the page's persons, ordered by name), one for the page's relations.
+    Three queries for a page whatever the unit's size (two when ``total`` is given): the total,
+    the page's persons ordered by name (both grouped over the relations), the page's relations.
     """
     if not may_read_unit(actor, unit):
         raise NotFound("未找到该单位", code="UNIT_NOT_FOUND")
@@ -312,7 +315,8 @@ def unit_roster(
         people = people.filter(active=1)
     elif status == RosterStatus.STOPPED:
         people = people.filter(active=0)
-    total = people.aggregate(n=Count("person_id"))["n"] if limit is not None else None
+    if limit is not None and total is None:
+        total = people.aggregate(n=Count("person_id"))["n"]
     page = people.order_by("person__name", "person_id").values_list(
         "person_id", "person__id_number", "person__name", "active"
     )
@@ -360,13 +364,13 @@ def unit_roster_counts(*, actor: Actor, unit: Unit) -> dict[str, int]:
     """Persons on the roster by status (for the page's tabs)."""
     if not may_read_unit(actor, unit):
         raise NotFound("未找到该单位", code="UNIT_NOT_FOUND")
-    people = (
-        _roster_base(unit, None)
-        .values("person_id")
-        .annotate(active=Max(_active_case(this_month())))
+    month = this_month()
+    current = Q(end_month__isnull=True) | Q(end_month__gte=month)
+    counts = _roster_base(unit, None).aggregate(
+        everyone=Count("person_id", distinct=True),
+        active=Count("person_id", distinct=True, filter=current),
     )
-    active = people.filter(active=1).aggregate(n=Count("person_id"))["n"]
-    everyone = people.aggregate(n=Count("person_id"))["n"]
+    everyone, active = counts["everyone"], counts["active"]
     return {"all": everyone, RosterStatus.ACTIVE: active, RosterStatus.STOPPED: everyone - active}
 
 

@@ -72,6 +72,9 @@ def _roster_context(request: HttpRequest, actor: Any, unit: Any) -> dict[str, An
     status = request.GET.get("status", "")
     q = request.GET.get("q", "").strip()[:30]
     number = _page_number(request)
+    counts = selectors.unit_roster_counts(actor=actor, unit=unit)
+    # The tab counts are the total when the page neither searches nor filters by insurance.
+    known = counts.get(status or "all") if not (q or insurance) else None
     total, rows = selectors.unit_roster(
         actor=actor,
         unit=unit,
@@ -80,10 +83,10 @@ def _roster_context(request: HttpRequest, actor: Any, unit: Any) -> dict[str, An
         q=q or None,
         limit=PAGE_SIZE,
         offset=(number - 1) * PAGE_SIZE,
+        total=known,
     )
     paginator = Paginator(_Count(total), PAGE_SIZE)  # type: ignore[arg-type]
     page = Page(rows, min(number, paginator.num_pages), paginator)
-    counts = selectors.unit_roster_counts(actor=actor, unit=unit)
     return {
         "unit": unit,
         "page": page,
