@@ -57,6 +57,9 @@ class IdentityColumn:
 COLUMNS: tuple[IdentityColumn, ...] = (
     IdentityColumn("registry.Person", "id_number", "id_number", unique=True),
     IdentityColumn("registry.Person", "mobile", "mobile"),
+    # Past versions of a person's basic information: kept as recorded, reported only.
+    IdentityColumn("registry.PersonInfo", "id_number", "id_number", repairable=False),
+    IdentityColumn("registry.PersonInfo", "mobile", "mobile", repairable=False),
     IdentityColumn("registry.Unit", "credit_code", "credit_code", unique=True),
     IdentityColumn("registry.Unit", "legal_rep_id_number", "id_number"),
     IdentityColumn(

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+
+from shebao.common.periods import YearMonthField
 
 NATIONAL = "000000"
 
@@ -118,6 +121,98 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PersonInfo(models.Model):
+    """One version of a person's basic information (人员基础信息), never overwritten.
+
+    A collection (采集) or a change (变更) writes a new version — every field as it is from then
+    on — and marks the one before superseded: who recorded it, when, why, through which
+    application. The current version is the one not superseded (at most one per person). The
+    identity the person had then (name, ID number, sex, birth date, mobile) is part of every
+    version, so old names and numbers stay in the history; :class:`Person` keeps the current
+    ones for the code that reads them. A person whose information was never collected has no
+    version until the first change, which first records what the registry held (``baseline``).
+
+    Codes (民族, 户籍性质, 缴费人员类别, 用工身份, 文化程度) are those of
+    ``registry/data/person_codes.toml``; which fields change how is
+    :mod:`shebao.registry.info_fields`. Money in integer fen.
+    """
+
+    class Kind(models.TextChoices):
+        BASELINE = "baseline", "登记库原有信息"
+        COLLECT = "collect", "信息采集"
+        CHANGE = "change", "信息变更"
+
+    person = models.ForeignKey(
+        Person, verbose_name="人员", on_delete=models.PROTECT, related_name="info_versions"
+    )
+    version = models.PositiveIntegerField("版本")
+    kind = models.CharField("记录方式", max_length=10, choices=Kind.choices)
+    # The identity at this version (Person holds the current one).
+    id_number = models.CharField("公民身份号码", max_length=18, db_index=True)
+    name = models.CharField("姓名", max_length=100)
+    sex = models.CharField("性别", max_length=1, choices=Person.Sex.choices)
+    birth_date = models.DateField("出生日期")
+    mobile = models.CharField("手机号码", max_length=11, blank=True)
+    ethnicity = models.CharField("民族", max_length=2, blank=True)
+    hukou_type = models.CharField("户籍性质", max_length=2, blank=True)
+    hukou_address = models.CharField("户籍所在地地址", max_length=200, blank=True)
+    contact_address = models.CharField("联系地址", max_length=200, blank=True)
+    postal_code = models.CharField("邮政编码", max_length=6, blank=True)
+    education = models.CharField("文化程度", max_length=16, blank=True)
+    work_start_date = models.DateField("参加工作日期", null=True, blank=True)
+    identity = models.CharField("用工身份", max_length=8, blank=True)
+    payer_category = models.CharField("缴费人员类别", max_length=2, blank=True)
+    # 机关事业单位工作人员: the personnel and wage facts at the reform (2014-10, 国发〔2015〕2号)
+    # and the deemed contribution period before it (视同缴费年限), from the personnel file.
+    reform_post = models.CharField("改革时点职务（岗位）", max_length=100, blank=True)
+    reform_grade = models.CharField("改革时点职级（级别、档次）", max_length=50, blank=True)
+    reform_wage_fen = models.BigIntegerField("改革时点工资（分/月）", null=True, blank=True)
+    deemed_start = YearMonthField("视同缴费起始年月", null=True, blank=True)
+    deemed_end = YearMonthField("视同缴费截止年月", null=True, blank=True)
+
+    application = models.ForeignKey(
+        "applications.Application",
+        verbose_name="办理业务",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField("记录时间")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="记录人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reason = models.CharField("原因", max_length=200, blank=True)
+    superseded_at = models.DateTimeField("被取代时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "人员基础信息"
+        verbose_name_plural = "人员基础信息"
+        ordering = ["person", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["person", "version"], name="person_info_version"),
+            models.UniqueConstraint(
+                fields=["person"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="person_info_one_current",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(deemed_start__isnull=True)
+                | models.Q(deemed_end__isnull=True)
+                | models.Q(deemed_end__gte=models.F("deemed_start")),
+                name="person_info_deemed_period",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} v{self.version} {self.name}"
 
 
 class Unit(models.Model):
