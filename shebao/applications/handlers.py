@@ -48,6 +48,11 @@ Form and submission:
   account type and the number of years back-paid (seed 003).
 - ``check_submit(application)``: at submission, after materials and form are complete and
   before anything is written; raise to refuse. (:class:`LinesHandler` validates its lines here.)
+- ``instant(application) -> bool``: at submission, after ``check_submit``: whether this case
+  is answered at once (即办) — the system accepts, approves (running ``on_approved``) and
+  completes it in the submit transaction. Default: the matter's ``instant``. Example: a change
+  of an employee's contact details only applies at once, while a change that a document must
+  prove waits for a reviewer (:mod:`shebao.registry.info_fields`).
 - ``reviewer_context(application) -> dict | None``: what the reviewer's case page shows beside
   the form (``{"template": "…html", …}``); the API's staff detail carries it under ``review``.
 - ``calendar_text(region=, on=) -> str``: what the guide says, before the applicant starts,
@@ -130,6 +135,9 @@ class MatterHandler:
 
     def check_submit(self, application: Application) -> None:
         return None
+
+    def instant(self, application: Application) -> bool:
+        return application.matter.instant
 
     def reviewer_context(self, application: Application) -> dict[str, Any] | None:
         return None

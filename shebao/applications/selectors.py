@@ -487,6 +487,18 @@ def application_overview(
     applicant = is_applicant_side(actor, application)
     handler = handler_for(application)
     Action = ApplicationEvent.Action
+    handler = handler_for(application)
+    # Answered at once (即办): done so on submission, or a draft its handler will answer so.
+    at_once = (
+        application.matter.instant
+        or any(e.action == Action.ACCEPT and e.data.get("instant") for e in events)
+        or (editable and handler.instant(application))
+    )
+    missing = missing_materials(application, materials) if editable else []
+    if at_once and not application.matter.instant:
+        # A case of a reviewed matter that this time completes on submission (a change of
+        # contact details only): it lacks only what the submission itself requires.
+        missing = [m for m in missing if m.get("core")]
     return {
         "application": application,
         "status_label": application.status_label,
@@ -500,7 +512,7 @@ def application_overview(
         "form_rows": form_display(application.matter.fields, application.data),
         "checklist": material_checklist(application, materials),
         "materials": materials,
-        "missing": missing_materials(application, materials) if editable else [],
+        "missing": missing,
         "deferred": deferred,
         "outstanding": [d for d in deferred if d.outstanding],
         "events": events,
@@ -511,7 +523,9 @@ def application_overview(
         if application.status == Status.REJECTED
         else "",
         "mode": mode,
-        "mode_label": mode_label(application.matter, mode),
+        # A case the system completes on submission reads 即办, whatever the matter's mode.
+        "instant": at_once,
+        "mode_label": "即办" if at_once else mode_label(application.matter, mode),
         "commitment_text": commitment_text(application.matter)
         if mode == Matter.AcceptanceMode.COMMITMENT
         else "",

@@ -674,7 +674,8 @@ def application_submit(
     Checks, in order: the business window (window-bound matters), the complete form, the
     acceptance mode's material rule — direct: every required material; 承诺制: the applicant
     accepts the commitment text instead of materials; 容缺受理: the core materials — and the
-    handler's ``check_submit``.
+    handler's ``check_submit``. A case the handler answers at once (``instant``: an instant
+    matter, or e.g. a change of contact details only) is completed in this transaction.
     """
     application = _lock(actor=actor, application=application, role="applicant")
     _check_version(application, version)
@@ -741,7 +742,7 @@ def application_submit(
     )
     _hook(application, row, actor, handler)
     _event(application, action=Action.SUBMIT, from_status=from_status, actor=actor, data=event_data)
-    if application.matter.instant:
+    if handler.instant(application):
         _instant_complete(application)
         return application
     verb = "重新提交" if from_status == Status.RETURNED else "提交"

@@ -215,6 +215,38 @@ def test_a_handler_may_choose_the_acceptance_mode_per_case(world):
         unregister("test.back_payment")
 
 
+def test_a_handler_may_answer_a_case_at_once_and_leave_another_to_the_reviewer(
+    world, contact_matter
+):
+    """``instant`` per case: the system accepts, approves (the effect) and completes a case
+    the handler answers at once in the submit transaction; another waits for a reviewer."""
+
+    class AtOnce(ContactChangeHandler):
+        def instant(self, application: Application) -> bool:
+            return not application.data.get("fail_after_write")
+
+    unregister(KEY)
+    register(KEY)(AtOnce)
+    actor = act(world.a)
+    quick, _ = services.application_create(
+        actor=actor, matter=contact_matter, data={"mobile": "13912345678"}
+    )
+    services.application_submit(actor=actor, application=quick, version=quick.version)
+    slow, _ = services.application_create(
+        actor=actor, matter=contact_matter, data={"mobile": "13987654321", "fail_after_write": True}
+    )
+    services.application_submit(actor=actor, application=slow, version=slow.version)
+
+    quick.refresh_from_db()
+    slow.refresh_from_db()
+    world.a.person.refresh_from_db()
+    assert (quick.status, slow.status) == ("completed", "submitted")
+    assert world.a.person.mobile == "13912345678"
+    accept = quick.events.get(action="accept")
+    assert (accept.actor_id, accept.data) == (None, {"instant": True})
+    assert quick.events.get(action="approve").data["effect"]["new_mobile"] == "13912345678"
+
+
 def test_registering_two_classes_under_one_key_is_an_error():
     class One(MatterHandler):
         pass
