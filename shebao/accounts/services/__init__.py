@@ -10,6 +10,7 @@ from shebao.accounts.services.api_tokens import (
     tokens_revoke,
 )
 from shebao.accounts.services.codes import code_request, code_send
+from shebao.accounts.services.identity import individual_account_follow, individual_login_taken
 from shebao.accounts.services.passwords import password_change, password_reset, password_validate
 from shebao.accounts.services.registration import (
     LEGAL_REP_ADVICE,
@@ -49,6 +50,8 @@ __all__ = [
     "code_request",
     "code_send",
     "grants_version",
+    "individual_account_follow",
+    "individual_login_taken",
     "partner_token_issue",
     "password_change",
     "password_reset",
