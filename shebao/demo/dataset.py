@@ -263,6 +263,7 @@ class PlannedApplication:
     days_ago: int = 0
     reason: str = ""
     subject: str | None = None  # key of the employee a unit application is about
+    data: dict[str, str] | None = None  # answers beyond the sample ones
 
 
 PLAN = [
@@ -310,7 +311,13 @@ PLAN = [
         "chen", "unit.staff_back_payment_over_3y", "lapsed", "jl-dj-01", 60, subject="worker3"
     ),
     PlannedApplication(
-        "chen", "unit.staff_info_change", "accepted", "jl-dj-01", 1, subject="worker4"
+        "chen",
+        "unit.staff_info_change",
+        "accepted",
+        "jl-dj-01",
+        1,
+        subject="worker4",
+        data={"hukou_address": "吉林省吉林市昌邑区延安路88号", "reason": "职工户口迁移"},
     ),
     PlannedApplication(
         "chen", "unit.back_payment_general_account", "completed", "jl-dj-01", 30, subject="worker5"
@@ -345,6 +352,8 @@ def _build_applications(actors: dict[str, Actor], workers: dict[str, Person]) ->
     for plan in PLAN:
         matter = Matter.objects.get(code=plan.matter)
         data = _subject_data(matter, workers[plan.subject]) if plan.subject else None
+        if plan.data:
+            data = {**(data or {}), **plan.data}
         at: datetime | None = now - timedelta(days=plan.days_ago) if plan.days_ago else None
         demo_application_build(
             applicant=actors[plan.applicant],

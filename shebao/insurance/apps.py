@@ -8,4 +8,9 @@ class InsuranceConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the matters' effects with the workflow engine.
-        from shebao.insurance import changes, handlers, unit_registration  # noqa: F401
+        from shebao.insurance import (  # noqa: F401
+            changes,
+            handlers,
+            info_changes,
+            unit_registration,
+        )

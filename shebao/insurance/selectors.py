@@ -86,7 +86,12 @@ def person_for_reader(*, actor: Actor, id_number: str | None = None) -> Person:
         if id_number is None or normalize_id_number(id_number) == actor.person.id_number:
             return actor.person
     elif actor.is_staff and id_number:
-        person = Person.objects.filter(id_number=normalize_id_number(id_number)).first()
+        number = normalize_id_number(id_number)
+        person = Person.objects.filter(id_number=number).first()
+        if person is None:  # a number changed since: staff still find the person by it
+            from shebao.registry.selectors import person_by_former_number
+
+            person = person_by_former_number(id_number=number)
         if person is not None and (
             person.district_id in actor.district_codes
             or Relation.objects.current()
@@ -127,6 +132,20 @@ def person_relation_history(*, actor: Actor, person: Person) -> list[Relation]:
         .select_related("unit", "district", "client_unit", "project", "recorded_by", "application")
         .order_by("-recorded_at", "-id")
     )
+
+
+def own_info_matters(*, actor: Actor, person: Person) -> list[tuple[str, str]]:
+    """The matters through which an individual changes their own contact details: (code,
+    button text), by the schemes they are insured in as a self-payer; none for staff."""
+    if not actor.is_individual:
+        return []
+    own = Relation.objects.current().filter(person=person, unit__isnull=True)
+    matters = []
+    if own.filter(category=Category.FLEXIBLE).exists():
+        matters.append(("person.flexible_info_change", "修改联系方式"))
+    elif own.filter(scheme=Scheme.RESIDENT).exists():
+        matters.append(("person.resident_info_change", "修改联系方式"))
+    return matters
 
 
 def relations_in_month(*, person: Person, month: YearMonth) -> list[Relation]:
@@ -394,6 +413,43 @@ def unit_placement_matters(*, unit: Unit) -> list[tuple[str, str]]:
 def unit_relations_of(*, unit: Unit, person: Person) -> list[Relation]:
     """The unit's current relations of one person (not scoped: for services)."""
     return list(Relation.objects.current().filter(unit=unit, person=person))
+
+
+def unit_insures(*, unit: Unit, person: Person, scheme: str | None = None) -> bool:
+    """Whether the unit insures the person now: a current relation of the unit that covers
+    this month or starts later (for ``scheme``, of that scheme). Not scoped: for services."""
+    rows = Relation.objects.current().filter(unit=unit, person=person)
+    if scheme:
+        rows = rows.filter(scheme=scheme)
+    return rows.filter(Q(end_month__isnull=True) | Q(end_month__gte=this_month())).exists()
+
+
+def unit_enrolling(*, unit: Unit, id_number: str) -> bool:
+    """Whether the unit has an enrolment of ``id_number`` still under way (用工参保登记 or
+    机关事业单位人员新参保, or a roster line), so that it may collect the person's basic
+    information before the relation exists. Not scoped: for services."""
+    from shebao.applications.models import Application
+    from shebao.insurance.models import StaffChangeLine
+
+    under_way = [
+        Application.Status.SUBMITTED,
+        Application.Status.ACCEPTED,
+        Application.Status.APPROVED,
+        Application.Status.RETURNED,
+    ]
+    cases = Application.objects.filter(
+        unit=unit,
+        subject_id_number=id_number,
+        matter__code__in=("unit.staff_enrol", "unit.institution_enrol"),
+        status__in=under_way,
+    )
+    lines = StaffChangeLine.objects.filter(
+        application__unit=unit,
+        application__status__in=under_way,
+        id_number=id_number,
+        kind=StaffChangeLine.Kind.ENROL,
+    )
+    return cases.exists() or lines.exists()
 
 
 def first_month_of(*, person: Person) -> YearMonth | None:

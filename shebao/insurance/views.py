@@ -19,8 +19,10 @@ from shebao.accounts.decorators import actor_required
 from shebao.applications.selectors import application_get, matter_for_applicant
 from shebao.catalogue.guide import regional_texts
 from shebao.common.errors import DomainError, NotFound
+from shebao.common.identifiers import normalize_id_number
 from shebao.insurance import changes, exports, roster, selectors
 from shebao.insurance.models import Insurance
+from shebao.registry import selectors as registry_selectors
 
 PAGE_SIZE = 20
 
@@ -59,11 +61,18 @@ def my_insurance(request: HttpRequest) -> HttpResponse:
 
 
 def _person_context(actor: Any, person: Any) -> dict[str, Any]:
+    info = registry_selectors.person_info_current(person=person)
     return {
         "person": person,
         "cover": selectors.person_cover(actor=actor, person=person),
         "relations": selectors.person_relations(actor=actor, person=person),
         "history": selectors.person_relation_history(actor=actor, person=person),
+        # The person reads their own number masked; staff at the counter read it whole.
+        "info_rows": registry_selectors.person_info_rows(info=info, mask=actor.is_individual),
+        "info_history": registry_selectors.person_info_history(
+            person=person, mask=actor.is_individual
+        ),
+        "info_matters": selectors.own_info_matters(actor=actor, person=person),
     }
 
 
@@ -144,6 +153,8 @@ def staff_lookup(request: HttpRequest) -> HttpResponse:
             else:
                 person = selectors.person_for_reader(actor=actor, id_number=key)
                 context.update(_person_context(actor, person))
+                if normalize_id_number(key) != person.id_number:
+                    context["former_number"] = normalize_id_number(key)
         except DomainError as error:
             context["error"] = error
     return render(request, "insurance/staff_lookup.html", context)

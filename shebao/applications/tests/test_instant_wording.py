@@ -58,6 +58,25 @@ def _applicant(matter: Matter):
     return user, context
 
 
+def _record_for(matter: Matter, user) -> dict[str, str]:
+    """For an instant matter that changes a record the applicant must have (their own
+    contact details as a flexible worker or a resident): give them that record, and return
+    what they change (such forms have no required field: one changes what one fills in)."""
+    from shebao.common.periods import YearMonth
+    from shebao.insurance.models import Category, Insurance, Scheme
+    from shebao.insurance.services import Opening, relations_open
+
+    own = {
+        "person.flexible_info_change": {"category": Category.FLEXIBLE},
+        "person.resident_info_change": {"scheme": Scheme.RESIDENT, "category": Category.RESIDENT},
+    }
+    if matter.code not in own:
+        return {}
+    opening = Opening(user.person, (Insurance.PENSION,), YearMonth(2020, 1), **own[matter.code])
+    relations_open(actor=None, openings=[opening], unit=None, district=user.person.district)
+    return {"postal_code": "132001"}
+
+
 def test_every_instant_matter_speaks_as_one_on_every_page(hall):
     instant = list(Matter.objects.filter(instant=True, enabled=True))
     assert instant, "the catalogue has instant matters"
@@ -81,7 +100,10 @@ def test_every_instant_matter_speaks_as_one_on_every_page(hall):
         check(matter.code, "form", client.get(f"/applications/new/{matter.code}/"), matter)
 
         actor = actor_for(user, context)
-        answers = sample_answers(matter, actor, timezone.localdate())
+        answers = {
+            **sample_answers(matter, actor, timezone.localdate()),
+            **_record_for(matter, user),
+        }
         draft, _ = services.application_create(actor=actor, matter=matter, data=answers)
         check(matter.code, "draft", client.get(f"/applications/{draft.number}/"), matter)
 
