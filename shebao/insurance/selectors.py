@@ -114,12 +114,16 @@ def _ordered(rows: QuerySet[Relation]) -> QuerySet[Relation]:
 def person_relations(*, actor: Actor, person: Person) -> list[Relation]:
     """The person's current relations, newest first. ``person`` comes from
     :func:`person_for_reader` (which checked the scope)."""
-    rows = list(_ordered(Relation.objects.current().filter(person=person)))
+    return _current_first(list(_ordered(Relation.objects.current().filter(person=person))))
+
+
+def _current_first(rows: list[Relation]) -> list[Relation]:
     rows.sort(
         key=lambda r: (
             relation_status(r) != "active",
             -r.start_month.index,
             INSURANCE_ORDER.index(r.insurance),
+            -r.pk,
         )
     )
     return rows
@@ -131,6 +135,26 @@ def person_relation_history(*, actor: Actor, person: Person) -> list[Relation]:
         Relation.objects.filter(person=person)
         .select_related("unit", "district", "client_unit", "project", "recorded_by", "application")
         .order_by("-recorded_at", "-id")
+    )
+
+
+@dataclass(frozen=True)
+class PersonRecord:
+    """What the person's 参保信息 page shows, from one read of the relations."""
+
+    relations: list[Relation]  # current, active first
+    history: list[Relation]  # every version, newest first
+    cover: list[CoverSummary]
+
+
+def person_record(*, actor: Actor, person: Person) -> PersonRecord:
+    """The person's relations, their history and the cover per insurance: one query."""
+    history = person_relation_history(actor=actor, person=person)
+    relations = _current_first([r for r in history if r.superseded_at is None])
+    return PersonRecord(
+        relations=relations,
+        history=history,
+        cover=person_cover(actor=actor, person=person, relations=relations),
     )
 
 
@@ -168,10 +192,14 @@ class CoverSummary:
         return STATUS_LABELS[self.status]
 
 
-def person_cover(*, actor: Actor, person: Person) -> list[CoverSummary]:
-    """Each insurance the person has ever had, with the relation that stands for it now."""
+def person_cover(
+    *, actor: Actor, person: Person, relations: list[Relation] | None = None
+) -> list[CoverSummary]:
+    """Each insurance the person has ever had, with the relation that stands for it now.
+    ``relations``: the person's current relations when the caller has read them already."""
     latest: dict[str, Relation] = {}
-    relations = person_relations(actor=actor, person=person)
+    if relations is None:
+        relations = person_relations(actor=actor, person=person)
     for relation in relations:
         known = latest.get(relation.insurance)
         if known is None or (

@@ -62,11 +62,13 @@ def my_insurance(request: HttpRequest) -> HttpResponse:
 
 def _person_context(actor: Any, person: Any) -> dict[str, Any]:
     info = registry_selectors.person_info_current(person=person)
+    record = selectors.person_record(actor=actor, person=person)
     return {
         "person": person,
-        "cover": selectors.person_cover(actor=actor, person=person),
-        "relations": selectors.person_relations(actor=actor, person=person),
-        "history": selectors.person_relation_history(actor=actor, person=person),
+        "district_name": registry_selectors.region_full_name(code=person.district_id),
+        "cover": record.cover,
+        "relations": record.relations,
+        "history": record.history,
         # The person reads their own number masked; staff at the counter read it whole.
         "info_rows": registry_selectors.person_info_rows(info=info, mask=actor.is_individual),
         "info_history": registry_selectors.person_info_history(
