@@ -44,6 +44,7 @@ def ensure_big_unit(size: int) -> str:
 
     code = big_unit_code()
     if Unit.objects.filter(credit_code=code).exists():
+        _analyze()
         return code
     district = Region.objects.get(code="220202")
     rng = random.Random(5000)
@@ -94,13 +95,17 @@ def ensure_big_unit(size: int) -> str:
         UnitMembership.objects.create(
             user=User.objects.get(username=ADMIN_ID_NUMBER), unit=unit, role="admin"
         )
+    _analyze()
+    return code
+
+
+def _analyze() -> None:
+    """What autovacuum does shortly after a load like this: the planner's statistics."""
     from django.db import connection
 
     if connection.vendor == "postgresql":
-        # What autovacuum does shortly after a load like this: the planner's statistics.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
-    return code
 
 
 def main() -> None:

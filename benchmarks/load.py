@@ -102,7 +102,7 @@ TARGETS = [
     Target("unit-roster-search", "/insurance/unit/staff/?q=%E8%81%8C%E5%B7%A51234", "big-unit"),
     Target(
         "unit-roster-filter",
-        "/insurance/unit/staff/?insurance=unemployment&status=left",
+        "/insurance/unit/staff/?insurance=unemployment&status=stopped",
         "big-unit",
     ),
     Target("api-unit-staff", "/api/v1/units/{big}/staff", "big-unit-api"),
