@@ -5,7 +5,7 @@ from django.test import Client
 from django.utils import timezone
 
 from shebao.accounts.models import AccountEvent, ApiToken, SignInEvent, StaffProfile, User
-from shebao.accounts.tests.factories import make_individual, make_staff
+from shebao.testing import make_individual, make_staff
 
 pytestmark = pytest.mark.django_db
 

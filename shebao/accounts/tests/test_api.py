@@ -10,7 +10,7 @@ from freezegun import freeze_time
 
 from shebao.accounts.models import AccountEvent, ApiToken, SignInEvent, UnitMembership, User
 from shebao.accounts.services import grants_version, unit_user_grants_set
-from shebao.accounts.tests.factories import (
+from shebao.testing import (
     PASSWORD,
     make_individual,
     make_matter,
@@ -59,7 +59,15 @@ def test_me_reports_a_unit_operators_role_and_grants():
     unit = make_unit()
     admin = make_member(unit, "admin")
     operator = make_member(unit, "operator", by=admin)
-    matter = make_matter("enrol")
+    matter = make_matter(
+        "enrol",
+        name="事项enrol",
+        applicant_kind="unit",
+        department="registration",
+        category="参保登记",
+        materials=[],
+        fields=[],
+    )
     unit_user_grants_set(
         actor=unit_actor(admin, unit),
         membership_id=UnitMembership.objects.get(user=operator).pk,

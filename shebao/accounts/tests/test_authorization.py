@@ -14,7 +14,8 @@ from django.test import Client
 
 from shebao.accounts.models import MatterGrant, UnitMembership, User
 from shebao.accounts.services import grants_version, partner_token_issue
-from shebao.accounts.tests.factories import (
+from shebao.accounts.tokens import token_issue
+from shebao.testing import (
     id_number,
     make_individual,
     make_matter,
@@ -25,7 +26,6 @@ from shebao.accounts.tests.factories import (
     mobile,
     signed_in,
 )
-from shebao.accounts.tokens import token_issue
 
 pytestmark = pytest.mark.django_db
 Role = UnitMembership.Role
@@ -53,7 +53,15 @@ def world():
     admin = make_member(unit, Role.ADMIN, by=legal_rep)
     operator = make_member(unit, Role.OPERATOR, user=make_individual(name="经办人甲"), by=admin)
     granted = make_member(unit, Role.OPERATOR, user=make_individual(name="经办人乙"), by=admin)
-    matter = make_matter("enrol")
+    matter = make_matter(
+        "enrol",
+        name="事项enrol",
+        applicant_kind="unit",
+        department="registration",
+        category="参保登记",
+        materials=[],
+        fields=[],
+    )
     MatterGrant.objects.create(
         membership=UnitMembership.objects.get(user=granted), matter=matter, granted_by=admin
     )

@@ -13,9 +13,9 @@ from shebao.accounts.services.codes import (
     code_take,
     code_use,
 )
-from shebao.accounts.tests.factories import last_code, make_individual, mobile
 from shebao.common.errors import DomainError
 from shebao.notifications.models import OutboundMessage
+from shebao.testing import last_code, make_individual, mobile
 
 pytestmark = pytest.mark.django_db
 REGISTER = VerificationCode.Purpose.REGISTER

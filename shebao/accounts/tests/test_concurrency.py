@@ -7,8 +7,8 @@ from django.db import connection, connections
 
 from shebao.accounts.models import AccountEvent, User, VerificationCode
 from shebao.accounts.services import account_register, code_send
-from shebao.accounts.tests.factories import PASSWORD, last_code, make_person, mobile
 from shebao.common.errors import DomainError
+from shebao.testing import PASSWORD, last_code, make_person, mobile
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),

@@ -4,7 +4,10 @@ import pytest
 
 from shebao.accounts.models import AccountEvent, UnitMembership, User
 from shebao.accounts.services import UnitDraft, sign_in_authenticate, unit_register_at_counter
-from shebao.accounts.tests.factories import (
+from shebao.common.errors import DomainError
+from shebao.notifications.models import OutboundMessage
+from shebao.registry.models import Unit
+from shebao.testing import (
     credit_code,
     id_number,
     make_individual,
@@ -16,9 +19,6 @@ from shebao.accounts.tests.factories import (
     staff_actor,
     unit_actor,
 )
-from shebao.common.errors import DomainError
-from shebao.notifications.models import OutboundMessage
-from shebao.registry.models import Unit
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.hashers import Argon2PasswordHasher, identify_hasher, make_password
 
 from shebao import settings as hall_settings
-from shebao.accounts.tests.factories import make_individual
+from shebao.testing import make_individual
 
 pytestmark = pytest.mark.django_db
 

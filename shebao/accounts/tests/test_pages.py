@@ -6,7 +6,9 @@ from django.urls import reverse
 
 from shebao.accounts.models import SignInEvent, UnitMembership, User, VerificationCode
 from shebao.accounts.services import grants_version
-from shebao.accounts.tests.factories import (
+from shebao.notifications.models import OutboundMessage
+from shebao.registry.models import Unit
+from shebao.testing import (
     PASSWORD,
     credit_code,
     id_number,
@@ -20,8 +22,6 @@ from shebao.accounts.tests.factories import (
     mobile,
     signed_in,
 )
-from shebao.notifications.models import OutboundMessage
-from shebao.registry.models import Unit
 
 pytestmark = pytest.mark.django_db
 Role = UnitMembership.Role
@@ -430,8 +430,24 @@ def test_managers_see_the_users_and_the_appoint_form(team):
 def test_an_operator_sees_only_their_own_matters(team):
     unit, _legal_rep, admin, operator = team
     granted, other = (
-        make_matter("enrol", name="用工参保登记"),
-        make_matter("leave", name="退工停保"),
+        make_matter(
+            "enrol",
+            applicant_kind="unit",
+            department="registration",
+            category="参保登记",
+            materials=[],
+            fields=[],
+            name="用工参保登记",
+        ),
+        make_matter(
+            "leave",
+            applicant_kind="unit",
+            department="registration",
+            category="参保登记",
+            materials=[],
+            fields=[],
+            name="退工停保",
+        ),
     )
     client = signed_in(admin, f"unit:{unit.pk}")
     membership = UnitMembership.objects.get(user=operator)
@@ -453,7 +469,15 @@ def test_an_operator_sees_only_their_own_matters(team):
 
 def test_appoint_revoke_and_grant_through_the_pages(team):
     unit, legal_rep, admin, _operator = team
-    matter = make_matter("enrol", name="用工参保登记")
+    matter = make_matter(
+        "enrol",
+        applicant_kind="unit",
+        department="registration",
+        category="参保登记",
+        materials=[],
+        fields=[],
+        name="用工参保登记",
+    )
     person = make_person(name="新经办")
     client = signed_in(admin, f"unit:{unit.pk}")
 

@@ -5,9 +5,9 @@ from django.utils import timezone
 
 from shebao.accounts.models import AccountEvent, ApiToken, User, VerificationCode
 from shebao.accounts.services import code_request, password_change, password_reset
-from shebao.accounts.tests.factories import PASSWORD, last_code, make_individual, mobile
 from shebao.accounts.tokens import token_actor, token_issue
 from shebao.common.errors import DomainError
+from shebao.testing import PASSWORD, last_code, make_individual, mobile
 
 pytestmark = pytest.mark.django_db
 NEW = "Brand-new-pass-9"

@@ -4,7 +4,9 @@ import pytest
 
 from shebao.accounts.models import AccountEvent, User, VerificationCode
 from shebao.accounts.services import account_register, code_send
-from shebao.accounts.tests.factories import (
+from shebao.common.errors import DomainError
+from shebao.registry.models import Person
+from shebao.testing import (
     PASSWORD,
     id_number,
     last_code,
@@ -12,8 +14,6 @@ from shebao.accounts.tests.factories import (
     make_person,
     mobile,
 )
-from shebao.common.errors import DomainError
-from shebao.registry.models import Person
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,9 @@ from shebao.accounts.services import (
     unit_user_grants_set,
     unit_user_revoke,
 )
-from shebao.accounts.tests.factories import (
+from shebao.common.errors import DomainError
+from shebao.notifications.models import Notification, OutboundMessage
+from shebao.testing import (
     PASSWORD,
     id_number,
     last_code,
@@ -23,8 +25,6 @@ from shebao.accounts.tests.factories import (
     mobile,
     unit_actor,
 )
-from shebao.common.errors import DomainError
-from shebao.notifications.models import Notification, OutboundMessage
 
 pytestmark = pytest.mark.django_db
 Role = UnitMembership.Role
@@ -244,9 +244,33 @@ def test_another_units_membership_is_not_found(unit, admin):
 
 def test_grants_are_set_one_by_one_and_take_effect_at_once(unit, admin, operator):
     enrol, leave, base = (
-        make_matter("enrol"),
-        make_matter("leave"),
-        make_matter("base", kind="both"),
+        make_matter(
+            "enrol",
+            name="事项enrol",
+            applicant_kind="unit",
+            department="registration",
+            category="参保登记",
+            materials=[],
+            fields=[],
+        ),
+        make_matter(
+            "leave",
+            name="事项leave",
+            applicant_kind="unit",
+            department="registration",
+            category="参保登记",
+            materials=[],
+            fields=[],
+        ),
+        make_matter(
+            "base",
+            name="事项base",
+            applicant_kind="both",
+            department="registration",
+            category="参保登记",
+            materials=[],
+            fields=[],
+        ),
     )
     membership = _membership(operator, unit)
     before = actor_for(operator, f"unit:{unit.pk}")
@@ -283,7 +307,26 @@ def test_grants_are_set_one_by_one_and_take_effect_at_once(unit, admin, operator
 
 
 def test_a_stale_grants_form_changes_nothing(unit, admin, operator):
-    enrol, leave = make_matter("enrol"), make_matter("leave")
+    enrol, leave = (
+        make_matter(
+            "enrol",
+            name="事项enrol",
+            applicant_kind="unit",
+            department="registration",
+            category="参保登记",
+            materials=[],
+            fields=[],
+        ),
+        make_matter(
+            "leave",
+            name="事项leave",
+            applicant_kind="unit",
+            department="registration",
+            category="参保登记",
+            materials=[],
+            fields=[],
+        ),
+    )
     membership = _membership(operator, unit)
     shown = grants_version([])
     unit_user_grants_set(
@@ -305,9 +348,34 @@ def test_a_stale_grants_form_changes_nothing(unit, admin, operator):
 def test_grants_only_for_operators_only_grantable_matters_and_never_to_oneself(
     unit, legal_rep, admin, operator
 ):
-    personal = make_matter("flex", kind="individual")
-    disabled = make_matter("old", enabled=False)
-    ok = make_matter("enrol")
+    personal = make_matter(
+        "flex",
+        name="事项flex",
+        applicant_kind="individual",
+        department="registration",
+        category="参保登记",
+        materials=[],
+        fields=[],
+    )
+    disabled = make_matter(
+        "old",
+        name="事项old",
+        applicant_kind="unit",
+        department="registration",
+        category="参保登记",
+        materials=[],
+        fields=[],
+        enabled=False,
+    )
+    ok = make_matter(
+        "enrol",
+        name="事项enrol",
+        applicant_kind="unit",
+        department="registration",
+        category="参保登记",
+        materials=[],
+        fields=[],
+    )
     cases = [
         (legal_rep, admin, [ok.pk], "GRANTS_ONLY_FOR_OPERATORS"),
         (admin, operator, [personal.pk], "MATTER_NOT_GRANTABLE"),

@@ -6,7 +6,8 @@ from freezegun import freeze_time
 
 from shebao.accounts.models import SignInEvent, UnitMembership, User
 from shebao.accounts.services import sign_in_authenticate
-from shebao.accounts.tests.factories import (
+from shebao.common.errors import DomainError
+from shebao.testing import (
     PASSWORD,
     make_individual,
     make_member,
@@ -14,7 +15,6 @@ from shebao.accounts.tests.factories import (
     make_staff,
     make_unit,
 )
-from shebao.common.errors import DomainError
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.contrib.sessions.models import Session
 from django.test import Client
 from django.utils import timezone
 
-from shebao.accounts.tests.factories import make_individual, signed_in
+from shebao.testing import make_individual, signed_in
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,10 @@ import pytest
 from shebao.accounts.actors import actor_for
 from shebao.accounts.models import AccountEvent, SignInEvent, UnitMembership, User, VerificationCode
 from shebao.accounts.services import LEGAL_REP_ADVICE, code_send, unit_register_online
-from shebao.accounts.tests.factories import (
+from shebao.accounts.verification import RegistryIdentityVerifier, VerificationResult
+from shebao.common.errors import DomainError
+from shebao.registry.models import Person, Unit
+from shebao.testing import (
     PASSWORD,
     last_code,
     make_individual,
@@ -11,9 +14,6 @@ from shebao.accounts.tests.factories import (
     make_unit,
     mobile,
 )
-from shebao.accounts.verification import RegistryIdentityVerifier, VerificationResult
-from shebao.common.errors import DomainError
-from shebao.registry.models import Person, Unit
 
 pytestmark = pytest.mark.django_db
 

@@ -8,141 +8,34 @@ district, and of another department.
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
-from shebao.accounts.actors import Actor, actor_for
-from shebao.accounts.capabilities import capability_grant_defaults
-from shebao.accounts.models import MatterGrant, StaffProfile, UnitMembership, User
+from shebao.accounts.actors import Actor
+from shebao.accounts.models import UnitMembership, User
 from shebao.catalogue.models import Matter
-from shebao.common.identifiers import credit_code_check_char, id_check_digit
-from shebao.registry.models import Person, Region, Unit
-
-DISTRICT = "220202"  # 昌邑区
-OTHER_DISTRICT = "220204"  # 船营区
-
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
-
-_seq = itertools.count(1)
-
-
-def id_number(birth: str = "19800101", area: str = "220202") -> str:
-    first17 = f"{area}{birth}{next(_seq) % 1000:03d}"
-    return first17 + id_check_digit(first17)
-
-
-def credit_code() -> str:
-    first17 = f"9122020{next(_seq):010d}"
-    return first17 + credit_code_check_char(first17)
-
-
-def make_person(*, name: str = "张三", district: str | None = DISTRICT, **fields: Any) -> Person:
-    number = fields.pop("id_number", None) or id_number()
-    return Person.objects.create(
-        id_number=number,
-        name=name,
-        sex=fields.pop("sex", "M"),
-        birth_date=fields.pop("birth_date", "1980-01-01"),
-        mobile=fields.pop("mobile", "13800000000"),
-        district_id=district,
-        **fields,
-    )
-
-
-def make_individual(
-    *, name: str = "张三", district: str | None = DISTRICT, mobile: str = "13800001111"
-) -> User:
-    person = make_person(name=name, district=district, mobile=mobile)
-    return User.objects.create_user(
-        person.id_number, "pw", kind=User.Kind.INDIVIDUAL, name=name, person=person, mobile=mobile
-    )
-
-
-def make_unit(*, name: str = "吉林市示例机械有限公司", district: str = DISTRICT) -> Unit:
-    return Unit.objects.create(
-        credit_code=credit_code(),
-        name=name,
-        kind=Unit.Kind.ENTERPRISE,
-        district_id=district,
-        legal_rep_name="李四",
-        legal_rep_id_number=id_number(),
-    )
-
-
-def make_unit_user(
-    unit: Unit, *, role: str, name: str = "王五", grants: list[Matter] | None = None
-) -> User:
-    user = make_individual(name=name, mobile=f"139{next(_seq):08d}")
-    membership = UnitMembership.objects.create(user=user, unit=unit, role=role)
-    for matter in grants or []:
-        MatterGrant.objects.create(membership=membership, matter=matter, granted_by=user)
-    return user
-
-
-def make_staff(*, department: str, districts: list[str], name: str = "赵经办") -> User:
-    user = User.objects.create_user(
-        f"staff{next(_seq)}", "pw", kind=User.Kind.STAFF, name=name, mobile="13700000000"
-    )
-    profile = StaffProfile.objects.create(user=user, department_id=department)
-    profile.districts.set(Region.objects.filter(code__in=districts))
-    capability_grant_defaults(staff=profile)  # REVIEW and COUNTER in the districts
-    return user
-
-
-MATERIALS = [
-    {"code": "id_card", "name": "居民身份证", "required": True, "core": True},
-    {"code": "contract_end", "name": "解除劳动合同证明", "required": True},
-    {"code": "photo", "name": "近期免冠照片", "required": False},
-]
-FIELDS = [
-    {"name": "reason", "label": "申请事由", "type": "text", "required": True, "max_length": 50},
-    {"name": "start_date", "label": "开始日期", "type": "date", "required": True},
-    {"name": "amount", "label": "金额", "type": "money", "required": False},
-    {"name": "bank_account", "label": "银行账号", "type": "bank_account", "required": False},
-]
-
-
-def make_matter(
-    *,
-    code: str = "individual.test_matter",
-    applicant_kind: str = Matter.ApplicantKind.INDIVIDUAL,
-    department: str = "unemployment",
-    acceptance_mode: str = Matter.AcceptanceMode.DIRECT,
-    materials: list[dict[str, Any]] | None = None,
-    fields: list[dict[str, Any]] | None = None,
-    **extra: Any,
-) -> Matter:
-    return Matter.objects.create(
-        code=code,
-        name=extra.pop("name", "失业保险金申领"),
-        category="社会保险",
-        applicant_kind=applicant_kind,
-        department_id=department,
-        acceptance_mode=acceptance_mode,
-        materials=MATERIALS if materials is None else materials,
-        fields=FIELDS if fields is None else fields,
-        time_limit_days=extra.pop("time_limit_days", 5),
-        **extra,
-    )
-
-
-def act(user: User, context: str = "individual") -> Actor:
-    actor = actor_for(user, context)
-    assert not actor.is_anonymous, (user, context)
-    return actor
-
-
-def pdf(
-    name: str = "证明.pdf", content: bytes = PDF, content_type: str = "application/pdf"
-) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, content, content_type=content_type)
-
+from shebao.registry.models import Unit
+from shebao.testing import (  # noqa: F401  (builders the tests import from here)
+    DISTRICT,
+    FIELDS,
+    JPEG,
+    MATERIALS,
+    OTHER_DISTRICT,
+    PDF,
+    PNG,
+    act,
+    credit_code,
+    id_number,
+    make_individual,
+    make_matter,
+    make_person,
+    make_staff,
+    make_unit,
+    make_unit_user,
+    pdf,
+)
 
 GOOD_DATA = {"reason": "合同到期", "start_date": "2024-09-01"}
 
@@ -198,7 +91,7 @@ def world(reference_data) -> World:
     return World(
         matter=matter,
         unit_matter=unit_matter,
-        a=make_individual(name="甲某"),
+        a=make_individual(name="甲某", mobile="13800001111"),
         b=make_individual(name="乙某"),
         unit=unit,
         other_unit=other_unit,

@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from shebao.accounts import actors
 from shebao.accounts.actors import actor_for
-from shebao.accounts.tests.factories import make_individual, make_member, make_unit, signed_in
 from shebao.applications import services
 from shebao.applications.demo import sample_answers
 from shebao.applications.handlers import handler_for_key
@@ -26,6 +25,7 @@ from shebao.catalogue.models import Matter
 from shebao.catalogue.services import catalogue_load
 from shebao.hall.tests.test_public_text import visible_text
 from shebao.policy.services import policy_load
+from shebao.testing import make_individual, make_member, make_unit, signed_in
 
 pytestmark = pytest.mark.django_db
 

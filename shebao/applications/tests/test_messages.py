@@ -115,7 +115,7 @@ def test_an_individual_hears_every_step_of_their_own(world):
 
 def test_no_message_or_page_doubles_a_full_stop_after_a_typed_reason(world, unit_staff, client):
     """Every reason below ends in 。: return, reject before and after acceptance, complete."""
-    from shebao.accounts.tests.factories import signed_in
+    from shebao.testing import signed_in
 
     done = operator_case(world, unit_staff)
     rejected_early = submitted(world)
@@ -156,8 +156,8 @@ def test_no_message_or_page_doubles_a_full_stop_after_a_typed_reason(world, unit
 
 
 def test_a_manager_sets_the_choice_on_the_unit_users_page(world):
-    from shebao.accounts.tests.factories import signed_in
     from shebao.notifications.selectors import unit_managers_receive
+    from shebao.testing import signed_in
 
     client = signed_in(world.legal_rep, f"unit:{world.unit.pk}")
     page = client.get("/accounts/unit/users/").content.decode()

@@ -253,7 +253,7 @@ def test_a_photo_is_jpeg_or_png_and_a_scan_may_be_pdf(world, roster_matter):
 
 
 def test_the_upload_form_offers_only_the_materials_kinds(world, roster_matter):
-    from shebao.accounts.tests.factories import signed_in
+    from shebao.testing import signed_in
 
     application = new_application(world)
     page = signed_in(world.a, "individual").get(f"/applications/{application.number}/")

@@ -207,7 +207,7 @@ def test_the_offered_actions_are_the_tables(world, matter, source):
 def test_accepted_returned_resubmitted_rejected_is_not_accepted_everywhere(world, matter):
     """The case waits for acceptance again after resubmission: its rejection is 不予受理 in the
     notification, the audit trail, the status on the page and in the API."""
-    from shebao.accounts.tests.factories import signed_in
+    from shebao.testing import signed_in
 
     application = _draft(world, matter)
     for step in ["submit", "accept", "return", "submit"]:
@@ -249,7 +249,7 @@ def test_rejected_after_review_is_not_approved_everywhere(world, matter):
 
 
 def test_the_staff_page_buttons_are_the_tables(world, matter):
-    from shebao.accounts.tests.factories import signed_in
+    from shebao.testing import signed_in
 
     application = _draft(world, matter)
     _do(world, application, "submit")

@@ -7,10 +7,10 @@ import pytest
 from django.test import Client
 
 from shebao.accounts.models import MatterGrant, User
-from shebao.accounts.tests.factories import make_individual, make_member, make_staff, make_unit
 from shebao.accounts.tokens import token_issue
 from shebao.catalogue.models import Matter
 from shebao.catalogue.selectors import matters_public
+from shebao.testing import make_individual, make_member, make_staff, make_unit
 
 pytestmark = pytest.mark.django_db
 

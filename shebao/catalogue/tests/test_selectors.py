@@ -7,14 +7,6 @@ import pytest
 from shebao.accounts import actors
 from shebao.accounts.actors import ANONYMOUS_ACTOR, actor_for
 from shebao.accounts.models import MatterGrant, User
-from shebao.accounts.tests.factories import (
-    make_individual,
-    make_member,
-    make_staff,
-    make_unit,
-    staff_actor,
-    unit_actor,
-)
 from shebao.catalogue.models import Matter
 from shebao.catalogue.selectors import (
     matter_facets,
@@ -24,6 +16,14 @@ from shebao.catalogue.selectors import (
     matters_public,
 )
 from shebao.common.errors import InvalidInput, NotFound
+from shebao.testing import (
+    make_individual,
+    make_member,
+    make_staff,
+    make_unit,
+    staff_actor,
+    unit_actor,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -30,13 +30,13 @@ from django.test import Client
 from shebao.accounts.actors import actor_for
 from shebao.accounts.capabilities import Capability, capability_grant
 from shebao.accounts.models import MatterGrant, UnitMembership, User
-from shebao.accounts.tests.factories import signed_in
 from shebao.accounts.tokens import token_issue
 from shebao.applications.models import Application, ApplicationEvent, Material
 from shebao.demo.dataset import demo_load
 from shebao.pki import services as pki
 from shebao.pki.models import UnitCertificate
 from shebao.policy.models import PolicyChange, PolicyParameter
+from shebao.testing import signed_in
 
 ACTORS = [
     "anon",

@@ -3,8 +3,8 @@
 import pytest
 
 from shebao.accounts.models import User
-from shebao.accounts.tests.factories import signed_in
 from shebao.demo.dataset import demo_load
+from shebao.testing import signed_in
 
 pytestmark = pytest.mark.django_db
 

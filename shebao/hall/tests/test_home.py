@@ -68,7 +68,7 @@ def test_a_configured_hall_region_and_a_picked_region(client, policy, settings):
 
 def test_signed_in_the_home_calendar_is_the_users_own_region(policy, settings):
     from shebao.accounts import actors
-    from shebao.accounts.tests.factories import make_individual, make_person, signed_in
+    from shebao.testing import make_individual, make_person, signed_in
 
     settings.SHEBAO_HALL_REGION = "220200"
     user = make_individual(person=make_person(district="420102"))  # 武汉市江岸区

@@ -35,20 +35,6 @@ from shebao.accounts.services import (
     unit_user_appoint,
 )
 from shebao.accounts.services.codes import TooManyRequests
-from shebao.accounts.tests.factories import (
-    PASSWORD,
-    credit_code,
-    id_number,
-    last_code,
-    make_individual,
-    make_member,
-    make_person,
-    make_staff,
-    make_unit,
-    mobile,
-    staff_actor,
-    unit_actor,
-)
 from shebao.applications.formschema import IDENTIFIER_TYPES, form_clean, form_display
 from shebao.catalogue.schema import FIELD_TYPES
 from shebao.common.errors import DomainError, InvalidInput
@@ -63,6 +49,20 @@ from shebao.common.identifiers import (
 )
 from shebao.common.schemas import Spelling
 from shebao.registry.models import Person
+from shebao.testing import (
+    PASSWORD,
+    credit_code,
+    id_number,
+    last_code,
+    make_individual,
+    make_member,
+    make_person,
+    make_staff,
+    make_unit,
+    mobile,
+    staff_actor,
+    unit_actor,
+)
 
 pytestmark = pytest.mark.django_db
 

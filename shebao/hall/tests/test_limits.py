@@ -12,7 +12,9 @@ from django.utils import timezone
 
 from shebao.accounts.models import SignInEvent, User, VerificationCode
 from shebao.accounts.services import account_register, code_send, unit_register_online
-from shebao.accounts.tests.factories import (
+from shebao.common.errors import DomainError
+from shebao.pki.models import CaChallenge, CaSignInAttempt
+from shebao.testing import (
     PASSWORD,
     credit_code,
     id_number,
@@ -22,8 +24,6 @@ from shebao.accounts.tests.factories import (
     make_staff,
     make_unit,
 )
-from shebao.common.errors import DomainError
-from shebao.pki.models import CaChallenge, CaSignInAttempt
 
 pytestmark = pytest.mark.django_db
 

@@ -23,8 +23,8 @@ from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.urls.converters import IntConverter
 
-from shebao.accounts.tests.factories import credit_code, id_number, make_unit
 from shebao.api import api
+from shebao.testing import credit_code, id_number, make_unit
 
 pytestmark = pytest.mark.django_db
 

@@ -16,12 +16,12 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from shebao.accounts.models import MatterGrant, UnitMembership
-from shebao.accounts.tests.factories import make_individual
 from shebao.applications.models import Application
 from shebao.hall.tests.access_world import ACTORS, PAGE_ACTORS, World, build_world
 from shebao.hall.tests.test_access_matrix import API, PAGES, Check
 from shebao.notifications.models import Notification
 from shebao.policy.models import PolicyChange
+from shebao.testing import make_individual
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from shebao.accounts.actors import actor_for
-from shebao.accounts.tests.factories import make_individual, signed_in
 from shebao.accounts.tokens import token_issue
 from shebao.applications.models import Application, Material
 from shebao.applications.services import application_create
@@ -21,6 +20,7 @@ from shebao.applications.tests.conftest import PDF, make_matter
 from shebao.applications.uploads import upload_name
 from shebao.common.paging import MAX_LIMIT, MAX_OFFSET
 from shebao.hall.tests.edge import api_operations, page_urls, resolve_ref, stored_digest
+from shebao.testing import make_individual, signed_in
 
 pytestmark = pytest.mark.django_db
 

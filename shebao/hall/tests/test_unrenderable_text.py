@@ -17,7 +17,6 @@ from django.test import Client
 
 from shebao.accounts.actors import actor_for
 from shebao.accounts.models import User
-from shebao.accounts.tests.factories import make_individual, signed_in
 from shebao.accounts.tokens import token_issue
 from shebao.applications.formschema import ApplicationDataInvalid, form_clean, form_fields
 from shebao.applications.models import Application
@@ -28,6 +27,7 @@ from shebao.catalogue.services import catalogue_load
 from shebao.common.services import stored_text_repair
 from shebao.common.text import NotFiniteNumber, UnsafeText, json_loads, text_check, text_repair
 from shebao.hall.tests.edge import api_operations, page_urls, resolve_ref, stored_digest
+from shebao.testing import make_individual, signed_in
 
 pytestmark = pytest.mark.django_db
 

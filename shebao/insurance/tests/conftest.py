@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from shebao.accounts.tests.factories import make_person, make_unit
 from shebao.hall.tests.test_browser_journey import chromium  # noqa: F401  (the browser fixture)
+from shebao.testing import make_person, make_unit
 
 
 @pytest.fixture

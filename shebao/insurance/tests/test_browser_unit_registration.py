@@ -17,11 +17,11 @@ import pytest
 from django.utils import timezone
 
 from shebao.accounts.models import UnitMembership
-from shebao.accounts.tests.factories import PASSWORD, credit_code, make_individual, make_staff
 from shebao.applications.models import Application
 from shebao.hall.tests.test_browser_journey import PDF, Journey
 from shebao.insurance.models import UnitInjuryClass, UnitStatus
 from shebao.registry.models import Unit
+from shebao.testing import PASSWORD, credit_code, make_individual, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

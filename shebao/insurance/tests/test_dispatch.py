@@ -12,15 +12,6 @@ from hypothesis import strategies as st
 
 from shebao.accounts.actors import actor_for
 from shebao.accounts.models import UnitMembership
-from shebao.accounts.tests.factories import (
-    credit_code,
-    make_individual,
-    make_member,
-    make_person,
-    make_staff,
-    make_unit,
-    signed_in,
-)
 from shebao.accounts.tokens import token_issue
 from shebao.applications import services as engine
 from shebao.applications.models import Application
@@ -31,6 +22,15 @@ from shebao.insurance.models import EndReason, Insurance, Relation, StartReason
 from shebao.insurance.services import Closing, LinesRefused, Opening
 from shebao.insurance.tests.test_records import _apply, _approve
 from shebao.registry.models import Unit
+from shebao.testing import (
+    credit_code,
+    make_individual,
+    make_member,
+    make_person,
+    make_staff,
+    make_unit,
+    signed_in,
+)
 
 pytestmark = pytest.mark.django_db
 M = YearMonth

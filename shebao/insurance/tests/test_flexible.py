@@ -7,7 +7,6 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from freezegun import freeze_time
 
 from shebao.accounts.actors import actor_for
-from shebao.accounts.tests.factories import make_individual, make_person, make_staff
 from shebao.applications import services as engine
 from shebao.catalogue.models import Matter
 from shebao.common.errors import Conflict, InvalidInput
@@ -15,6 +14,7 @@ from shebao.common.periods import YearMonth
 from shebao.insurance import services
 from shebao.insurance.models import Category, FlexibleGrade, Insurance, Relation, Scheme
 from shebao.insurance.services import Opening
+from shebao.testing import make_individual, make_person, make_staff
 
 pytestmark = pytest.mark.django_db
 M = YearMonth

@@ -11,15 +11,6 @@ from freezegun import freeze_time
 
 from shebao.accounts.actors import actor_for
 from shebao.accounts.models import UnitMembership, User
-from shebao.accounts.tests.factories import (
-    PASSWORD,
-    id_number,
-    make_individual,
-    make_member,
-    make_person,
-    make_staff,
-    signed_in,
-)
 from shebao.applications import services as engine
 from shebao.applications.models import Application
 from shebao.applications.selectors import application_overview
@@ -33,6 +24,15 @@ from shebao.insurance.tests.test_flexible import _apply as apply_own
 from shebao.insurance.tests.test_records import PDF, _apply, _approve
 from shebao.notifications.models import Notification
 from shebao.registry.models import Person, PersonInfo, Unit
+from shebao.testing import (
+    PASSWORD,
+    id_number,
+    make_individual,
+    make_member,
+    make_person,
+    make_staff,
+    signed_in,
+)
 
 pytestmark = pytest.mark.django_db
 M = YearMonth
@@ -437,7 +437,7 @@ def _token(user) -> str:
 
 @pytest.fixture
 def school(hall):
-    from shebao.accounts.tests.factories import make_unit
+    from shebao.testing import make_unit
 
     school = make_unit(name="吉林市昌邑区实验中学")
     Unit.objects.filter(pk=school.pk).update(kind=Unit.Kind.INSTITUTION)

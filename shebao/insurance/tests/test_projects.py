@@ -12,15 +12,6 @@ from hypothesis import strategies as st
 
 from shebao.accounts.actors import actor_for
 from shebao.accounts.models import UnitMembership
-from shebao.accounts.tests.factories import (
-    id_number,
-    make_individual,
-    make_member,
-    make_person,
-    make_staff,
-    make_unit,
-    signed_in,
-)
 from shebao.applications import services as engine
 from shebao.applications.models import Application
 from shebao.common.errors import Conflict, InvalidInput
@@ -36,6 +27,15 @@ from shebao.insurance.models import (
 from shebao.insurance.services import Closing, LinesRefused, Opening
 from shebao.insurance.tests.test_records import _apply, _approve
 from shebao.registry.models import Person, Region
+from shebao.testing import (
+    id_number,
+    make_individual,
+    make_member,
+    make_person,
+    make_staff,
+    make_unit,
+    signed_in,
+)
 
 pytestmark = pytest.mark.django_db
 M = YearMonth

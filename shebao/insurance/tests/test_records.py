@@ -13,14 +13,6 @@ from openpyxl import load_workbook
 
 from shebao.accounts.actors import actor_for
 from shebao.accounts.models import UnitMembership
-from shebao.accounts.tests.factories import (
-    id_number,
-    make_individual,
-    make_member,
-    make_person,
-    make_staff,
-    signed_in,
-)
 from shebao.accounts.tokens import token_issue
 from shebao.applications import services as engine
 from shebao.applications.models import Application
@@ -31,6 +23,14 @@ from shebao.insurance import services
 from shebao.insurance.models import Insurance, Relation
 from shebao.insurance.services import Closing, Opening
 from shebao.registry.models import Person
+from shebao.testing import (
+    id_number,
+    make_individual,
+    make_member,
+    make_person,
+    make_staff,
+    signed_in,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -339,7 +339,7 @@ def test_an_enrolment_dated_before_this_month_is_back_payment_not_enrolment(unit
 
 @freeze_time("2026-12-21 10:00:00+08:00")
 def test_a_wuhan_enrolment_after_the_20th_takes_effect_next_month(hall):
-    from shebao.accounts.tests.factories import make_unit
+    from shebao.testing import make_unit
 
     wuhan = make_unit(name="武汉江岸贸易有限公司", district="420102")
     admin = make_member(wuhan, UnitMembership.Role.ADMIN)
@@ -355,8 +355,8 @@ def test_a_wuhan_enrolment_after_the_20th_takes_effect_next_month(hall):
 
 @freeze_time("2026-12-07 10:00:00+08:00")
 def test_a_jiangsu_enrolment_on_the_7th_is_refused_with_the_next_open_date(hall):
-    from shebao.accounts.tests.factories import make_unit
     from shebao.common.errors import Conflict
+    from shebao.testing import make_unit
 
     changzhou = make_unit(name="常州天宁机电有限公司", district="320402")
     admin = make_member(changzhou, UnitMembership.Role.ADMIN)
@@ -519,8 +519,8 @@ def test_the_guide_says_which_months_are_open_before_the_user_starts(hall, clien
 
 @pytest.fixture
 def school(hall):
-    from shebao.accounts.tests.factories import make_unit
     from shebao.registry.models import Unit
+    from shebao.testing import make_unit
 
     school = make_unit(name="吉林市昌邑区实验中学")
     school.kind = Unit.Kind.INSTITUTION

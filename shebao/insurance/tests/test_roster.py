@@ -12,13 +12,6 @@ from openpyxl import Workbook, load_workbook
 
 from shebao.accounts.actors import actor_for
 from shebao.accounts.models import UnitMembership
-from shebao.accounts.tests.factories import (
-    id_number,
-    make_member,
-    make_person,
-    make_staff,
-    signed_in,
-)
 from shebao.accounts.tokens import token_issue
 from shebao.applications import services as engine
 from shebao.applications.models import Application
@@ -29,6 +22,13 @@ from shebao.insurance.changes import RosterRefused, staff_changes_submit
 from shebao.insurance.models import Insurance, Relation, StaffChangeLine
 from shebao.insurance.services import LinesRefused, Opening
 from shebao.registry.models import Person
+from shebao.testing import (
+    id_number,
+    make_member,
+    make_person,
+    make_staff,
+    signed_in,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -204,7 +204,7 @@ def test_row_level_errors_name_row_column_and_reason(actor, unit):
 
 @freeze_time("2026-12-21")
 def test_past_the_wuhan_deadline_an_enrolment_takes_effect_next_month(reference_data, hall):
-    from shebao.accounts.tests.factories import make_unit
+    from shebao.testing import make_unit
 
     wuhan_unit = make_unit(name="武汉江岸贸易有限公司", district="420102")
     period = open_period(region=wuhan_unit.district_id, on=date(2026, 12, 21))

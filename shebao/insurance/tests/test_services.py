@@ -7,7 +7,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from shebao.accounts.tests.factories import make_person, make_unit
 from shebao.common.errors import Conflict, InvalidInput
 from shebao.common.periods import YearMonth
 from shebao.insurance import selectors, services
@@ -21,6 +20,7 @@ from shebao.insurance.models import (
 )
 from shebao.insurance.services import Closing, LinesRefused, Opening
 from shebao.registry.models import Region
+from shebao.testing import make_person, make_unit
 
 pytestmark = pytest.mark.django_db
 
@@ -157,7 +157,7 @@ def test_rejoining_after_leaving_opens_a_new_spell(unit, person):
 
 def test_a_correction_is_a_new_version_with_who_and_why(unit, person):
     from shebao.accounts.actors import actor_for
-    from shebao.accounts.tests.factories import make_staff
+    from shebao.testing import make_staff
 
     staff = actor_for(make_staff(), "staff")
     (pension, *_) = services.relations_open(

@@ -10,17 +10,6 @@ from freezegun import freeze_time
 from shebao.accounts.actors import actor_for
 from shebao.accounts.models import UnitMembership, VerificationCode
 from shebao.accounts.services import code_send, unit_register_online
-from shebao.accounts.tests.factories import (
-    PASSWORD,
-    credit_code,
-    last_code,
-    make_individual,
-    make_person,
-    make_staff,
-    make_unit,
-    mobile,
-    signed_in,
-)
 from shebao.accounts.tokens import token_issue
 from shebao.applications import services as engine
 from shebao.applications.formschema import ApplicationDataInvalid, form_fields
@@ -31,6 +20,17 @@ from shebao.common.periods import YearMonth
 from shebao.insurance.models import UnitInjuryClass, UnitStatus
 from shebao.insurance.tests.test_flexible import _apply, _approve
 from shebao.registry.models import Region, Unit
+from shebao.testing import (
+    PASSWORD,
+    credit_code,
+    last_code,
+    make_individual,
+    make_person,
+    make_staff,
+    make_unit,
+    mobile,
+    signed_in,
+)
 
 pytestmark = pytest.mark.django_db
 CODE = "person.unit_register"

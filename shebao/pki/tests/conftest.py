@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
-from datetime import date
 
 import pytest
 from cryptography import x509
@@ -17,24 +16,26 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from shebao.accounts.actors import Actor, actor_for
-from shebao.accounts.capabilities import capability_grant_defaults
-from shebao.accounts.models import StaffProfile, UnitMembership, User
-from shebao.common.identifiers import credit_code_check_char, id_check_digit
+from shebao.accounts.models import UnitMembership, User
 from shebao.pki import ca, services
-from shebao.registry.models import Person, Region, Unit
+from shebao.registry.models import Region, Unit
+from shebao.testing import (
+    credit_code,
+    id_number,
+    make_individual,
+    make_member,
+    make_person,
+    make_staff,
+    make_unit,
+)
 
 DISTRICT_HERE = "220202"
 DISTRICT_THERE = "220203"
 
 
-def id_number(seq: int, birth: str = "19800101") -> str:
-    first17 = f"220202{birth}{seq:03d}"
-    return first17 + id_check_digit(first17)
-
-
-def credit_code(seq: int) -> str:
-    first17 = f"91220202MA{seq:07d}"
-    return first17 + credit_code_check_char(first17)
+def person_number(seq: int) -> str:
+    """The ID number of the world's ``seq``-th person (the same every time it is asked)."""
+    return id_number(born="19750101", serial=f"{seq:03d}")
 
 
 def new_key() -> ec.EllipticCurvePrivateKey:
@@ -112,35 +113,27 @@ class World:
         self.staff_there = self._staff("S0002", "吴审核", there)
 
     def _unit(self, seq: int, name: str, district: Region) -> Unit:
-        return Unit.objects.create(
-            credit_code=credit_code(seq),
-            name=name,
-            kind=Unit.Kind.ENTERPRISE,
-            district=district,
+        unit = make_unit(name=name, district=district.code)
+        Unit.objects.filter(pk=unit.pk).update(
+            credit_code=credit_code(f"91220202MA{seq:07d}"),
             legal_rep_name="王法人",
-            legal_rep_id_number=id_number(1),
+            legal_rep_id_number=person_number(1),
         )
+        unit.refresh_from_db()
+        return unit
 
     def _user(self, seq: int, name: str) -> User:
-        number = id_number(seq)
-        person = Person.objects.create(
-            id_number=number, name=name, sex="M", birth_date=date(1980, 1, 1)
-        )
-        return User.objects.create_user(
-            number, "pw-not-used-1", kind=User.Kind.INDIVIDUAL, name=name, person=person
-        )
+        return make_individual(person=make_person(name=name, id_no=person_number(seq)))
 
     def _member(self, seq: int, name: str, unit: Unit, role: str) -> Member:
         user = self._user(seq, name)
-        membership = UnitMembership.objects.create(user=user, unit=unit, role=role)
+        make_member(unit, role, user=user)
+        membership = UnitMembership.objects.get(user=user, unit=unit)
         return Member(user=user, unit=unit, membership=membership)
 
     def _staff(self, number: str, name: str, district: Region) -> User:
-        user = User.objects.create_user(number, "pw-not-used-1", kind=User.Kind.STAFF, name=name)
-        profile = StaffProfile.objects.create(user=user, department_id="registration")
-        profile.districts.add(district)
-        capability_grant_defaults(staff=profile)  # registration: MANAGE_CA in the district
-        return user
+        # registration: MANAGE_CA in the district
+        return make_staff(username=number, districts=(district.code,), name=name)
 
     def staff_actor(self, user: User) -> Actor:
         return actor_for(user, "staff")

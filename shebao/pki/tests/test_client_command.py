@@ -15,7 +15,7 @@ from shebao.accounts.actors import CONTEXT_SESSION_KEY
 from shebao.accounts.tokens import token_actor
 from shebao.pki import services
 from shebao.pki.models import CaSignInAttempt
-from shebao.pki.tests.conftest import id_number
+from shebao.pki.tests.conftest import person_number
 from shebao.pki.views import SESSION_CHALLENGES
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -102,7 +102,7 @@ def test_keygen_refuses_a_short_pin(tmp_path):
 
 def test_csr_checks_the_id_number_before_writing(tmp_path):
     run("keygen", "--out", "mykey.pem", "--passphrase", PIN, cwd=tmp_path)
-    wrong = id_number(3)[:-1] + ("0" if id_number(3)[-1] != "0" else "1")
+    wrong = person_number(3)[:-1] + ("0" if person_number(3)[-1] != "0" else "1")
 
     result = run(
         "csr",

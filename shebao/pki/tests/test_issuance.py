@@ -11,7 +11,7 @@ from shebao.common.errors import Conflict, InvalidInput, NotFound, PermissionDen
 from shebao.notifications.models import Notification
 from shebao.pki import ca, services
 from shebao.pki.models import CertificateRequest, PkiEvent, UnitCertificate
-from shebao.pki.tests.conftest import csr_for, id_number, new_key
+from shebao.pki.tests.conftest import csr_for, new_key, person_number
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ def test_an_operator_submits_a_csr_and_staff_of_the_district_issue_the_certifica
     assert certificate.issued_by == world.staff_here
     assert certificate.status == UnitCertificate.Status.ACTIVE
     assert certificate.holder_name == "张经办"
-    assert certificate.holder_id_number == id_number(3)
+    assert certificate.holder_id_number == person_number(3)
     assert certificate.credit_code == world.unit_a.credit_code
     assert [e.kind for e in PkiEvent.objects.filter(request=request).order_by("id")] == [
         PkiEvent.Kind.REQUEST_SUBMITTED,
@@ -68,7 +68,7 @@ def test_the_certificate_binds_holder_unit_validity_and_usage(world, issue):
 
     cert.verify_directly_issued_by(authority_cert)
     assert attr(cert.subject, NameOID.COMMON_NAME) == "张经办"
-    assert attr(cert.subject, NameOID.SERIAL_NUMBER) == id_number(3)
+    assert attr(cert.subject, NameOID.SERIAL_NUMBER) == person_number(3)
     assert attr(cert.subject, NameOID.ORGANIZATION_NAME) == "吉林市昌邑示例机械有限公司"
     assert attr(cert.subject, NameOID.ORGANIZATION_IDENTIFIER) == world.unit_a.credit_code
     assert attr(cert.subject, NameOID.COUNTRY_NAME) == "CN"
@@ -135,7 +135,7 @@ def test_approving_twice_issues_once(world):
 @pytest.mark.parametrize(
     ("override", "code"),
     [
-        ({"id_number": id_number(99)}, "CA_CSR_ID_MISMATCH"),
+        ({"id_number": person_number(99)}, "CA_CSR_ID_MISMATCH"),
         ({"credit_code": "91220202MA00000028"}, "CA_CSR_UNIT_MISMATCH"),
         ({"name": "张三"}, "CA_CSR_NAME_MISMATCH"),
     ],

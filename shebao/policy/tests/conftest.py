@@ -8,15 +8,15 @@ from shebao.accounts import actors
 from shebao.accounts.actors import actor_for
 from shebao.accounts.capabilities import Capability, capability_grant
 from shebao.accounts.models import User
-from shebao.accounts.tests.factories import (
+from shebao.accounts.tokens import token_issue
+from shebao.policy.services import policy_load
+from shebao.testing import (
     make_individual,
     make_member,
     make_staff,
     make_unit,
     signed_in,
 )
-from shebao.accounts.tokens import token_issue
-from shebao.policy.services import policy_load
 
 
 @pytest.fixture

@@ -8,11 +8,11 @@ from datetime import date
 import pytest
 from freezegun import freeze_time
 
-from shebao.accounts.tests.factories import id_number, make_person
 from shebao.common.errors import Conflict, InvalidInput
 from shebao.common.periods import YearMonth
 from shebao.registry import info_fields, selectors, services
 from shebao.registry.models import Person, PersonInfo
+from shebao.testing import id_number, make_person
 
 pytestmark = pytest.mark.django_db
 

@@ -1,0 +1,231 @@
+"""The one set of test builders: registry rows, accounts, staff, matters and files.
+
+Registry rows are reference data the agency keeps, made directly; accounts are made as the
+services leave them wherever a test is not about how they were made. Every app's tests build
+with these (no app keeps a copy of its own).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from datetime import date
+from itertools import count
+from typing import Any
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from shebao.accounts import actors
+from shebao.accounts.actors import Actor, actor_for
+from shebao.accounts.capabilities import capability_grant_defaults
+from shebao.accounts.models import MatterGrant, StaffProfile, UnitMembership, User
+from shebao.catalogue.models import Matter
+from shebao.common.identifiers import credit_code_check_char, id_check_digit
+from shebao.notifications.models import OutboundMessage
+from shebao.registry.models import Person, Region, Unit
+
+PASSWORD = "Shebao-2026-pass"
+DISTRICT = "220202"  # 吉林市昌邑区
+OTHER_DISTRICT = "220204"  # 吉林市船营区
+_seq = count(1)
+
+
+def id_number(area: str = "220202", born: str = "19800101", serial: str | None = None) -> str:
+    """A valid 18-character ID number (serial: 3 digits; odd = male)."""
+    serial = serial or f"{next(_seq) % 1000:03d}"
+    first17 = f"{area}{born}{serial}"
+    return first17 + id_check_digit(first17)
+
+
+def credit_code(body: str | None = None) -> str:
+    first17 = body or f"91220202MA{next(_seq):07d}"
+    return first17 + credit_code_check_char(first17)
+
+
+def mobile() -> str:
+    return f"139{next(_seq):08d}"
+
+
+_mobile = mobile
+
+
+def make_person(
+    *,
+    name: str = "张三",
+    id_no: str | None = None,
+    district: str | None = DISTRICT,
+    **fields: Any,
+) -> Person:
+    """A person of the registry; sex and birth date come from the ID number unless given."""
+    id_no = id_no or fields.pop("id_number", None) or id_number()
+    fields.setdefault("sex", "M" if int(id_no[16]) % 2 else "F")
+    fields.setdefault("birth_date", date(int(id_no[6:10]), int(id_no[10:12]), int(id_no[12:14])))
+    return Person.objects.create(id_number=id_no, name=name, district_id=district, **fields)
+
+
+def make_unit(
+    *, name: str = "吉林市江城机械有限公司", district: str = "220202", rep: Person | None = None
+) -> Unit:
+    rep = rep or make_person(name="王建国")
+    return Unit.objects.create(
+        credit_code=credit_code(),
+        name=name,
+        kind=Unit.Kind.ENTERPRISE,
+        district_id=district,
+        legal_rep_name=rep.name,
+        legal_rep_id_number=rep.id_number,
+    )
+
+
+def make_individual(
+    *,
+    name: str = "张三",
+    person: Person | None = None,
+    password: str = PASSWORD,
+    district: str | None = DISTRICT,
+    mobile: str | None = None,
+) -> User:
+    """An individual's account, for a person of the registry (a new one unless given)."""
+    number = mobile or _mobile()
+    person = person or make_person(name=name, district=district, mobile=number)
+    return User.objects.create_user(
+        person.id_number,
+        password,
+        kind=User.Kind.INDIVIDUAL,
+        name=person.name,
+        person=person,
+        mobile=number,
+    )
+
+
+def make_member(
+    unit: Unit,
+    role: str,
+    *,
+    user: User | None = None,
+    by: User | None = None,
+    name: str | None = None,
+    grants: list[Matter] | None = None,
+) -> User:
+    """A user of the unit in ``role`` (a new individual unless given), granted ``grants``."""
+    user = user or make_individual(
+        name=name or {"legal_rep": "王建国", "admin": "管理员甲", "operator": "经办人乙"}[role]
+    )
+    membership = UnitMembership.objects.create(user=user, unit=unit, role=role, appointed_by=by)
+    for matter in grants or []:
+        MatterGrant.objects.create(membership=membership, matter=matter, granted_by=by or user)
+    return user
+
+
+def make_unit_user(
+    unit: Unit, *, role: str, name: str = "王五", grants: list[Matter] | None = None
+) -> User:
+    return make_member(unit, role, name=name, grants=grants)
+
+
+def make_staff(
+    *,
+    username: str | None = None,
+    districts: Sequence[str] = (DISTRICT,),
+    department: str = "registration",
+    name: str = "赵经办",
+) -> User:
+    """A staff member of ``department`` in ``districts``, with the default capabilities there."""
+    user = User.objects.create_user(
+        username or f"S{next(_seq):05d}", PASSWORD, kind=User.Kind.STAFF, name=name
+    )
+    profile = StaffProfile.objects.create(user=user, department_id=department)
+    profile.districts.set(Region.objects.filter(code__in=districts))
+    capability_grant_defaults(staff=profile)
+    return user
+
+
+MATERIALS = [
+    {"code": "id_card", "name": "居民身份证", "required": True, "core": True},
+    {"code": "contract_end", "name": "解除劳动合同证明", "required": True},
+    {"code": "photo", "name": "近期免冠照片", "required": False},
+]
+FIELDS = [
+    {"name": "reason", "label": "申请事由", "type": "text", "required": True, "max_length": 50},
+    {"name": "start_date", "label": "开始日期", "type": "date", "required": True},
+    {"name": "amount", "label": "金额", "type": "money", "required": False},
+    {"name": "bank_account", "label": "银行账号", "type": "bank_account", "required": False},
+]
+
+
+def make_matter(
+    code: str = "individual.test_matter",
+    *,
+    applicant_kind: str = Matter.ApplicantKind.INDIVIDUAL,
+    department: str = "unemployment",
+    acceptance_mode: str = Matter.AcceptanceMode.DIRECT,
+    materials: list[dict[str, Any]] | None = None,
+    fields: list[dict[str, Any]] | None = None,
+    **extra: Any,
+) -> Matter:
+    """A matter of the catalogue (by default an individual's, with three materials and a form)."""
+    return Matter.objects.create(
+        code=code,
+        name=extra.pop("name", "失业保险金申领"),
+        category=extra.pop("category", "社会保险"),
+        applicant_kind=applicant_kind,
+        department_id=department,
+        acceptance_mode=acceptance_mode,
+        materials=MATERIALS if materials is None else materials,
+        fields=FIELDS if fields is None else fields,
+        time_limit_days=extra.pop("time_limit_days", 5),
+        **extra,
+    )
+
+
+def act(user: User, context: str = "individual") -> Actor:
+    actor = actor_for(user, context)
+    assert not actor.is_anonymous, (user, context)
+    return actor
+
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 32
+
+
+def pdf(
+    name: str = "证明.pdf", content: bytes = PDF, content_type: str = "application/pdf"
+) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def unit_actor(user: User, unit: Unit) -> Actor:
+    return actor_for(User.objects.get(pk=user.pk), f"{actors.UNIT}:{unit.pk}")
+
+
+def staff_actor(user: User) -> Actor:
+    return actor_for(User.objects.get(pk=user.pk), actors.STAFF)
+
+
+def last_code(to: str) -> str:
+    """The 6-digit code in the newest SMS to ``to`` (what the person reads on the phone).
+
+    A message still in the outbox is read there; once the gateway has sent it, the outbox
+    blanks the code and the phone's copy is the gateway's journal.
+    """
+    message = OutboundMessage.objects.filter(to=to).order_by("-id").first()
+    body = message.body
+    if message.status == OutboundMessage.Status.SENT:
+        journal = settings.VAR_DIR / "sms" / "outbox.jsonl"
+        records = [json.loads(line) for line in journal.read_text(encoding="utf-8").splitlines()]
+        body = next(r["body"] for r in reversed(records) if r["ref"] == message.gateway_ref)
+    return re.search(r"(?<!\d)(\d{6})(?!\d)", body).group(1)
+
+
+def signed_in(user: User, context: str) -> Client:
+    """A browser session for ``user`` in ``context`` (as the sign-in page leaves it)."""
+    client = Client()
+    client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
+    session = client.session
+    session["shebao_context"] = context
+    session.save()
+    return client
