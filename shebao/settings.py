@@ -172,6 +172,8 @@ STATIC_ROOT.mkdir(exist_ok=True)
 # WhiteNoise serves every asset from the project itself: no CDN, ever.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
+# The few files a browser asks for at the site's root: /favicon.ico.
+WHITENOISE_ROOT = BASE_DIR / "shebao" / "hall" / "root"
 MEDIA_ROOT = VAR_DIR / "media"  # uploads; never served directly, only through authorised views
 
 STORAGES = {
