@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django_tasks",
     "django_tasks_db",
+    "ninja",  # the Swagger UI files of the API docs page, served as the hall's own static files
     "shebao.common",
     "shebao.registry",
     "shebao.accounts",

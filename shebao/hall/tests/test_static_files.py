@@ -1,4 +1,5 @@
-"""Assets (issue 6 item 5): the site's icon is at /favicon.ico and named by every page."""
+"""Assets (issue 6 item 5): the site's icon is at /favicon.ico and named by every page; the API
+docs page is made of the hall's own files."""
 
 from __future__ import annotations
 
@@ -16,6 +17,18 @@ def test_the_favicon_is_served_and_every_page_names_it(client):
     svg = client.get("/static/hall/favicon.svg")
     assert svg.status_code == 200 and svg["Content-Type"].startswith("image/svg+xml")
 
-    for url in ("/", "/accounts/login/", "/no-such-page/"):
+    for url in ("/", "/accounts/login/", "/no-such-page/", "/api/v1/docs"):
         html = client.get(url).content.decode()
         assert 'rel="icon" href="/static/hall/favicon.svg"' in html, url
+
+
+def test_the_api_docs_page_loads_swagger_ui_from_the_halls_own_static_files(client):
+    html = client.get("/api/v1/docs").content.decode()
+
+    assert '<link rel="stylesheet" href="/static/ninja/swagger-ui.css">' in html
+    assert '<script src="/static/ninja/swagger-ui-bundle.js"></script>' in html
+    assert '<script src="/static/ninja/swagger-ui-init.js"></script>' in html
+    assert "cdn" not in html.lower() and "https://" not in html
+    assert '"url": "/api/v1/openapi.json"' in html and '"validatorUrl": null' in html
+    for name in ("swagger-ui.css", "swagger-ui-bundle.js", "swagger-ui-init.js"):
+        assert client.get(f"/static/ninja/{name}").status_code == 200, name
