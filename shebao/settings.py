@@ -91,6 +91,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "shebao.hall.middleware.ContentSecurityPolicyMiddleware",
     "shebao.hall.middleware.RequestShapeMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "shebao.accounts.middleware.SlidingSessionMiddleware",

@@ -11,6 +11,14 @@
     toggle.setAttribute("aria-expanded", open ? "true" : "false");
   });
 
+  // "Back" links: the previous page when there is one, else the link's own address.
+  document.addEventListener("click", function (event) {
+    var back = event.target.closest("[data-history-back]");
+    if (!back || window.history.length < 2) return;
+    event.preventDefault();
+    window.history.back();
+  });
+
   // Ask before destructive actions: <form data-confirm="确定撤回吗？">.
   document.addEventListener("submit", function (event) {
     var form = event.target;
