@@ -190,20 +190,27 @@ SESSION_SAVE_EVERY_REQUEST = False
 SHEBAO_SESSION_REFRESH_SECONDS = env_int("SHEBAO_SESSION_REFRESH_SECONDS", 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
-SESSION_COOKIE_SECURE = env_bool("SHEBAO_SECURE_COOKIES", False)
+# Production runs behind a proxy that terminates TLS (SHEBAO_BEHIND_TLS_PROXY=1) and says so in
+# X-Forwarded-Proto: plain HTTP is redirected to HTTPS, browsers are told to come back only over
+# HTTPS for a year, subdomains included (HSTS), and cookies travel only over HTTPS.
+# `manage.py check --deploy` is clean with these (shebao/hall/tests/test_deploy.py).
+SHEBAO_BEHIND_TLS_PROXY = env_bool("SHEBAO_BEHIND_TLS_PROXY", False)
+if SHEBAO_BEHIND_TLS_PROXY:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = env_bool("SHEBAO_SSL_REDIRECT", True)
+    SECURE_HSTS_SECONDS = env_int("SHEBAO_HSTS_SECONDS", 365 * 24 * 60 * 60)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SHEBAO_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("SHEBAO_HSTS_PRELOAD", True)
+SESSION_COOKIE_SECURE = env_bool("SHEBAO_SECURE_COOKIES", SHEBAO_BEHIND_TLS_PROXY)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 CSRF_FAILURE_VIEW = "shebao.hall.views.csrf_failure"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
-if env_bool("SHEBAO_BEHIND_TLS_PROXY", False):
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # Proxies in front of the hall that append the client's address to X-Forwarded-For: the
 # address the nearest one saw is the client (for abuse limits and audit rows). 0 trusts no
 # header: REMOTE_ADDR is the client.
-SHEBAO_PROXY_HOPS = env_int(
-    "SHEBAO_PROXY_HOPS", 1 if env_bool("SHEBAO_BEHIND_TLS_PROXY", False) else 0
-)
+SHEBAO_PROXY_HOPS = env_int("SHEBAO_PROXY_HOPS", 1 if SHEBAO_BEHIND_TLS_PROXY else 0)
 
 
 def cache_settings(url: str, *, redis_url: str) -> dict:
