@@ -17,6 +17,12 @@ def _test_settings(settings, tmp_path):
         }
     }
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Plain static names: the hashed ones need `collectstatic` first (test_static_files.py
+    # proves them with it).
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
     settings.SHEBAO_CA_DIR = tmp_path / "pki"
     settings.SHEBAO_DEMO = False
     # Each test starts with empty abuse-limit counters: an in-memory cache of its own

@@ -6,6 +6,9 @@ PY=.venv/bin/python
 HOST=${HOST:-127.0.0.1}
 PORT=${PORT:-8000}
 
+# Static files under hashed names (and their manifest), as the pages refer to them.
+$PY manage.py collectstatic --noinput -v 0
+
 # The worker logs only warnings here so the terminal stays readable.
 SHEBAO_LOG_LEVEL=${WORKER_LOG_LEVEL:-WARNING} $PY manage.py db_worker --queue-name '*' --interval 1 &
 worker=$!

@@ -178,9 +178,17 @@ WHITENOISE_AUTOREFRESH = DEBUG
 WHITENOISE_ROOT = BASE_DIR / "shebao" / "hall" / "root"
 MEDIA_ROOT = VAR_DIR / "media"  # uploads; never served directly, only through authorised views
 
+# Static files under content-hashed names (hall.3f9c1e….css), compressed and cached for a year,
+# unless DEBUG: `manage.py collectstatic --noinput` writes them and their manifest to STATIC_ROOT
+# before the server starts (scripts/serve.sh does). The test suite uses the plain names.
+SHEBAO_STATIC_MANIFEST = env_bool("SHEBAO_STATIC_MANIFEST", not DEBUG)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if SHEBAO_STATIC_MANIFEST
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
 }
 
 SESSION_COOKIE_AGE = env_int("SHEBAO_SESSION_SECONDS", 2 * 60 * 60)

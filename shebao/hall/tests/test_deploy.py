@@ -1,6 +1,6 @@
 """The production settings (behind a TLS-terminating proxy, issue 6 item 5): Django's deployment
 checks find nothing to warn about, plain HTTP is redirected to HTTPS, HTTPS answers carry HSTS,
-and cookies are HTTPS-only."""
+cookies are HTTPS-only, and static files get hashed names."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ print(json.dumps({name: getattr(settings, name) for name in (
     "DEBUG", "SECURE_PROXY_SSL_HEADER", "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_HSTS_PRELOAD", "SESSION_COOKIE_SECURE",
     "CSRF_COOKIE_SECURE",
-)}))
+)} | {"static": settings.STORAGES["staticfiles"]["BACKEND"]}))
 """
 
 
@@ -60,6 +60,7 @@ def production(tmp_path_factory):
 def test_deploy_checks_are_clean_under_the_production_settings(production):
     assert "System check identified no issues" in production["check"]
     assert production["DEBUG"] is False
+    assert production["static"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
 
 
 @pytest.mark.django_db
