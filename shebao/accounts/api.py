@@ -25,19 +25,9 @@ from shebao.accounts.models import SignInEvent
 from shebao.accounts.services.signin import SignIn
 from shebao.common.errors import Unauthenticated
 from shebao.common.limits import client_ip
-from shebao.common.schemas import CreditCodeStr, IdentifierStr
+from shebao.common.schemas import CreditCodeStr, ErrorOut, IdentifierStr
 
 router = Router(tags=["认证与账户"])
-
-
-class ErrorOut(Schema):
-    code: str = Field(
-        description="稳定错误码，如 LOGIN_FAILED、ACCOUNT_LOCKED、CONTEXT_NOT_ALLOWED"
-    )
-    message: str = Field(description="中文说明，可直接展示给用户")
-    field: str | None = None
-    details: dict[str, Any] | None = None
-    retry_after: int | None = Field(default=None, description="429 时：多少秒后可再试")
 
 
 class TokenIn(Schema):

@@ -22,13 +22,14 @@ from shebao.accounts.api_auth import api_actor, token_auth
 from shebao.applications import selectors, services
 from shebao.applications.models import Application, ApplicationEvent, DeferredMaterial, Material
 from shebao.common.paging import LIMIT_HELP, MAX_LIMIT, MAX_OFFSET, OFFSET_HELP
+from shebao.common.schemas import ErrorOut
 
 router = Router(tags=["业务申请"], auth=token_auth)
 
-
-class ErrorOut(Schema):
-    code: str
-    message: str
+# A change to an application: refused to an actor who sees it but may not make the change (403),
+# or when the application has changed since the client read it or its state forbids it (409).
+# 400, 401, 404, 413 and 422 are documented for every operation they apply to (shebao/api.py).
+REFUSED = {403: ErrorOut, 409: ErrorOut}
 
 
 class MatterRef(Schema):

@@ -17,17 +17,9 @@ from shebao.catalogue.guide import acceptance_text, guide_for, time_limit_text
 from shebao.catalogue.models import Matter
 from shebao.catalogue.schema import EFFECTS
 from shebao.common.paging import LIMIT_HELP, MAX_LIMIT, MAX_OFFSET, OFFSET_HELP
+from shebao.common.schemas import ErrorOut
 
 router = Router(tags=["事项清单"])
-
-
-class ErrorOut(Schema):
-    code: str = Field(
-        description="稳定错误码，如 MATTER_NOT_FOUND、INVALID_INPUT、DEPARTMENT_UNKNOWN、CATEGORY_UNKNOWN"
-    )
-    message: str = Field(description="中文说明，可直接展示给用户")
-    field: str | None = Field(default=None, description="出错的参数名")
-    errors: list[dict[str, str]] | None = Field(default=None, description="逐项的参数错误")
 
 
 class MatterFilters(Schema):
@@ -84,7 +76,7 @@ class MatterPageOut(Schema):
     items: list[MatterSummaryOut] = Field(description="本页事项")
 
 
-class MaterialOut(Schema):
+class MatterMaterialOut(Schema):
     code: str = Field(description="材料编码")
     name: str = Field(description="材料名称")
     required: bool = Field(description="是否必交")
@@ -118,7 +110,7 @@ class SourceOut(Schema):
 
 class MatterOut(MatterSummaryOut):
     conditions: list[str] = Field(description="办理条件")
-    materials: list[MaterialOut] = Field(description="申请材料")
+    materials: list[MatterMaterialOut] = Field(description="申请材料")
     acceptance_text: str = Field(description="受理方式的说明")
     effect: str = Field(
         description="办理效果：enrol / terminate / change / declare / assess / pay / refund / claim / "

@@ -1,4 +1,7 @@
-"""Annotated types for API schemas (django-ninja / pydantic).
+"""Annotated types and shared schemas for the API (django-ninja / pydantic).
+
+:class:`ErrorOut` is the one error schema of every operation (shebao/api.py documents it for
+every error status; a test fails on an error status documented with another schema).
 
 An identifier in a request body or query is declared with one of these types, so it reaches
 the service in its one spelling (:data:`shebao.common.identifiers.SPELLINGS`); the service
@@ -10,6 +13,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from ninja import Field, Schema
 from pydantic import BeforeValidator
 
 from shebao.common.identifiers import SPELLINGS
@@ -43,3 +47,38 @@ BankCardStr = _spelled("bank_card")
 BankAccountStr = _spelled("bank_account")
 # A sign-in name: an ID number, a mobile or a staff number (the service tells which).
 IdentifierStr = _spelled("identifier")
+
+
+class FieldErrorOut(Schema):
+    field: str = Field(description="出错的参数或字段（嵌套字段以 . 分隔）")
+    message: str = Field(description="中文说明")
+
+
+class RowProblemOut(Schema):
+    row: int = Field(description="名册或明细的行号")
+    column: str = Field(description="列名")
+    reason: str = Field(description="中文说明")
+
+
+# Every error answer of the API, whatever the status: a stable ``code`` and a Chinese
+# ``message``, and where they apply the field, the details, the per-field errors of a 422, the
+# refused rows of a roster or the wait of a 429.
+class ErrorOut(Schema):
+    code: str = Field(
+        description="稳定错误码，如 INVALID_INPUT、NOT_FOUND、UNAUTHENTICATED、FORBIDDEN、"
+        "APPLICATION_STALE、RATE_LIMITED；各接口的说明列出其特有的错误码"
+    )
+    message: str = Field(description="中文说明，可直接展示给用户")
+    field: str | None = Field(default=None, description="出错的参数或字段名")
+    details: dict[str, Any] | None = Field(
+        default=None, description="与错误码相关的补充信息，如 remaining_attempts、locked_until"
+    )
+    errors: list[FieldErrorOut] | None = Field(
+        default=None, description="INVALID_INPUT（422）：逐项的参数错误"
+    )
+    rows: list[RowProblemOut] | None = Field(
+        default=None, description="名册或明细被拒收（422）：每处错误的行、列、原因"
+    )
+    retry_after: int | None = Field(
+        default=None, description="RATE_LIMITED（429）：多少秒后可再试，另见 Retry-After 响应头"
+    )

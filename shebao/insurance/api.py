@@ -16,17 +16,12 @@ from ninja.files import UploadedFile
 from shebao.accounts import actors
 from shebao.accounts.api_auth import api_actor, token_auth
 from shebao.common.paging import LIMIT_HELP, MAX_LIMIT, MAX_OFFSET, OFFSET_HELP
-from shebao.common.schemas import CreditCodeStr
+from shebao.common.schemas import CreditCodeStr, ErrorOut
 from shebao.insurance import changes, exports, roster, selectors
 
 router = Router(tags=["参保信息"], auth=token_auth)
 
 MAX_PAGE_SIZE = 100
-
-
-class InsuranceErrorOut(Schema):
-    code: str
-    message: str
 
 
 class PersonRef(Schema):
@@ -133,7 +128,7 @@ def relation_out(relation: Any) -> dict[str, Any]:
 
 @router.get(
     "/me/insurance",
-    response={200: MyInsuranceOut, 401: InsuranceErrorOut, 403: InsuranceErrorOut},
+    response={200: MyInsuranceOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut},
     summary="本人参保信息",
     description=(
         "个人令牌：本人的每一段参保关系（险种、制度、缴费单位或个人缴费、人员类别、起止年月、状态），"
@@ -153,7 +148,7 @@ def my_insurance(request: HttpRequest) -> dict[str, Any]:
 
 @router.get(
     "/units/{credit_code}/staff",
-    response={200: StaffPage, 401: InsuranceErrorOut, 404: InsuranceErrorOut},
+    response={200: StaffPage, 401: ErrorOut, 404: ErrorOut},
     summary="单位参保人员名册",
     description=(
         "单位令牌（法定代表人、管理员，或获授权用工参保登记、退工停保登记、单位参保信息查询的经办人）"
@@ -198,7 +193,7 @@ def unit_staff(
 
 @router.get(
     "/units/{credit_code}/staff.xlsx",
-    response={200: None, 401: InsuranceErrorOut, 404: InsuranceErrorOut},
+    response={200: None, 401: ErrorOut, 404: ErrorOut},
     summary="导出单位参保人员名册（Excel）",
     description="与名册接口相同的范围和筛选，导出全部符合条件的人员。",
 )
@@ -210,18 +205,6 @@ def unit_staff_export(
     return exports.roster_response(
         actor=actor, unit=unit, insurance=filters.insurance, status=filters.status, q=filters.q
     )
-
-
-class RowProblemOut(Schema):
-    row: int
-    column: str
-    reason: str
-
-
-class RosterRefusedOut(Schema):
-    code: str
-    message: str
-    rows: list[RowProblemOut]
 
 
 class StaffChangesOut(Schema):
@@ -248,11 +231,11 @@ def staff_changes_template(request: HttpRequest) -> HttpResponse:
     response={
         200: StaffChangesOut,
         201: StaffChangesOut,
-        401: InsuranceErrorOut,
-        403: InsuranceErrorOut,
-        404: InsuranceErrorOut,
-        409: InsuranceErrorOut,
-        422: RosterRefusedOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        409: ErrorOut,
+        422: ErrorOut,
     },
     summary="上传人员增减名册（Excel）",
     description=(

@@ -15,6 +15,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 
 from shebao.common.limits import client_ip
+from shebao.common.schemas import ErrorOut
 from shebao.pki import services
 from shebao.pki.models import CaChallenge
 
@@ -26,22 +27,16 @@ class ChallengeOut(Schema):
     expires_at: datetime
 
 
-class TokenIn(Schema):
+class CaTokenIn(Schema):
     certificate: str
     challenge: str
     signature: str
 
 
-class TokenOut(Schema):
+class CaTokenOut(Schema):
     token: str
     context: str
     expires_at: datetime
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
-    retry_after: int | None = None
 
 
 @router.post(
@@ -59,11 +54,11 @@ def challenge(request: HttpRequest) -> dict:
 
 @router.post(
     "/token",
-    response={200: TokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
+    response={200: CaTokenOut, 401: ErrorOut, 422: ErrorOut, 429: ErrorOut},
     auth=None,
     summary="用证书签名换取令牌",
 )
-def token(request: HttpRequest, payload: TokenIn) -> dict:
+def token(request: HttpRequest, payload: CaTokenIn) -> dict:
     """Refusals: 401 with ``CA_CERT_UNTRUSTED``, ``CA_CERT_UNKNOWN``, ``CA_CERT_REVOKED``,
     ``CA_CERT_EXPIRED``, ``CA_CERT_NOT_YET_VALID``, ``CA_CERT_UNIT_MISMATCH``,
     ``CA_USER_INACTIVE``, ``CA_MEMBERSHIP_REVOKED``, ``CA_CHALLENGE_UNKNOWN``,

@@ -17,18 +17,12 @@ from pydantic import AfterValidator
 from shebao.accounts.api_auth import api_actor, optional_token, token_auth
 from shebao.common.errors import InvalidInput, NotFound
 from shebao.common.periods import POLICY_LATEST_DATE, YearMonth, date_check
+from shebao.common.schemas import ErrorOut
 from shebao.policy import selectors, services
 from shebao.policy.models import PolicyParameter
 from shebao.policy.schema import spec_for
 
 router = Router(tags=["政策参数"])
-
-
-class ErrorOut(Schema):
-    code: str = Field(description="稳定错误码")
-    message: str = Field(description="中文说明，可直接展示给用户")
-    field: str | None = None
-    details: dict[str, Any] | None = None
 
 
 class RegionOut(Schema):
