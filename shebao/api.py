@@ -19,12 +19,15 @@ from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import Swagger
-from ninja.openapi.schema import OpenAPISchema
+from ninja.openapi.schema import REF_TEMPLATE, OpenAPISchema
+from ninja.operation import Operation
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
+from ninja.schema import NinjaGenerateJsonSchema
 
 from shebao.common import text
 from shebao.common.errors import DomainError
+from shebao.common.schemas import ErrorOut
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +78,83 @@ class HallParser(Parser):
         return result
 
 
+# The errors any operation can answer with, whatever its own code does (the API's edge and
+# ninja's parsing), documented on each operation they apply to with the one error schema.
+_IMPLIED_ERRORS = {
+    400: "请求无法解析：JSON 或 multipart 格式错误，或地址、请求头含有无法识别的字符",
+    401: "未登录，或令牌无效、已过期",
+    404: "资源不存在，或无权知晓其存在",
+    413: "请求内容过大",
+    422: "输入有误：errors 逐项列出参数错误",
+}
+_BODY_SOURCES = ("body", "form", "file")
+
+
+def validates_input(operation: Operation) -> bool:
+    """Whether an operation can refuse its input with 422: it takes a query, a body or a form,
+    or a path parameter that is more than any text (a number, an identifier); a plain text path
+    parameter cannot be refused, whatever it is."""
+    for model in operation.models:
+        if model.__ninja_param_source__ != "path":
+            return True
+        if any(f.annotation is not str or f.metadata for f in model.model_fields.values()):
+            return True
+    return False
+
+
+class HallOpenAPISchema(OpenAPISchema):
+    """ninja's schema, telling the truth about errors and authentication:
+
+    - every error status an operation can answer with is documented with :class:`ErrorOut`:
+      400 on every operation, 401 where a token is checked, 404 where the path names a
+      resource, 413 where a body is read, 422 where input is validated (besides the statuses
+      each operation declares itself: 403, 409, 429 …);
+    - an operation whose token is optional says so (``security: [{}, {"TokenAuth": []}]``)
+      instead of listing a second, mandatory scheme.
+    """
+
+    def responses(self, operation: Operation) -> dict[int, Any]:
+        result = super().responses(operation)
+        has_body = any(m.__ninja_param_source__ in _BODY_SOURCES for m in operation.models)
+        implied = {
+            400: True,
+            401: bool(operation.auth_callbacks),
+            404: "{" in operation.path,
+            413: has_body,
+            422: validates_input(operation),
+        }
+        for status, applies in implied.items():
+            if applies and status not in result:
+                result[status] = {
+                    "description": _IMPLIED_ERRORS[status],
+                    "content": {self.api.renderer.media_type: {"schema": self._error_schema()}},
+                }
+        return dict(sorted(result.items()))
+
+    def _error_schema(self) -> dict[str, Any]:
+        schema = ErrorOut.model_json_schema(
+            ref_template=REF_TEMPLATE,
+            schema_generator=NinjaGenerateJsonSchema,
+            mode="serialization",
+        )
+        self.add_schema_definitions(schema.pop("$defs", {}))
+        self.add_schema_definitions({"ErrorOut": schema})
+        return {"$ref": REF_TEMPLATE.format(model="ErrorOut")}
+
+    def operation_security(self, operation: Operation) -> list[dict[str, Any]] | None:
+        result: list[dict[str, Any]] = []
+        for auth in operation.auth_callbacks:
+            if not hasattr(auth, "openapi_security_schema"):
+                continue
+            name = getattr(auth, "scheme_name", type(auth).__name__)
+            self.securitySchemes[name] = auth.openapi_security_schema
+            if getattr(auth, "optional", False) and {} not in result:
+                result.append({})  # no token at all is accepted
+            if {name: []} not in result:
+                result.append({name: []})
+        return result or None
+
+
 class HallAPI(NinjaAPI):
     """The hall's API. Its OpenAPI schema is built once per process, on first use: building it
     walks every operation and every pydantic model (about 100–250 ms of CPU), and
@@ -98,7 +178,7 @@ class HallAPI(NinjaAPI):
             with self._schema_lock:  # concurrent first requests build it once
                 schema = self._schemas.get(key)
                 if schema is None:
-                    schema = super().get_openapi_schema(path_prefix=path_prefix)
+                    schema = HallOpenAPISchema(self, path_prefix)
                     self._schemas[key] = schema
         return schema
 

@@ -18,6 +18,12 @@ from shebao.accounts.tokens import token_actor
 class TokenAuth(HttpBearer):
     """Requires a valid token."""
 
+    scheme_name = "TokenAuth"  # the OpenAPI security scheme (shebao.api.HallOpenAPISchema)
+    openapi_description = (
+        "`Authorization: Bearer <令牌>`：POST /api/v1/auth/token（密码）或 /api/v1/auth/ca/token"
+        "（CA 证书）取得；合作机构的令牌由管理员签发"
+    )
+
     def authenticate(self, request: HttpRequest, token: str) -> Actor | None:
         actor = token_actor(token)
         return None if actor.is_anonymous else actor
@@ -25,6 +31,8 @@ class TokenAuth(HttpBearer):
 
 class OptionalTokenAuth(TokenAuth):
     """Accepts a valid token or none at all; an invalid token is still refused."""
+
+    optional = True  # documented as `security: [{}, {"TokenAuth": []}]`
 
     def __call__(self, request: HttpRequest) -> Any:
         if not request.headers.get(self.header):

@@ -295,7 +295,7 @@ def list_applications(
 
 @router.post(
     "/",
-    response={200: ApplicationDetail, 201: ApplicationDetail},
+    response={200: ApplicationDetail, 201: ApplicationDetail, 404: ErrorOut, **REFUSED},
     summary="创建申请（草稿）",
     description=(
         "请求头 `Idempotency-Key`：同一用户以同一标识重复请求时返回首次创建的申请（HTTP 200），"
@@ -322,7 +322,7 @@ def get_application(request: HttpRequest, number: str) -> dict[str, Any]:
 
 @router.patch(
     "/{number}",
-    response=ApplicationDetail,
+    response={200: ApplicationDetail, **REFUSED},
     summary="修改申请表（草稿或退回补正）",
     description="data 整体替换原申请表内容（未列出的字段视为未填）；须带 version。",
 )
@@ -338,7 +338,7 @@ def update_application(request: HttpRequest, number: str, payload: UpdateIn) -> 
 
 @router.post(
     "/{number}/submit",
-    response=ApplicationDetail,
+    response={200: ApplicationDetail, **REFUSED},
     summary="提交申请",
     description="承诺制事项须 `commitment_accepted: true`（签署告知承诺书）。",
 )
@@ -352,7 +352,9 @@ def submit_application(request: HttpRequest, number: str, payload: SubmitIn) -> 
     return _fresh_detail(request, number)
 
 
-@router.post("/{number}/recall", response=ApplicationDetail, summary="回退修改（受理前）")
+@router.post(
+    "/{number}/recall", response={200: ApplicationDetail, **REFUSED}, summary="回退修改（受理前）"
+)
 def recall_application(request: HttpRequest, number: str, payload: WithdrawIn) -> dict[str, Any]:
     services.application_recall(
         actor=api_actor(request), application=_get(request, number), version=payload.version
@@ -360,7 +362,7 @@ def recall_application(request: HttpRequest, number: str, payload: WithdrawIn) -
     return _fresh_detail(request, number)
 
 
-@router.post("/{number}/withdraw", response=ApplicationDetail, summary="撤回申请")
+@router.post("/{number}/withdraw", response={200: ApplicationDetail, **REFUSED}, summary="撤回申请")
 def withdraw_application(request: HttpRequest, number: str, payload: WithdrawIn) -> dict[str, Any]:
     services.application_withdraw(
         actor=api_actor(request),
@@ -373,7 +375,7 @@ def withdraw_application(request: HttpRequest, number: str, payload: WithdrawIn)
 
 @router.post(
     "/{number}/materials",
-    response={201: MaterialOut},
+    response={201: MaterialOut, **REFUSED},
     summary="上传材料",
     description=(
         "multipart 表单：code（事项材料代码，或 other）、file（PDF、JPG、PNG，内容须与类型和扩展名"
@@ -391,7 +393,9 @@ def upload_material(
     return Status(201, _material(application, material))
 
 
-@router.delete("/{number}/materials/{material_id}", response={204: None}, summary="删除材料")
+@router.delete(
+    "/{number}/materials/{material_id}", response={204: None, **REFUSED}, summary="删除材料"
+)
 def remove_material(request: HttpRequest, number: str, material_id: int) -> Status:
     services.material_remove(
         actor=api_actor(request), application=_get(request, number), material_id=material_id
@@ -420,7 +424,7 @@ def download_material(request: HttpRequest, number: str, material_id: int) -> Fi
 
 @router.post(
     "/{number}/decisions",
-    response=ApplicationDetail,
+    response={200: ApplicationDetail, **REFUSED},
     summary="审核决定（经办人员）",
     description=(
         "action：accept 受理、return 退回补正（须 reason）、reject 不予受理/不予批准（须 reason）、"

@@ -30,8 +30,13 @@ from shebao.calculators.definitions import (
     UNEMPLOYMENT,
     calculate,
 )
+from shebao.common.schemas import ErrorOut
 
 router = Router(tags=["在线测算"], auth=optional_token)
+
+# An unknown region or a period without published parameters (REGION_NOT_FOUND,
+# POLICY_PARAM_MISSING); 400, 401 and 422 are documented for every operation (shebao/api.py).
+NOT_FOUND = {404: ErrorOut}
 
 
 class Answer(Schema):
@@ -153,7 +158,9 @@ class PaydayOut(Answer):
     calendar_covered: bool
 
 
-@router.get("/contribution", response=ContributionOut, summary="单位职工缴费测算")
+@router.get(
+    "/contribution", response={200: ContributionOut, **NOT_FOUND}, summary="单位职工缴费测算"
+)
 def contribution(
     request: HttpRequest, region: str, month: str, wage: str, injury_class: str | None = None
 ) -> dict[str, Any]:
@@ -164,13 +171,13 @@ def contribution(
     )
 
 
-@router.get("/flexible", response=FlexibleOut, summary="灵活就业缴费测算")
+@router.get("/flexible", response={200: FlexibleOut, **NOT_FOUND}, summary="灵活就业缴费测算")
 def flexible(request: HttpRequest, region: str, month: str, grade: str) -> dict[str, Any]:
     """``grade`` 为社平工资的百分比（60 = 60% 档）。"""
     return calculate(FLEXIBLE, {"region": region, "month": month, "grade": grade})
 
 
-@router.get("/late-fee", response=LateFeeOut, summary="滞纳金测算")
+@router.get("/late-fee", response={200: LateFeeOut, **NOT_FOUND}, summary="滞纳金测算")
 def late_fee(
     request: HttpRequest, amount: str, start: str, end: str, region: str | None = None
 ) -> dict[str, Any]:
@@ -179,7 +186,7 @@ def late_fee(
     return calculate(LATE_FEE, {"amount": amount, "start": start, "end": end, "region": region})
 
 
-@router.post("/backpay-interest", response=BackpayOut, summary="补缴利息测算")
+@router.post("/backpay-interest", response={200: BackpayOut, **NOT_FOUND}, summary="补缴利息测算")
 def backpay_interest(request: HttpRequest, payload: BackpayIn) -> dict[str, Any]:
     """各年度记账利率计息（天津办法）；使用暂定利率时 ``provisional`` 为 true。"""
     return calculate(
@@ -191,7 +198,7 @@ def backpay_interest(request: HttpRequest, payload: BackpayIn) -> dict[str, Any]
     )
 
 
-@router.get("/unemployment", response=UnemploymentOut, summary="失业保险金测算")
+@router.get("/unemployment", response={200: UnemploymentOut, **NOT_FOUND}, summary="失业保险金测算")
 def unemployment(
     request: HttpRequest,
     region: str,
@@ -216,7 +223,7 @@ def unemployment(
     )
 
 
-@router.get("/retirement", response=RetirementOut, summary="退休年龄测算")
+@router.get("/retirement", response={200: RetirementOut, **NOT_FOUND}, summary="退休年龄测算")
 def retirement(
     request: HttpRequest,
     birth: str,
@@ -236,7 +243,7 @@ def retirement(
     )
 
 
-@router.get("/pension", response=PensionOut, summary="基本养老金测算")
+@router.get("/pension", response={200: PensionOut, **NOT_FOUND}, summary="基本养老金测算")
 def pension(
     request: HttpRequest,
     avg_wage: str,
@@ -264,7 +271,9 @@ def pension(
     )
 
 
-@router.get("/death-benefit", response=DeathOut, summary="丧葬补助金和抚恤金测算")
+@router.get(
+    "/death-benefit", response={200: DeathOut, **NOT_FOUND}, summary="丧葬补助金和抚恤金测算"
+)
 def death_benefit(
     request: HttpRequest,
     date: str,
@@ -286,7 +295,7 @@ def death_benefit(
     )
 
 
-@router.get("/transfer", response=TransferOut, summary="养老保险关系转移测算")
+@router.get("/transfer", response={200: TransferOut, **NOT_FOUND}, summary="养老保险关系转移测算")
 def transfer(
     request: HttpRequest,
     sex: str,
@@ -310,6 +319,6 @@ def transfer(
     )
 
 
-@router.get("/payday", response=PaydayOut, summary="养老金发放日查询")
+@router.get("/payday", response={200: PaydayOut, **NOT_FOUND}, summary="养老金发放日查询")
 def payday(request: HttpRequest, region: str, month: str) -> dict[str, Any]:
     return calculate(PAYDAY, {"region": region, "month": month})

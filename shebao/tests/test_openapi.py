@@ -2,7 +2,8 @@
 
 - schema names are unique: django-ninja files every model under its class name and, when two
   classes share one, silently keeps one of them, so the schema described the wrong fields;
-- the one error schema ``ErrorOut`` holds every shape of error the API answers with.
+- every error status is documented, and documented with the one error schema ``ErrorOut``;
+- optional authentication is declared optional.
 
 Whether the answers really are what the schema says is proved by ``test_api_fuzz.py``.
 """
@@ -20,8 +21,11 @@ import pytest
 from ninja.utils import normalize_path
 from pydantic import BaseModel
 
-from shebao.api import api
+from shebao.api import api, validates_input
 from shebao.common.schemas import ErrorOut
+from shebao.hall.tests.test_limits_coverage import LIMITED
+
+ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
 
 
 @pytest.fixture(scope="module")
@@ -97,6 +101,20 @@ def test_every_operation_of_the_api_is_walked(schema):
     assert {route for route, _ in _operations()} == documented
 
 
+def test_every_error_status_is_documented_with_the_one_error_schema(schema):
+    wrong = []
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            for status, response in operation["responses"].items():
+                if int(status) < 400:
+                    continue
+                content = response.get("content", {}).get("application/json", {})
+                if content.get("schema") != ERROR_REF:
+                    wrong.append(f"{method.upper()} {path} {status}: {content.get('schema')}")
+    assert wrong == []
+    assert "ErrorOut" in schema["components"]["schemas"]
+
+
 def test_the_error_schema_holds_every_shape_the_api_answers_with():
     # a refusal, a 422 of ninja's validation, a refused roster, a 429
     ErrorOut.model_validate({"code": "APPLICATION_STALE", "message": "页面内容已过期"})
@@ -111,3 +129,42 @@ def test_the_error_schema_holds_every_shape_the_api_answers_with():
         }
     )
     ErrorOut.model_validate({"code": "RATE_LIMITED", "message": "请稍后再试", "retry_after": 60})
+
+
+def test_each_operation_documents_the_errors_it_can_answer_with(schema):
+    missing = []
+    for route, operation in _operations():
+        method, path = route.split(" ", 1)
+        responses = schema["paths"][path][method.lower()]["responses"]
+        expected = {"400"}  # a request that cannot be parsed reaches any operation
+        if operation.auth_callbacks:
+            expected.add("401")
+        if validates_input(operation):
+            expected.add("422")
+        if "{" in path:
+            expected.add("404")
+        if route in LIMITED:
+            expected.add("429")
+        missing += [f"{route}: {status}" for status in sorted(expected - set(responses))]
+    assert missing == []
+    limited_api = {route for route in LIMITED if route.split(" ", 1)[0].isupper()}
+    assert len(limited_api) >= 3  # the sign-in operations and the U-KEY challenge
+
+
+def test_optional_authentication_is_declared_optional(schema):
+    assert set(schema["components"]["securitySchemes"]) == {"TokenAuth"}
+    wrong = []
+    for route, operation in _operations():
+        method, path = route.split(" ", 1)
+        declared = schema["paths"][path][method.lower()].get("security")
+        optional = [getattr(a, "optional", False) for a in operation.auth_callbacks]
+        if not optional:
+            expected = None
+        elif all(optional):
+            expected = [{}, {"TokenAuth": []}]
+        else:
+            expected = [{"TokenAuth": []}]
+        if declared != expected:
+            wrong.append(f"{route}: {declared}, expected {expected}")
+    assert wrong == []
+    assert schema["paths"]["/api/v1/calculators/payday"]["get"]["security"][0] == {}

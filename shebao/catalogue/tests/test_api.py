@@ -210,6 +210,6 @@ def test_the_openapi_document_describes_the_endpoints_in_chinese(client):
     assert "检索词" in parameters["q"]["description"]
     guide = schema["paths"]["/api/v1/catalogue/matters/{code}"]["get"]
     assert guide["summary"] == "事项办事指南"
-    assert set(guide["responses"]) == {"200", "401", "404"}
+    assert set(guide["responses"]) == {"200", "400", "401", "404"}
     matter = schema["components"]["schemas"]["MatterOut"]["properties"]
     assert matter["time_limit_days"]["description"] == "承诺办结时限（工作日）"
