@@ -23,6 +23,7 @@ from pydantic import BaseModel
 
 from shebao.api import api, validates_input
 from shebao.common.schemas import ErrorOut
+from shebao.hall.tests.test_access_matrix import API
 from shebao.hall.tests.test_limits_coverage import LIMITED
 
 ERROR_REF = {"$ref": "#/components/schemas/ErrorOut"}
@@ -168,3 +169,14 @@ def test_optional_authentication_is_declared_optional(schema):
             wrong.append(f"{route}: {declared}, expected {expected}")
     assert wrong == []
     assert schema["paths"]["/api/v1/calculators/payday"]["get"]["security"][0] == {}
+
+
+def test_every_status_the_access_matrix_expects_of_an_operation_is_documented(schema):
+    undocumented = set()
+    for check in API:
+        method, path = check.route.split(" ", 1)
+        responses = schema["paths"][path][method.lower()]["responses"]
+        for actor, expected in check.expect.items():
+            if isinstance(expected, int) and str(expected) not in responses:
+                undocumented.add(f"{check.route}: {expected} (as {actor})")
+    assert sorted(undocumented) == []
