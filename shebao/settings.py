@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "shebao.catalogue",
     "shebao.applications",
     "shebao.insurance",
+    "shebao.contributions",
     "shebao.policy",
     "shebao.calculators",
     "shebao.hall",

@@ -19,8 +19,25 @@ from decimal import Decimal
 from typing import Any
 
 from shebao.common.errors import InvalidInput
-from shebao.common.money import quantize
+from shebao.common.money import Rounding, quantize
 from shebao.common.trace import Trace
+from shebao.rules.formula import (
+    Amount,
+    Expr,
+    Greatest,
+    Input,
+    Least,
+    Named,
+    Plus,
+    Rate,
+    RateByClass,
+    RateExpr,
+    Round,
+    Times,
+    evaluate,
+    evaluate_named,
+    rate_value,
+)
 from shebao.rules.notation import money, num, pct
 from shebao.rules.params import Params, amount_in, maybe, need
 
@@ -119,19 +136,114 @@ def base_limits(params: Params, trace: Trace) -> tuple[Decimal, Decimal]:
     return floor, ceiling
 
 
+# --- the formulas, written once ------------------------------------------------------------------
+
+
+def clamp_formula(*, floor: Decimal, ceiling: Decimal, rounding: Rounding) -> Expr:
+    """The base of a declared monthly wage ``Input("wage")``: rounded by ``rounding.base``, then
+    ``min(max(declared, floor), ceiling)``. Reports ``declared`` and ``base``."""
+    declared = Named("declared", Round(Input("wage"), rounding))
+    return Named("base", Least(Greatest(declared, Amount(floor)), Amount(ceiling)))
+
+
+@dataclass(frozen=True)
+class LineRule:
+    """How one insurance's line is computed from ``Input("base")`` (and, for work injury, the
+    unit's class ``injury_class``): each share is ``base × rate`` rounded by
+    ``rounding.amount``; the medical individual share may add a fixed amount."""
+
+    insurance: str
+    unit_rate: RateExpr
+    individual_rate: RateExpr
+    rounding: Rounding
+    fixed: Decimal | None = None  # added to the individual share (yuan/month)
+
+    @property
+    def label(self) -> str:
+        return INSURANCE_LABELS[self.insurance]
+
+    def unit_share(self) -> Expr:
+        return Round(Times(Input("base"), self.unit_rate), self.rounding)
+
+    def individual_share(self) -> Expr:
+        share: Expr = Round(Times(Input("base"), self.individual_rate), self.rounding)
+        return Plus(share, Amount(self.fixed)) if self.fixed else share
+
+
+def _injury_rates(trace: Trace, params: Params) -> RateByClass:
+    class_rates = need(trace, params, "rate.work_injury.class_rates")
+    factor = maybe(trace, params, "rate.work_injury.float")
+    return RateByClass(
+        "injury_class", tuple((c, class_rates[c]) for c in INJURY_CLASSES), factor=factor
+    )
+
+
+def _line_rule(trace: Trace, params: Params, insurance: str, rounding: Rounding) -> LineRule:
+    """One insurance's :class:`LineRule` from the parameters, each one used recorded."""
+    if insurance == "work_injury":
+        unit_rate: RateExpr = _injury_rates(trace, params)
+        individual_rate = Decimal(0)
+    else:
+        unit_rate = Rate(need(trace, params, f"rate.{insurance}.unit"))
+        individual_rate = maybe(trace, params, f"rate.{insurance}.individual")
+        if individual_rate is None:
+            if insurance != "maternity":
+                need(trace, params, f"rate.{insurance}.individual")
+            individual_rate = Decimal(0)
+    fixed = (
+        maybe(trace, params, "rate.medical.individual_fixed") if insurance == "medical" else None
+    )
+    return LineRule(insurance, unit_rate, Rate(individual_rate), rounding, fixed)
+
+
+@dataclass(frozen=True)
+class MonthRules:
+    """Every formula of a region's month, resolved from its parameters once, for the batch."""
+
+    floor: Decimal
+    ceiling: Decimal
+    base: Expr  # clamp_formula over Input("wage")
+    lines: tuple[LineRule, ...]
+    trace: Trace  # the parameters used
+
+
+def line_rules(params: Params) -> MonthRules:
+    """Resolve the month's formulas (limits, base clamp, one :class:`LineRule` per insurance
+    levied) from ``params`` — the same parameters, read the same way, as the calculator."""
+    trace = Trace("contribution.rules", "缴费核定规则")
+    floor, ceiling = base_limits(params, trace)
+    base_rounding = need(trace, params, "rounding.base")
+    insurances = need(trace, params, "contribution.insurances")
+    rounding = need(trace, params, "rounding.amount")
+    lines = tuple(_line_rule(trace, params, insurance, rounding) for insurance in insurances)
+    return MonthRules(
+        floor=floor,
+        ceiling=ceiling,
+        base=clamp_formula(floor=floor, ceiling=ceiling, rounding=base_rounding),
+        lines=lines,
+        trace=trace,
+    )
+
+
+# --- the rules, traced ---------------------------------------------------------------------------
+
+
 def base_clamp(params: Params, *, wage: Any) -> BaseResult:
     """The contribution base for a declared monthly wage (yuan), clamped to the limits."""
     wage = amount_in(wage, field="wage", label="月缴费工资")
     trace = Trace("contribution.base", "缴费基数核定", inputs={"wage": wage})
     floor, ceiling = base_limits(params, trace)
     rounding = need(trace, params, "rounding.base")
-    declared = quantize(wage, rounding)
+    values = evaluate_named(
+        clamp_formula(floor=floor, ceiling=ceiling, rounding=rounding), {"wage": wage}
+    )
+    declared = values["declared"]
     if declared != wage:
         trace.step("申报工资舍入", f"{money(wage)}，{rounding.describe()}", declared)
     base = trace.step(
         "缴费基数",
         f"min(max({money(declared)}, {money(floor)}), {money(ceiling)})",
-        min(max(declared, floor), ceiling),
+        values["base"],
     )
     if declared < floor:
         trace.note(f"申报工资低于下限，按下限 {money(floor)} 元核定。")
@@ -140,7 +252,7 @@ def base_clamp(params: Params, *, wage: Any) -> BaseResult:
     return BaseResult(wage=wage, base=base, floor=floor, ceiling=ceiling, trace=trace)
 
 
-def _injury_rate(trace: Trace, params: Params, injury_class: int | None) -> Decimal:
+def _check_injury_class(injury_class: int | None) -> int:
     if injury_class is None:
         raise InvalidInput(
             "请选择单位的工伤保险行业风险类别（一类至八类）",
@@ -153,15 +265,17 @@ def _injury_rate(trace: Trace, params: Params, injury_class: int | None) -> Deci
             code="INJURY_CLASS_INVALID",
             field="injury_class",
         )
-    class_rates = need(trace, params, "rate.work_injury.class_rates")
-    base_rate = class_rates[injury_class]
-    factor = maybe(trace, params, "rate.work_injury.float")
-    if factor is None:
-        return trace.step(f"工伤保险费率（{injury_class}类）", "行业基准费率", base_rate)
+    return injury_class
+
+
+def _injury_rate_step(trace: Trace, rates: RateByClass, injury_class: int) -> Decimal:
+    rate = rates.rate(injury_class)
+    if rates.factor is None:
+        return trace.step(f"工伤保险费率（{injury_class}类）", "行业基准费率", rate)
     return trace.step(
         f"工伤保险费率（{injury_class}类）",
-        f"基准费率 {pct(base_rate)} × 浮动系数 {num(factor)}",
-        base_rate * factor,
+        f"基准费率 {pct(dict(rates.base)[injury_class])} × 浮动系数 {num(rates.factor)}",
+        rate,
     )
 
 
@@ -183,34 +297,32 @@ def contribution_lines(
     rounding = need(trace, params, "rounding.amount")
     lines: list[ContributionLine] = []
     for insurance in insurances:
-        label = INSURANCE_LABELS[insurance]
         if insurance == "work_injury":
-            unit_rate = _injury_rate(trace, params, injury_class)
-            individual_rate = Decimal(0)
+            _check_injury_class(injury_class)
+        rule = _line_rule(trace, params, insurance, rounding)
+        inputs: dict[str, Decimal | int] = {"base": base}
+        if isinstance(rule.unit_rate, RateByClass):
+            assert injury_class is not None
+            inputs["injury_class"] = injury_class
+            unit_rate = _injury_rate_step(trace, rule.unit_rate, injury_class)
         else:
-            unit_rate = need(trace, params, f"rate.{insurance}.unit")
-            individual_rate = maybe(trace, params, f"rate.{insurance}.individual")
-            if individual_rate is None:
-                if insurance != "maternity":
-                    need(trace, params, f"rate.{insurance}.individual")
-                individual_rate = Decimal(0)
+            unit_rate = rate_value(rule.unit_rate, inputs)
+        individual_rate = rate_value(rule.individual_rate, inputs)
         unit = trace.step(
-            f"{label}单位缴费",
+            f"{rule.label}单位缴费",
             f"{money(base)} × {pct(unit_rate)}，{rounding.describe()}",
-            quantize(base * unit_rate, rounding),
+            evaluate(rule.unit_share(), inputs),
         )
-        individual = quantize(base * individual_rate, rounding)
         formula = f"{money(base)} × {pct(individual_rate)}，{rounding.describe()}"
-        if insurance == "medical":
-            fixed = maybe(trace, params, "rate.medical.individual_fixed")
-            if fixed:
-                individual += fixed
-                formula += f" + 定额 {money(fixed)}"
-        trace.step(f"{label}个人缴费", formula, individual)
+        if rule.fixed:
+            formula += f" + 定额 {money(rule.fixed)}"
+        individual = trace.step(
+            f"{rule.label}个人缴费", formula, evaluate(rule.individual_share(), inputs)
+        )
         lines.append(
             ContributionLine(
                 insurance=insurance,
-                label=label,
+                label=rule.label,
                 unit_rate=unit_rate,
                 individual_rate=individual_rate,
                 unit=unit,

@@ -6,6 +6,10 @@ of 2020 H1 is 4,612, not 4,611.67; Wuhan rounds to fen). The monthly amount is
 ``base × flexible.rate`` rounded by ``rounding.amount``; the year is 12 months of it.
 Of the rate, ``flexible.personal_account_rate`` goes to the personal account and the rest to the
 pooled fund.
+
+The base and the monthly amount are formulas of :mod:`shebao.rules.formula`
+(:func:`grade_base_formula`, :func:`monthly_formula`), evaluated here and compiled to SQL by the
+monthly assessment.
 """
 
 from __future__ import annotations
@@ -14,8 +18,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from shebao.common.errors import InvalidInput
-from shebao.common.money import quantize
+from shebao.common.money import Rounding, quantize
 from shebao.common.trace import Trace
+from shebao.rules.formula import Amount, Expr, Input, RateOf, Round, Times, evaluate
+from shebao.rules.formula import Rate as FixedRate
 from shebao.rules.notation import money, pct
 from shebao.rules.params import Params, maybe, need
 
@@ -41,6 +47,44 @@ class FlexibleResult:
     trace: Trace
 
 
+def grade_base_formula(*, annual: Decimal, rounding: Rounding) -> Expr:
+    """The monthly base of grade ``Input("grade")`` (percent): ``annual × grade ÷ 100 ÷ 12``,
+    rounded by ``rounding.base``."""
+    return Round(Times(Amount(annual), RateOf("grade", 100 * MONTHS_PER_YEAR)), rounding)
+
+
+def monthly_formula(*, rate: Decimal, rounding: Rounding) -> Expr:
+    """The month's amount on ``Input("base")``: ``base × flexible.rate``, rounded by
+    ``rounding.amount`` (all of it paid by the person)."""
+    return Round(Times(Input("base"), FixedRate(rate)), rounding)
+
+
+@dataclass(frozen=True)
+class FlexibleRules:
+    """A region's month of flexible-employment formulas, resolved once for the batch."""
+
+    grades: tuple[int, ...]
+    base: Expr  # grade_base_formula over Input("grade")
+    monthly: Expr  # monthly_formula over Input("base")
+    trace: Trace  # the parameters used
+
+
+def flexible_rules(params: Params) -> FlexibleRules:
+    """Resolve the formulas from ``params``, read as :func:`flexible` reads them."""
+    trace = Trace("flexible.rules", "灵活就业缴费核定规则")
+    grades = need(trace, params, "flexible.grades")
+    annual = need(trace, params, "wage.average_annual")
+    base_rounding = need(trace, params, "rounding.base")
+    rate = need(trace, params, "flexible.rate")
+    rounding = need(trace, params, "rounding.amount")
+    return FlexibleRules(
+        grades=tuple(grades),
+        base=grade_base_formula(annual=annual, rounding=base_rounding),
+        monthly=monthly_formula(rate=rate, rounding=rounding),
+        trace=trace,
+    )
+
+
 def grade_base(params: Params, trace: Trace, grade: int) -> Decimal:
     """The monthly base of a grade (percent of the average wage), recorded in ``trace``."""
     grades = need(trace, params, "flexible.grades")
@@ -56,7 +100,7 @@ def grade_base(params: Params, trace: Trace, grade: int) -> Decimal:
     return trace.step(
         "档次缴费基数",
         f"{money(annual)} × {grade}% ÷ 12，{rounding.describe()}",
-        quantize(annual * grade / 100 / MONTHS_PER_YEAR, rounding),
+        evaluate(grade_base_formula(annual=annual, rounding=rounding), {"grade": grade}),
     )
 
 
@@ -69,7 +113,7 @@ def flexible(params: Params, *, grade: int) -> FlexibleResult:
     monthly = trace.step(
         "月缴费额",
         f"{money(base)} × {pct(rate)}，{rounding.describe()}",
-        quantize(base * rate, rounding),
+        evaluate(monthly_formula(rate=rate, rounding=rounding), {"base": base}),
     )
     annual = trace.step("年缴费额", f"{money(monthly)} × 12", monthly * MONTHS_PER_YEAR)
     account_rate = maybe(trace, params, "flexible.personal_account_rate")

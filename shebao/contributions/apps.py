@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ContributionsConfig(AppConfig):
+    name = "shebao.contributions"
+    verbose_name = "缴费核定"
+    default_auto_field = "django.db.models.BigAutoField"
