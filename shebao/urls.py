@@ -16,6 +16,7 @@ urlpatterns = [
     path("matters/", include("shebao.catalogue.urls")),
     path("applications/", include("shebao.applications.urls")),
     path("insurance/", include("shebao.insurance.urls")),
+    path("contributions/", include("shebao.contributions.urls")),
     path("policy/", include("shebao.policy.urls")),
     path("calculators/", include("shebao.calculators.urls")),
     path("notifications/", include("shebao.notifications.urls")),

@@ -25,6 +25,7 @@ on submission).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import nullcontext
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -97,8 +98,12 @@ def demo_application_build(
     data: dict[str, Any] | None = None,
     reason: str = "",
     at: datetime | None = None,
+    stage: Callable[[Application], Any] | None = None,
 ) -> Application:
-    """Create an application and drive it to ``status`` through the real services."""
+    """Create an application and drive it to ``status`` through the real services.
+
+    ``stage`` puts what a many-lines matter carries into the draft before it is submitted (the
+    domain app's staging lines, as its own page would)."""
     if status not in Status.values:
         raise ValueError(f"unknown status {status!r}")
     needs_reviewer = not matter.instant and status not in (
@@ -131,6 +136,8 @@ def demo_application_build(
                 code=spec["code"],
                 file=SimpleUploadedFile(f"{spec['name']}.pdf", SAMPLE_PDF, "application/pdf"),
             )
+        if stage is not None:
+            stage(application)
         if status == Status.DRAFT:
             return _fresh(application)
 

@@ -7,6 +7,7 @@ PostgreSQL; ``Decimal`` yuan at every edge (:func:`shebao.common.money.from_fen`
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 
 from shebao.common.periods import YearMonthField
@@ -91,3 +92,108 @@ class SnapshotParameter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.snapshot_id} {self.key}"
+
+
+class ContributionBase(models.Model):
+    """An employee's declared wage with a unit (缴费基数申报), from a month on: the previous
+    year's average monthly wage, in fen, as declared. The base itself is the clamp of this wage
+    to the limits of each month it is used in (the assessment derives it; nothing stores it).
+
+    Dated like the insurance facts: ``valid_to`` is the last month (inclusive; None: until the
+    next declaration). A new declaration from a month closes the one in force before it; a
+    correction of the same month supersedes the record (who, when) and the old row stays.
+    """
+
+    unit = models.ForeignKey(
+        "registry.Unit", verbose_name="参保单位", on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(
+        "registry.Person", verbose_name="职工", on_delete=models.PROTECT, related_name="+"
+    )
+    year = models.PositiveSmallIntegerField("申报年度")
+    valid_from = YearMonthField("执行起始年月")
+    valid_to = YearMonthField("执行终止年月", null=True, blank=True)
+    wage_fen = models.BigIntegerField("申报月平均工资（分）")
+    application = models.ForeignKey(
+        "applications.Application",
+        verbose_name="申报业务",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorded_at = models.DateTimeField("记录时间")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="记录人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    superseded_at = models.DateTimeField("被更正时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "缴费基数申报记录"
+        verbose_name_plural = "缴费基数申报记录"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "person", "valid_from"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="base_unit_person_from",
+            ),
+            models.CheckConstraint(condition=models.Q(wage_fen__gte=0), name="base_wage_positive"),
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True)
+                | models.Q(valid_to__gte=models.F("valid_from")),
+                name="base_period_ordered",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["person", "unit", "valid_from"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="base_current_person",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.person_id} {self.valid_from}–{self.valid_to or ''}"
+
+
+class BaseDeclarationLine(models.Model):
+    """One employee of a unit's base declaration, staged with its application (DESIGN.md: many
+    lines, one application): checked at submission, shown to the reviewer, applied on approval.
+    """
+
+    application = models.ForeignKey(
+        "applications.Application", on_delete=models.CASCADE, related_name="base_lines"
+    )
+    row = models.PositiveIntegerField("行号")
+    id_number = models.CharField("公民身份号码", max_length=18)
+    name = models.CharField("姓名", max_length=100)
+    person = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    wage_fen = models.BigIntegerField("上年度月平均工资（分）")
+
+    class Meta:
+        verbose_name = "缴费基数申报明细"
+        verbose_name_plural = "缴费基数申报明细"
+        ordering = ["application", "row"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "row"], name="base_line_row"),
+            models.UniqueConstraint(
+                fields=["application", "id_number"], name="base_line_person_once"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(wage_fen__gte=0), name="base_line_wage_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}#{self.row} {self.id_number}"
+
+    @property
+    def wage_yuan(self) -> str:
+        return f"{self.wage_fen // 100}.{self.wage_fen % 100:02d}"

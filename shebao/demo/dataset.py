@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -355,6 +356,9 @@ def _build_applications(actors: dict[str, Actor], workers: dict[str, Person]) ->
         if plan.data:
             data = {**(data or {}), **plan.data}
         at: datetime | None = now - timedelta(days=plan.days_ago) if plan.days_ago else None
+        stage = None
+        if plan.matter == "unit.base_declare":
+            data, stage = _base_declaration(timezone.localdate())
         demo_application_build(
             applicant=actors[plan.applicant],
             reviewer=actors[plan.reviewer] if plan.reviewer else None,
@@ -363,9 +367,42 @@ def _build_applications(actors: dict[str, Actor], workers: dict[str, Person]) ->
             data=data,
             reason=plan.reason,
             at=at,
+            stage=stage,
         )
         built += 1
     return built
+
+
+def _base_declaration(today: date) -> tuple[dict[str, str], Any]:
+    """The answers of the demo's base declaration and the lines it carries: every employee of
+    the unit from this month, at a wage spread over the limits (some below the floor, a few
+    above the ceiling)."""
+    from django.db.models import Q
+
+    from shebao.common.periods import YearMonth
+    from shebao.contributions.bases import DeclaredRow, declaration_stage
+    from shebao.insurance.models import Relation
+
+    month = YearMonth.of(today)
+
+    def stage(application: Any) -> None:
+        staff = (
+            Relation.objects.current()
+            .filter(unit=application.unit)
+            .filter(Q(end_month__isnull=True) | Q(end_month__gte=month))
+            .values_list("person__id_number", "person__name")
+            .distinct()
+            .order_by("person__id_number")
+        )
+        declaration_stage(
+            application,
+            [
+                DeclaredRow(row, id_number, name, str(2000 + (row * 373) % 14000))
+                for row, (id_number, name) in enumerate(staff, start=2)
+            ],
+        )
+
+    return {"declare_year": str(month.year), "effective_month": str(month)}, stage
 
 
 # --- insurance histories -----------------------------------------------------------------------

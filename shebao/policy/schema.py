@@ -391,6 +391,13 @@ _spec(
     "contribution.base_ceiling", "money", "缴费基数上限", "元/月", "公布的上限；未公布时按比例计算"
 )
 _spec(
+    "contribution.declared_wage_max_ratio",
+    "decimal",
+    "申报工资合理上限倍数",
+    "倍",
+    "申报的月平均工资超过缴费基数上限的该倍数时视为录入错误，不予受理",
+)
+_spec(
     "contribution.insurances",
     "json",
     "征缴险种",

@@ -182,7 +182,7 @@ PAGES: list[Check] = [
     Check(
         "applications:new",
         lambda w: "/applications/new/unit.base_declare/",
-        only(("admin", "other_unit")),
+        only(("admin", "other_unit"), status=302),  # declared on its own page
     ),
     Check(
         "applications:new",
@@ -341,6 +341,23 @@ PAGES: list[Check] = [
         "insurance:staff_changes_lines",
         lambda w: f"/insurance/changes/{w.app_granted.number}/",
         row(404, anon=L, ind_a=403, ind_b=403),
+    ),
+    # Contributions: the unit's base declaration (managers and operators granted it).
+    Check(
+        "contributions:bases", lambda w: "/contributions/unit/bases/", only(("admin", "other_unit"))
+    ),
+    Check(
+        "contributions:bases",
+        lambda w: "/contributions/unit/bases/",
+        only(("admin", "other_unit"), status=None),
+        method="post",
+        data=lambda w: {"declare_year": "2020", "effective_month": "2020-01", "rows": "0"},
+        refusals_only=True,
+    ),
+    Check(
+        "contributions:base_sheet",
+        lambda w: "/contributions/unit/bases.xlsx",
+        only(("admin", "other_unit")),
     ),
     Check("calculators:index", lambda w: "/calculators/", PUBLIC),
     *[
