@@ -345,6 +345,7 @@ def _mount() -> None:
     from shebao.applications.api import router as applications_router
     from shebao.calculators.api import router as calculators_router
     from shebao.catalogue.api import router as catalogue_router
+    from shebao.contributions.api import router as contributions_router
     from shebao.insurance.api import router as insurance_router
     from shebao.pki.api import router as pki_router
     from shebao.policy.api import router as policy_router
@@ -356,6 +357,7 @@ def _mount() -> None:
     api.add_router("/policy", policy_router)
     api.add_router("/calculators", calculators_router)
     api.add_router("", insurance_router)
+    api.add_router("", contributions_router)
 
 
 _mount()

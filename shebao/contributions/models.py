@@ -197,3 +197,218 @@ class BaseDeclarationLine(models.Model):
     @property
     def wage_yuan(self) -> str:
         return f"{self.wage_fen // 100}.{self.wage_fen % 100:02d}"
+
+
+class PayerKind(models.TextChoices):
+    """Who pays a line and its bill: a unit (for its employees), or the person themselves.
+    With ``payer_id`` (the unit's or the person's id) it makes the payer of every key."""
+
+    UNIT = "unit", "单位"
+    SELF = "self", "个人"
+
+
+class LineKind(models.TextChoices):
+    EMPLOYEE = "employee", "职工"
+    FLEXIBLE = "flexible", "灵活就业人员"
+
+
+class BaseSource(models.TextChoices):
+    DECLARED = "declared", "单位申报"
+    FLOOR = "floor", "未申报，按下限"
+    GRADE = "grade", "缴费档次"
+
+
+class AssessmentRun(models.Model):
+    """One run of a region's monthly assessment (缴费核定): its progress, chunk by chunk, and
+    what it found. A rerun is a new run over the same month: it adds only what is missing."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "排队中"
+        RUNNING = "running", "核定中"
+        DONE = "done", "已完成"
+        FAILED = "failed", "失败"
+
+    region = models.ForeignKey(
+        "registry.Region", verbose_name="统筹地区", on_delete=models.PROTECT, related_name="+"
+    )
+    month = YearMonthField("费款所属年月")
+    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.QUEUED)
+    snapshot = models.ForeignKey(
+        ParameterSnapshot, null=True, blank=True, on_delete=models.PROTECT, related_name="runs"
+    )
+    chunks_total = models.PositiveIntegerField("分段数", default=0)
+    chunks_done = models.PositiveIntegerField("已完成分段", default=0)
+    lines_written = models.BigIntegerField("新增明细", default=0)
+    bills = models.PositiveIntegerField("征集单数", default=0)
+    # What the run could not assess: [{"code", "message", "count", "sample": [...]}]
+    problems = models.JSONField("未能核定", default=list, blank=True)
+    error = models.TextField("错误", blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="发起人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("发起时间", auto_now_add=True)
+    started_at = models.DateTimeField("开始时间", null=True, blank=True)
+    finished_at = models.DateTimeField("结束时间", null=True, blank=True)
+    updated_at = models.DateTimeField("最近进展", auto_now=True)
+
+    class Meta:
+        verbose_name = "缴费核定批次"
+        verbose_name_plural = "缴费核定批次"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["region", "month"],
+                condition=models.Q(status__in=["queued", "running"]),
+                name="assessment_one_active_per_month",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region_id} {self.month} {self.status}"
+
+    @property
+    def percent(self) -> int:
+        if not self.chunks_total:
+            return 100 if self.status == self.Status.DONE else 0
+        return min(100, self.chunks_done * 100 // self.chunks_total)
+
+
+class Bill(models.Model):
+    """A payer's collection sheet (征集单) for a month: the totals of its lines, in fen."""
+
+    class Status(models.TextChoices):
+        UNPAID = "unpaid", "待缴费"
+        PAID = "paid", "已缴费"
+
+    number = models.CharField("征集单号", max_length=24, unique=True)
+    month = YearMonthField("费款所属年月")
+    region = models.ForeignKey(
+        "registry.Region", verbose_name="统筹地区", on_delete=models.PROTECT, related_name="+"
+    )
+    payer_kind = models.CharField("缴费主体", max_length=4, choices=PayerKind.choices)
+    payer_id = models.BigIntegerField("缴费主体编号")
+    unit = models.ForeignKey(
+        "registry.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(
+        "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    due_date = models.DateField("缴费截止日期")
+    unit_total_fen = models.BigIntegerField("单位缴费合计（分）", default=0)
+    individual_total_fen = models.BigIntegerField("个人缴费合计（分）", default=0)
+    line_count = models.PositiveIntegerField("明细数", default=0)
+    provisional = models.BooleanField("含临时参数", default=False)
+    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.UNPAID)
+    confirmed_at = models.DateTimeField("单位确认时间", null=True, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="确认人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField("生成时间")
+    updated_at = models.DateTimeField("更新时间")
+
+    class Meta:
+        verbose_name = "征集单"
+        verbose_name_plural = "征集单"
+        ordering = ["-month", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "payer_kind", "payer_id"], name="bill_month_payer"
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(payer_kind="unit") & models.Q(unit__isnull=False))
+                | (models.Q(payer_kind="self") & models.Q(person__isnull=False)),
+                name="bill_payer_consistent",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["unit", "month"], name="bill_unit_month"),
+            models.Index(fields=["person", "month"], name="bill_person_month"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def total_fen(self) -> int:
+        return self.unit_total_fen + self.individual_total_fen
+
+
+class ContributionLine(models.Model):
+    """One person × insurance × month × payer: the base and the unit's and the individual's
+    shares, in integer fen, computed set-based by the monthly assessment with the rules' own
+    formulas (:mod:`shebao.contributions.formulas`). The line keeps its inputs (the declared
+    wage or the grade, the unit's injury class) and points to the month's parameter snapshot;
+    its explanation is rebuilt from both on demand (:mod:`shebao.contributions.explain`).
+
+    A line, once assessed, is not rewritten: what changes later (a parameter made final, a base
+    corrected) is settled by adjustment lines; so a rerun of the month adds what is missing and
+    nothing else (``INSERT … ON CONFLICT DO NOTHING`` on the natural key).
+    """
+
+    month = YearMonthField("费款所属年月")
+    # The line table is the one a city writes millions of rows into each month: besides its
+    # key it carries one index, for the bill's page; the foreign keys need none of their own.
+    region = models.ForeignKey(
+        "registry.Region",
+        verbose_name="统筹地区",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    payer_kind = models.CharField("缴费主体", max_length=4, choices=PayerKind.choices)
+    payer_id = models.BigIntegerField("缴费主体编号")
+    unit = models.ForeignKey(
+        "registry.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    insurance = models.CharField("险种", max_length=16)
+    kind = models.CharField("人员类别", max_length=8, choices=LineKind.choices)
+    wage_fen = models.BigIntegerField("申报工资（分）", null=True, blank=True)
+    grade = models.PositiveSmallIntegerField("缴费档次（%）", null=True, blank=True)
+    base_source = models.CharField("基数来源", max_length=8, choices=BaseSource.choices)
+    base_fen = models.BigIntegerField("缴费基数（分）")
+    unit_fen = models.BigIntegerField("单位缴费（分）")
+    individual_fen = models.BigIntegerField("个人缴费（分）")
+    injury_class = models.PositiveSmallIntegerField("工伤风险类别", null=True, blank=True)
+    snapshot = models.ForeignKey(
+        ParameterSnapshot, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    provisional = models.BooleanField("含临时参数", default=False)
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="lines", db_index=False)
+
+    class Meta:
+        verbose_name = "缴费核定明细"
+        verbose_name_plural = "缴费核定明细"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "payer_kind", "payer_id", "person", "insurance"],
+                name="line_month_payer_person_insurance",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(base_fen__gte=0)
+                & models.Q(unit_fen__gte=0)
+                & models.Q(individual_fen__gte=0),
+                name="line_amounts_not_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["bill", "person"], name="line_bill_person")]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.payer_kind}:{self.payer_id} {self.person_id} {self.insurance}"

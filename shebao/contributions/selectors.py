@@ -14,21 +14,29 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from shebao.common.errors import NotFound
-from shebao.common.identifiers import normalize_credit_code
+from shebao.common.identifiers import SPELLINGS, normalize_credit_code
 from shebao.common.money import from_fen
 from shebao.common.periods import YearMonth
-from shebao.contributions.models import ContributionBase
+from shebao.contributions.models import AssessmentRun, Bill, ContributionBase, ContributionLine
 from shebao.insurance.models import Relation
-from shebao.registry.models import Unit
+from shebao.registry.models import Region, Unit
 
 if TYPE_CHECKING:
     from shebao.accounts.actors import Actor
 
+INSURANCE_LABELS = {
+    "pension": "基本养老保险",
+    "medical": "基本医疗保险",
+    "maternity": "生育保险",
+    "unemployment": "失业保险",
+    "work_injury": "工伤保险",
+}
+
 # The unit matters whose operators may read the unit's bases and bills.
-CONTRIBUTION_MATTERS = ("unit.base_declare", "unit.contribution_assess", "unit.bill_pay")
+CONTRIBUTION_MATTERS = ("unit.base_declare", "unit.contribution_assess")
 
 
 def may_read_unit(actor: Actor, unit: Unit) -> bool:
@@ -115,3 +123,152 @@ def unit_staff_bases(*, actor: Actor, unit: Unit, month: YearMonth) -> list[Staf
         )
         for pid, id_number, name in rows
     ]
+
+
+# --- assessment runs -----------------------------------------------------------------------------
+
+
+def runs_for(*, actor: Actor, limit: int = 50) -> list[AssessmentRun]:
+    """The latest runs of the regions where the staff member may run the assessment."""
+    from shebao.accounts.capabilities import Capability, districts_for
+
+    codes = districts_for(actor, Capability.RUN_ASSESSMENT)
+    if not codes:
+        return []
+    return list(
+        AssessmentRun.objects.filter(region_id__in=codes)
+        .select_related("region", "requested_by")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def regions_to_assess(*, actor: Actor) -> list[Region]:
+    """The pooling regions the staff member may assess, for the page's picker."""
+    from shebao.accounts.capabilities import Capability, districts_for
+
+    codes = districts_for(actor, Capability.RUN_ASSESSMENT)
+    return list(Region.objects.filter(code__in=codes, is_pooling=True).order_by("code"))
+
+
+# --- bills ---------------------------------------------------------------------------------------
+
+
+def unit_bill(*, actor: Actor, unit: Unit, month: YearMonth) -> Bill | None:
+    """The unit's bill for ``month``, or None if the month is not assessed yet."""
+    if not may_read_unit(actor, unit):
+        raise NotFound("未找到该单位", code="UNIT_NOT_FOUND")
+    return Bill.objects.filter(unit=unit, month=month).first()
+
+
+def _bills_in_scope(actor: Actor) -> QuerySet[Bill]:
+    """The bills the actor may read: a unit's own (its readers), a person's own self-paid
+    bills, the bills of a staff member's districts (a unit's district; a self-payer's)."""
+    bills = Bill.objects.select_related("unit", "person", "region")
+    if actor.is_unit and actor.unit is not None:
+        return bills.filter(unit=actor.unit) if may_read_unit(actor, actor.unit) else bills.none()
+    if actor.is_individual and actor.person is not None:
+        return bills.filter(person=actor.person)
+    if actor.is_staff:
+        codes = actor.district_codes
+        return bills.filter(Q(unit__district_id__in=codes) | Q(person__district_id__in=codes))
+    return bills.none()
+
+
+def bills_for(
+    *,
+    actor: Actor,
+    payer: str | None = None,
+    month: YearMonth | None = None,
+    status: str | None = None,
+    limit: int = 20,
+    offset: int = 0,
+) -> tuple[int, list[Bill]]:
+    """``(total, page)`` of the bills the actor may read, newest month first; ``payer`` is a
+    unit's credit code or a person's ID number."""
+    bills = _bills_in_scope(actor)
+    if payer:
+        text = SPELLINGS["credit_code"](payer)  # a credit code and an ID number fold alike
+        bills = bills.filter(Q(unit__credit_code=text) | Q(person__id_number=text))
+    if month is not None:
+        bills = bills.filter(month=month)
+    if status:
+        bills = bills.filter(status=status)
+    bills = bills.order_by("-month", "number")
+    return bills.count(), list(bills[offset : offset + limit])
+
+
+def bill_for_reader(*, actor: Actor, number: str) -> Bill:
+    """The bill by number, if the actor may read it; else NotFound."""
+    bill = _bills_in_scope(actor).filter(number=number.strip().upper()).first()
+    if bill is None:
+        raise NotFound("未找到该征集单", code="BILL_NOT_FOUND")
+    return bill
+
+
+@dataclass(frozen=True)
+class BillLine:
+    id: int
+    id_number: str
+    name: str
+    insurance: str
+    base_fen: int
+    unit_fen: int
+    individual_fen: int
+    injury_class: int | None
+    base_source: str
+    provisional: bool
+
+    @property
+    def insurance_label(self) -> str:
+        return INSURANCE_LABELS.get(self.insurance, self.insurance)
+
+    @property
+    def base(self) -> Decimal:
+        return from_fen(self.base_fen)
+
+    @property
+    def unit(self) -> Decimal:
+        return from_fen(self.unit_fen)
+
+    @property
+    def individual(self) -> Decimal:
+        return from_fen(self.individual_fen)
+
+
+def bill_lines(
+    *, bill: Bill, limit: int | None = None, offset: int = 0, q: str | None = None
+) -> tuple[int, list[BillLine]]:
+    """``(total, page)`` of the bill's lines by employee and insurance (the bill comes from
+    :func:`bill_for_reader`, which checked the scope). Two queries whatever the bill's size."""
+    rows = ContributionLine.objects.filter(bill=bill)
+    if q:
+        text = q.strip()
+        rows = rows.filter(Q(person__name__contains=text) | Q(person__id_number__startswith=text))
+    total = rows.count()
+    values = rows.order_by("person__name", "person_id", "insurance").values_list(
+        "id",
+        "person__id_number",
+        "person__name",
+        "insurance",
+        "base_fen",
+        "unit_fen",
+        "individual_fen",
+        "injury_class",
+        "base_source",
+        "provisional",
+    )
+    if limit is not None:
+        values = values[offset : offset + limit]
+    return total, [BillLine(*row) for row in values]
+
+
+def line_for_reader(*, actor: Actor, number: str, line_id: int) -> ContributionLine:
+    bill = bill_for_reader(actor=actor, number=number)
+    line = (
+        ContributionLine.objects.select_related("snapshot", "person", "bill")
+        .filter(bill=bill, pk=line_id)
+        .first()
+    )
+    if line is None:
+        raise NotFound("未找到该缴费明细", code="LINE_NOT_FOUND")
+    return line

@@ -7,4 +7,9 @@ app_name = "contributions"
 urlpatterns = [
     path("unit/bases/", views.base_declaration, name="bases"),
     path("unit/bases.xlsx", views.base_sheet, name="base_sheet"),
+    path("unit/assess/", views.assess, name="assess"),
+    path("bills/", views.bills, name="bills"),
+    path("bills/<str:number>/", views.bill_detail, name="bill"),
+    path("bills/<str:number>/lines/<int:line_id>/", views.line_trace, name="line"),
+    path("staff/runs/", views.runs, name="runs"),
 ]

@@ -18,6 +18,7 @@ from shebao.applications.handlers import LinesInvalid
 from shebao.applications.selectors import matter_for_applicant
 from shebao.calculators.services import base_limits_for
 from shebao.common.errors import DomainError
+from shebao.common.money import from_fen
 from shebao.common.periods import YearMonth
 from shebao.contributions import bases, selectors
 from shebao.insurance.exports import xlsx_response
@@ -123,3 +124,184 @@ def base_sheet(request: HttpRequest) -> HttpResponse:
     staff = selectors.unit_staff_bases(actor=actor, unit=actor.unit, month=month)
     rows = [(s.id_number, s.name, f"{s.wage}" if s.wage is not None else "") for s in staff]
     return xlsx_response(bases.template_workbook(rows), f"缴费基数申报表{month}.xlsx")
+
+
+# --- bills ---------------------------------------------------------------------------------------
+
+PAGE_SIZE = 20
+LINES_PAGE = 100
+
+
+class _Count:
+    """A sized stand-in so Django's paginator can page a total counted elsewhere."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+
+    def count(self) -> int:
+        return self.total
+
+    def __len__(self) -> int:
+        return self.total
+
+
+def _page_number(request: HttpRequest) -> int:
+    try:
+        return max(1, min(int(request.GET.get("page", "1")), 100_000))
+    except ValueError:
+        return 1
+
+
+def _paged(request: HttpRequest, total: int, rows: list[Any], size: int) -> Any:
+    from django.core.paginator import Page, Paginator
+
+    paginator = Paginator(_Count(total), size)  # type: ignore[arg-type]
+    return Page(rows, min(_page_number(request), paginator.num_pages), paginator)
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@actor_required(actors.UNIT, actors.INDIVIDUAL)
+def bills(request: HttpRequest) -> HttpResponse:
+    """The unit's bills (or a self-paying person's own), newest month first."""
+    actor = request.actor  # type: ignore[attr-defined]
+    if actor.is_unit:
+        selectors.unit_for_reader(actor=actor, credit_code=actor.unit.credit_code)
+    number = _page_number(request)
+    total, rows = selectors.bills_for(actor=actor, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+    return render(
+        request,
+        "contributions/bills.html",
+        {"page": _paged(request, total, rows, PAGE_SIZE), "total": total, "query": ""},
+    )
+
+
+@actor_required(actors.UNIT, actors.INDIVIDUAL, actors.STAFF)
+def bill_detail(request: HttpRequest, number: str) -> HttpResponse:
+    """A bill with each employee's lines (base, shares) and a link to each line's explanation."""
+    actor = request.actor  # type: ignore[attr-defined]
+    bill = selectors.bill_for_reader(actor=actor, number=number)
+    q = request.GET.get("q", "").strip()[:30]
+    page_number = _page_number(request)
+    total, lines = selectors.bill_lines(
+        bill=bill, limit=LINES_PAGE, offset=(page_number - 1) * LINES_PAGE, q=q or None
+    )
+    return render(
+        request,
+        "contributions/bill.html",
+        {
+            "bill": bill,
+            "page": _paged(request, total, lines, LINES_PAGE),
+            "total": total,
+            "q": q,
+            "query": _query_without_page(request),
+        },
+    )
+
+
+def _region_names(trace: dict[str, Any], names: dict[str, str]) -> None:
+    """Give each parameter of the trace (and of nested traces) its region's name."""
+    from shebao.registry.models import NATIONAL
+    from shebao.registry.selectors import region_full_name
+
+    for ref in trace["params"]:
+        code = ref["region"]
+        if code not in names:
+            names[code] = "全国" if code == NATIONAL else region_full_name(code=code)
+        ref["region_name"] = names[code]
+    for child in trace["children"]:
+        _region_names(child, names)
+
+
+@actor_required(actors.UNIT, actors.INDIVIDUAL, actors.STAFF)
+def line_trace(request: HttpRequest, number: str, line_id: int) -> HttpResponse:
+    """One line's explanation, rebuilt from its snapshot and inputs by the calculator's rule."""
+    from shebao.calculators.definitions import trace_out
+    from shebao.contributions.explain import line_explain
+
+    actor = request.actor  # type: ignore[attr-defined]
+    line = selectors.line_for_reader(actor=actor, number=number, line_id=line_id)
+    explanation = line_explain(line)
+    trace = trace_out(explanation.trace)
+    _region_names(trace, {})
+    return render(
+        request,
+        "contributions/line.html",
+        {"line": line, "bill": line.bill, "explanation": explanation, "trace": trace},
+    )
+
+
+@actor_required(actors.UNIT)
+@require_http_methods(["GET", "POST"])
+def assess(request: HttpRequest) -> HttpResponse:
+    """缴费核定: the unit's assessed bill of the month, to check and confirm (or word that the
+    month is not assessed yet)."""
+    from shebao.contributions import services
+
+    actor = request.actor  # type: ignore[attr-defined]
+    matter = matter_for_applicant(actor=actor, code=services.ASSESS_MATTER)
+    month = _month_param(request, "period", YearMonth.of(timezone.localdate()))
+    bill = selectors.unit_bill(actor=actor, unit=actor.unit, month=month)
+    if request.method == "POST" and bill is not None:
+        if request.POST.get("confirm"):
+            services.bill_confirm(actor=actor, bill=bill)
+            messages.success(
+                request, f"已确认{month.label()}缴费核定结果（征集单 {bill.number}）。"
+            )
+            return redirect(f"{request.path}?period={month}")
+        messages.error(request, "请勾选“已核对本月参保人员和缴费基数，确认无误”后再确认。")
+    totals = None
+    if bill is not None:
+        totals = {
+            "unit": from_fen(bill.unit_total_fen),
+            "individual": from_fen(bill.individual_total_fen),
+            "total": from_fen(bill.total_fen),
+        }
+    from shebao.catalogue.guide import regional_texts
+
+    return render(
+        request,
+        "contributions/assess.html",
+        {
+            "matter": matter,
+            "month": month,
+            "bill": bill,
+            "totals": totals,
+            "deadline_notes": regional_texts(matter, actor.unit.district)["deadline_note"],
+        },
+    )
+
+
+# --- staff: the assessment runs -----------------------------------------------------------------
+
+
+@actor_required(actors.STAFF)
+@require_http_methods(["GET", "POST"])
+def runs(request: HttpRequest) -> HttpResponse:
+    """The assessment runs of the regions the staff member may assess, with their progress;
+    a run is started here (queued for the batch worker)."""
+    from shebao.contributions.assessment import assessment_start
+    from shebao.registry.selectors import region_get
+
+    actor = request.actor  # type: ignore[attr-defined]
+    if request.method == "POST":
+        region = region_get(code=request.POST.get("region", "")[:6])
+        month = YearMonth.parse(request.POST.get("month", ""), field="month")
+        run = assessment_start(actor=actor, region=region, month=month)
+        messages.success(request, f"已发起{region.name}{month.label()}缴费核定（批次 {run.pk}）。")
+        return redirect("contributions:runs")
+    rows = selectors.runs_for(actor=actor)
+    return render(
+        request,
+        "contributions/runs.html",
+        {
+            "runs": rows,
+            "regions": selectors.regions_to_assess(actor=actor),
+            "month": YearMonth.of(timezone.localdate()),
+            "active": any(r.status in ("queued", "running") for r in rows),
+        },
+    )

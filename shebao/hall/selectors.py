@@ -108,9 +108,12 @@ class UnitDashboard:
     members: list[Any] = field(default_factory=list)
     granted: list[Matter] = field(default_factory=list)
     may_read_roster: bool = False
+    may_read_bills: bool = False
 
 
 def unit_dashboard(*, actor: Actor) -> UnitDashboard:
+    from shebao.contributions.selectors import may_read_unit as may_read_contributions
+
     actor.require(actors.UNIT)
     assert actor.membership is not None
     granted: list[Matter] = []
@@ -125,6 +128,7 @@ def unit_dashboard(*, actor: Actor) -> UnitDashboard:
         members=unit_users(actor=actor) if actor.is_unit_manager else [],
         granted=granted,
         may_read_roster=may_read_unit(actor, actor.unit),
+        may_read_bills=may_read_contributions(actor, actor.unit),
     )
 
 

@@ -32,6 +32,7 @@ from shebao.accounts.capabilities import Capability, capability_grant
 from shebao.accounts.models import MatterGrant, UnitMembership, User
 from shebao.accounts.tokens import token_issue
 from shebao.applications.models import Application, ApplicationEvent, Material
+from shebao.contributions.models import AssessmentRun, Bill
 from shebao.demo.dataset import demo_load
 from shebao.pki import services as pki
 from shebao.pki.models import UnitCertificate
@@ -72,6 +73,9 @@ class World:
     certificate: UnitCertificate  # the administrator's
     certificate_request_id: int  # the legal representative's, pending
     provisional_record: PolicyParameter
+    bill: Bill  # the unit's bill of last month (the demo is assessed to last month)
+    bill_line_id: int
+    self_bill: Bill  # 张伟's own bill of last month (a flexible worker)
 
     def client(self, actor: str) -> Client:
         if actor in ("anon", "partner"):
@@ -185,6 +189,9 @@ def build_world() -> World:
         provisional_record=PolicyParameter.objects.filter(
             status="provisional", region_id="220200"
         ).first(),
+        bill=(bill := Bill.objects.filter(unit=unit).order_by("-month").first()),
+        bill_line_id=bill.lines.order_by("pk").values_list("pk", flat=True).first(),
+        self_bill=Bill.objects.filter(person=users["ind_a"].person).order_by("-month").first(),
     )
 
 
@@ -205,5 +212,7 @@ def fingerprint() -> str:
         PolicyChange.objects.count(),
         User.objects.count(),
         list(User.objects.order_by("pk").values_list("pk", "password", "is_active")),
+        list(Bill.objects.order_by("pk").values_list("pk", "status", "confirmed_at")),
+        AssessmentRun.objects.count(),
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()

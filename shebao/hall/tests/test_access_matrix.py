@@ -67,6 +67,11 @@ SEES_GRANTED = row(404, anon=L, op=200, admin=200, staff_here=200)  # unit.staff
 SEES_NOT_GRANTED = row(404, anon=L, admin=200, staff_here=200)  # the operator lacks this grant
 SEES_A = row(404, anon=L, ind_a=200, staff_dept=200)  # 张伟's unemployment claim
 
+# A unit's bill: its readers and the staff of its district (昌邑区; the unemployment and finance
+# staff cover every district). 张伟's own bill: himself and the same staff.
+UNIT_BILL = row(404, anon=L, admin=200, staff_here=200, staff_dept=200, editor=200)
+SELF_BILL = row(404, anon=L, ind_a=200, staff_here=200, staff_dept=200, editor=200)
+
 PAGES: list[Check] = [
     Check("hall:home", lambda w: "/", PUBLIC),
     Check("hall:individual_center", lambda w: "/me/", only(INDIVIDUALS)),
@@ -359,6 +364,44 @@ PAGES: list[Check] = [
         lambda w: "/contributions/unit/bases.xlsx",
         only(("admin", "other_unit")),
     ),
+    # Bills: the unit's readers (managers; operators granted a contribution matter), the
+    # self-paying person, staff of the district.
+    Check(
+        "contributions:bills",
+        lambda w: "/contributions/bills/",
+        only((*INDIVIDUALS, "admin", "other_unit")) | {"op": 404},
+    ),
+    Check("contributions:bill", lambda w: f"/contributions/bills/{w.bill.number}/", UNIT_BILL),
+    Check("contributions:bill", lambda w: f"/contributions/bills/{w.self_bill.number}/", SELF_BILL),
+    Check(
+        "contributions:line",
+        lambda w: f"/contributions/bills/{w.bill.number}/lines/{w.bill_line_id}/",
+        UNIT_BILL,
+    ),
+    Check(
+        "contributions:assess",
+        lambda w: "/contributions/unit/assess/",
+        only(("admin", "other_unit")),
+    ),
+    Check(
+        "contributions:assess",
+        lambda w: f"/contributions/unit/assess/?period={w.bill.month}",
+        only(("admin", "other_unit"), status=None),
+        method="post",
+        data=lambda w: {"period": str(w.bill.month), "confirm": "1"},
+        refusals_only=True,
+    ),
+    # Assessment runs: every staff member sees the page (with the runs they may start);
+    # starting one takes RUN_ASSESSMENT (the demo grants it to the finance section).
+    Check("contributions:runs", lambda w: "/contributions/staff/runs/", only(STAFF)),
+    Check(
+        "contributions:runs",
+        lambda w: "/contributions/staff/runs/",
+        only(("editor",), status=None),
+        method="post",
+        data=lambda w: {"region": "220200", "month": str(w.bill.month)},
+        refusals_only=True,
+    ),
     Check("calculators:index", lambda w: "/calculators/", PUBLIC),
     *[
         Check(
@@ -452,6 +495,22 @@ API: list[Check] = [
         )
         for tail in ("staff", "staff.xlsx")
     ],
+    Check("GET /api/v1/bills", lambda w: "/api/v1/bills", row(200, anon=T)),
+    Check(
+        "GET /api/v1/bills/{number}",
+        lambda w: f"/api/v1/bills/{w.bill.number}",
+        row(404, anon=T, admin=200, staff_here=200, staff_dept=200, editor=200),
+    ),
+    Check(
+        "GET /api/v1/bills/{number}",
+        lambda w: f"/api/v1/bills/{w.self_bill.number}",
+        row(404, anon=T, ind_a=200, staff_here=200, staff_dept=200, editor=200),
+    ),
+    Check(
+        "GET /api/v1/bills/{number}/lines/{line_id}/trace",
+        lambda w: f"/api/v1/bills/{w.bill.number}/lines/{w.bill_line_id}/trace",
+        row(404, anon=T, admin=200, staff_here=200, staff_dept=200, editor=200),
+    ),
     Check(
         "GET /api/v1/staff-changes/template.xlsx",
         lambda w: "/api/v1/staff-changes/template.xlsx",

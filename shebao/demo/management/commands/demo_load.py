@@ -22,7 +22,7 @@ class Command(BaseCommand):
         out.write(
             f"演示数据已就绪：{report.persons} 名人员，{report.units} 家单位，"
             f"{report.applications_total} 件申请（本次新建 {report.applications_built} 件），"
-            f"本次新建参保关系 {report.relations_built} 条。"
+            f"本次新建参保关系 {report.relations_built} 条，本次核定 {report.months_assessed} 个月的缴费。"
         )
         out.write(f"所有演示账号的密码均为：{DEMO_PASSWORD}")
         out.write("")

@@ -1,0 +1,195 @@
+"""REST API v1: bills (征集单), their lines and each line's explanation.
+
+Scoped by the token's actor: a unit's legal representative, administrators and operators
+granted a contribution matter read the unit's bills; a self-paying person reads their own;
+staff read the bills of their districts. Out of scope is 404. Amounts are strings with two
+decimals, as in the calculators.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+
+from shebao.accounts.api_auth import api_actor, token_auth
+from shebao.calculators.definitions import trace_out
+from shebao.common.money import from_fen, money_str
+from shebao.common.paging import LIMIT_HELP, MAX_LIMIT, MAX_OFFSET, OFFSET_HELP
+from shebao.common.periods import YearMonth
+from shebao.contributions import selectors
+from shebao.contributions.explain import line_explain
+from shebao.contributions.models import Bill
+
+router = Router(tags=["征集单"], auth=token_auth)
+
+
+class ErrorOut(Schema):
+    code: str
+    message: str
+
+
+class BillFilters(Schema):
+    payer: str | None = Field(
+        default=None, max_length=18, description="缴费主体：单位统一社会信用代码或个人公民身份号码"
+    )
+    month: str | None = Field(default=None, max_length=7, description="费款所属年月 YYYY-MM")
+    status: str | None = Field(
+        default=None, max_length=8, description="unpaid 待缴费 / paid 已缴费"
+    )
+    limit: int = Field(default=20, ge=1, le=MAX_LIMIT, description=LIMIT_HELP)
+    offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description=OFFSET_HELP)
+
+
+class BillOut(Schema):
+    number: str
+    payer: str
+    month: str
+    region: str
+    due_date: str
+    status: str
+    unit_total: str
+    individual_total: str
+    total: str
+    provisional: bool
+
+
+class BillPage(Schema):
+    total: int
+    limit: int
+    offset: int
+    items: list[BillOut]
+
+
+class LineOut(Schema):
+    id: int
+    id_number: str
+    name: str
+    insurance: str
+    base: str
+    unit: str
+    individual: str
+    injury_class: int | None
+
+
+class BillDetailOut(BillOut):
+    payer_name: str
+    lines: list[LineOut]
+
+
+class LineTraceOut(Schema):
+    id: int
+    bill: str
+    month: str
+    insurance: str
+    base: str
+    unit: str
+    individual: str
+    provisional: bool
+    matches: bool
+    trace: dict[str, Any]
+
+
+def _m(fen: int) -> str:
+    return money_str(from_fen(fen))
+
+
+def bill_out(bill: Bill) -> dict[str, Any]:
+    payer = bill.unit.credit_code if bill.unit_id else bill.person.id_number
+    return {
+        "number": bill.number,
+        "payer": payer,
+        "month": str(bill.month),
+        "region": bill.region_id,
+        "due_date": bill.due_date.isoformat(),
+        "status": bill.status,
+        "unit_total": _m(bill.unit_total_fen),
+        "individual_total": _m(bill.individual_total_fen),
+        "total": _m(bill.total_fen),
+        "provisional": bill.provisional,
+    }
+
+
+@router.get(
+    "/bills",
+    response={200: BillPage, 401: ErrorOut, 422: ErrorOut},
+    summary="征集单列表",
+    description=(
+        "单位令牌：本单位的征集单；个人令牌：本人个人缴费的征集单；经办人员令牌：本区县的征集单。"
+        "筛选：payer（信用代码或身份证号码）、month（YYYY-MM）、status（unpaid / paid）。"
+        "金额为两位小数的字符串；provisional 为 true 表示含临时政策参数，正式值公布后多退少补。"
+    ),
+)
+def bills(request: HttpRequest, filters: Query[BillFilters]) -> dict[str, Any]:
+    actor = api_actor(request)
+    month = YearMonth.parse(filters.month, field="month") if filters.month else None
+    total, rows = selectors.bills_for(
+        actor=actor,
+        payer=filters.payer,
+        month=month,
+        status=filters.status,
+        limit=filters.limit,
+        offset=filters.offset,
+    )
+    return {
+        "total": total,
+        "limit": filters.limit,
+        "offset": filters.offset,
+        "items": [bill_out(b) for b in rows],
+    }
+
+
+@router.get(
+    "/bills/{number}",
+    response={200: BillDetailOut, 401: ErrorOut, 404: ErrorOut},
+    summary="征集单及其明细",
+    description="征集单与每名人员每个险种的缴费基数、单位缴费、个人缴费（工伤保险含行业风险类别）。",
+)
+def bill(request: HttpRequest, number: str) -> dict[str, Any]:
+    found = selectors.bill_for_reader(actor=api_actor(request), number=number)
+    _total, lines = selectors.bill_lines(bill=found)
+    return {
+        **bill_out(found),
+        "payer_name": found.unit.name if found.unit_id else found.person.name,
+        "lines": [
+            {
+                "id": line.id,
+                "id_number": line.id_number,
+                "name": line.name,
+                "insurance": line.insurance,
+                "base": _m(line.base_fen),
+                "unit": _m(line.unit_fen),
+                "individual": _m(line.individual_fen),
+                "injury_class": line.injury_class,
+            }
+            for line in lines
+        ],
+    }
+
+
+@router.get(
+    "/bills/{number}/lines/{line_id}/trace",
+    response={200: LineTraceOut, 401: ErrorOut, 404: ErrorOut},
+    summary="缴费明细的计算依据",
+    description=(
+        "按该明细所属月份的参数快照和明细的输入（申报工资或缴费档次、工伤风险类别），以测算器的同一规则"
+        "重新计算得出的计算过程：所用参数（来源、有效期、正式或临时）与每一步。matches 为 false 表示"
+        "重算结果与核定明细不一致。"
+    ),
+)
+def line_trace(request: HttpRequest, number: str, line_id: int) -> dict[str, Any]:
+    line = selectors.line_for_reader(actor=api_actor(request), number=number, line_id=line_id)
+    explanation = line_explain(line)
+    return {
+        "id": line.pk,
+        "bill": line.bill.number,
+        "month": str(line.month),
+        "insurance": line.insurance,
+        "base": _m(line.base_fen),
+        "unit": _m(line.unit_fen),
+        "individual": _m(line.individual_fen),
+        "provisional": line.provisional,
+        "matches": explanation.matches,
+        "trace": trace_out(explanation.trace),
+    }

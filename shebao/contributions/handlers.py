@@ -1,0 +1,15 @@
+"""The contribution matters' effects on the workflow engine (the base declaration's handler is
+in :mod:`.bases`, with its lines)."""
+
+from __future__ import annotations
+
+from shebao.applications.handlers import MatterHandler, register
+
+
+@register("contribution_assess")
+class ContributionAssessHandler(MatterHandler):
+    """缴费核定: the unit's assessed bill of the month, with each employee's lines, to check and
+    confirm on its own page (or word that the month is not assessed yet); nothing is filed."""
+
+    page = "contributions:assess"
+    files_application = False

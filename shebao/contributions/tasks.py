@@ -1,0 +1,16 @@
+"""Background work of contributions (django-tasks; thin wrappers around services)."""
+
+from django_tasks import task
+
+from shebao.contributions.assessment import assessment_execute
+from shebao.contributions.models import AssessmentRun
+
+
+@task(queue_name="batch")
+def month_assess_task(run_id: int) -> int:
+    """Execute an assessment run (queued by ``assessment_start``); returns the lines written.
+    Idempotent: a run already done is left as it is; a rerun of the month adds what is missing."""
+    run = AssessmentRun.objects.select_related("region").get(pk=run_id)
+    if run.status == AssessmentRun.Status.DONE:
+        return 0
+    return assessment_execute(run).lines_written
