@@ -130,7 +130,8 @@ def _dated(alias: str) -> str:
 
 def _employee_filter(districts: list[str], insurances: tuple[str, ...]) -> tuple[str, list[Any]]:
     sql = (
-        f"{_active('r', districts)} AND r.payer_kind = 'unit' "
+        # Project cover (按项目参保) is paid once on the contract price, not per head per month.
+        f"{_active('r', districts)} AND r.payer_kind = 'unit' AND r.project_id IS NULL "
         f"AND r.scheme IN ({_in(list(MONTHLY_SCHEMES))}) AND r.insurance IN ({_in(list(insurances))})"
     )
     return sql, [*MONTHLY_SCHEMES, *insurances]

@@ -24,21 +24,21 @@ def jilin(hall):
 
 @pytest.fixture
 def unit(hall):
-    from shebao.accounts.tests.factories import make_unit
+    from shebao.testing import make_unit
 
     return make_unit(name="吉林市松花江纺织有限公司")
 
 
 @pytest.fixture
 def admin(unit):
-    from shebao.accounts.tests.factories import make_member, unit_actor
+    from shebao.testing import make_member, unit_actor
 
     return unit_actor(make_member(unit, "admin"), unit)
 
 
 @pytest.fixture
 def reviewer(hall):
-    from shebao.accounts.tests.factories import make_staff, staff_actor
+    from shebao.testing import make_staff, staff_actor
 
     return staff_actor(make_staff(districts=("220202",)))
 
@@ -47,9 +47,9 @@ def enrol(
     unit, *names, start=None, insurances=("pension", "medical", "unemployment", "work_injury")
 ):
     """Employees of ``unit`` from ``start`` (default 2020-01), through the insurance service."""
-    from shebao.accounts.tests.factories import make_person
     from shebao.common.periods import YearMonth
     from shebao.insurance.services import Opening, relations_open
+    from shebao.testing import make_person
 
     start = start or YearMonth(2020, 1)
     persons = [make_person(name=name) for name in names]
@@ -65,6 +65,6 @@ def enrol(
 
 @pytest.fixture
 def other_person(hall):
-    from shebao.accounts.tests.factories import make_person
+    from shebao.testing import make_person
 
     return make_person(name="赵敏")

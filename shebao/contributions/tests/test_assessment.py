@@ -9,7 +9,6 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from shebao.accounts.tests.factories import make_person, make_staff, make_unit, staff_actor
 from shebao.calculators.services import contribution_calculate, flexible_calculate
 from shebao.common.errors import Conflict, PermissionDenied
 from shebao.common.money import from_fen, to_fen
@@ -26,6 +25,7 @@ from shebao.insurance.services import (
     relations_open,
     unit_injury_class_set,
 )
+from shebao.testing import make_person, make_staff, make_unit, staff_actor
 
 pytestmark = pytest.mark.django_db
 

@@ -159,8 +159,8 @@ def test_the_sheet_round_trips_and_the_staff_list_shows_what_is_in_force(unit, a
 
 
 def test_an_operator_without_the_grant_cannot_declare(unit, hall):
-    from shebao.accounts.tests.factories import make_member, unit_actor
     from shebao.common.errors import PermissionDenied
+    from shebao.testing import make_member, unit_actor
 
     (a,) = enrol(unit, "刘一")
     operator = unit_actor(make_member(unit, "operator"), unit)
@@ -169,7 +169,7 @@ def test_an_operator_without_the_grant_cannot_declare(unit, hall):
 
 
 def _client(unit, role="admin"):
-    from shebao.accounts.tests.factories import make_member, signed_in
+    from shebao.testing import make_member, signed_in
 
     user = make_member(unit, role)
     return signed_in(user, f"unit:{unit.pk}")

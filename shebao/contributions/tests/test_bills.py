@@ -7,13 +7,6 @@ from decimal import Decimal
 
 import pytest
 
-from shebao.accounts.tests.factories import (
-    make_individual,
-    make_member,
-    make_staff,
-    signed_in,
-    unit_actor,
-)
 from shebao.accounts.tokens import token_issue
 from shebao.calculators.services import contribution_calculate
 from shebao.common.periods import YearMonth
@@ -23,6 +16,13 @@ from shebao.contributions.services import bill_confirm
 from shebao.contributions.tests.conftest import enrol
 from shebao.contributions.tests.test_assessment import declare_bases
 from shebao.insurance.services import unit_injury_class_set
+from shebao.testing import (
+    make_individual,
+    make_member,
+    make_staff,
+    signed_in,
+    unit_actor,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -112,7 +112,7 @@ def test_the_bill_carries_each_line_as_the_calculator_computes_it(assessed):
 def test_other_units_persons_and_staff_elsewhere_get_404(assessed, hall):
     number = assessed["bill"].number
     line = ContributionLine.objects.filter(bill=assessed["bill"]).first()
-    from shebao.accounts.tests.factories import make_unit
+    from shebao.testing import make_unit
 
     other = make_unit(name="吉林市别家有限公司")
     outsiders = [
