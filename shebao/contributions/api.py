@@ -18,16 +18,12 @@ from shebao.calculators.definitions import trace_out
 from shebao.common.money import from_fen, money_str
 from shebao.common.paging import LIMIT_HELP, MAX_LIMIT, MAX_OFFSET, OFFSET_HELP
 from shebao.common.periods import YearMonth
+from shebao.common.schemas import ErrorOut
 from shebao.contributions import selectors
 from shebao.contributions.explain import line_explain
 from shebao.contributions.models import Bill
 
 router = Router(tags=["征集单"], auth=token_auth)
-
-
-class ErrorOut(Schema):
-    code: str
-    message: str
 
 
 class BillFilters(Schema):
@@ -62,7 +58,7 @@ class BillPage(Schema):
     items: list[BillOut]
 
 
-class LineOut(Schema):
+class BillLineOut(Schema):
     id: int
     id_number: str
     name: str
@@ -75,7 +71,7 @@ class LineOut(Schema):
 
 class BillDetailOut(BillOut):
     payer_name: str
-    lines: list[LineOut]
+    lines: list[BillLineOut]
 
 
 class LineTraceOut(Schema):

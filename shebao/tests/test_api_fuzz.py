@@ -87,8 +87,19 @@ def _known(world: World, actor: str | None, operation: Any) -> dict[str, Any] | 
             actor or "", world.app_granted.number
         )
         material_id = None
+    line_id: int | None = None
+    if path.startswith("/api/v1/bills/"):
+        # A bill of the demo unit and one of its lines (the demo hall is assessed).
+        from shebao.contributions.models import Bill, ContributionLine
+
+        bill = Bill.objects.filter(payer_kind="unit").order_by("-month", "pk").first()
+        if bill is not None:
+            number = bill.number
+            line = ContributionLine.objects.filter(bill=bill).order_by("pk").first()
+            line_id = line.pk if line is not None else None
     existing = {
         "number": number,
+        "line_id": line_id,
         "material_id": material_id,
         "credit_code": DEMO_UNIT,
         "region": "220200",
