@@ -5,6 +5,15 @@ from __future__ import annotations
 import pytest
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Build the URLconf, and with it every API schema, before any test freezes the clock: an
+    API module first imported under freezegun would see its fake datetime class in annotations,
+    and the schema could not be built (a test file run alone would then fail)."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 - imports every view and API module
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     # Hashing with argon2 costs ~50 ms a password; tests that check hashing ask for it.

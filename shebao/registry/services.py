@@ -367,4 +367,20 @@ def person_info_record(
         Person.objects.filter(pk=locked.pk).update(**columns, updated_at=now)
         for name, value in columns.items():
             setattr(person, name, value)
+        _legal_rep_follow(old_number=locked.id_number, person=person, columns=columns)
     return fresh
+
+
+def _legal_rep_follow(*, old_number: str, person: Person, columns: dict[str, Any]) -> None:
+    """A unit whose legal representative is this person records the new number and name, so
+    the representative's sign-in checks (U-KEY binding, unit registration) still recognise them."""
+    follow = {
+        unit_column: columns[person_column]
+        for person_column, unit_column in (
+            ("id_number", "legal_rep_id_number"),
+            ("name", "legal_rep_name"),
+        )
+        if person_column in columns
+    }
+    if follow:
+        Unit.objects.filter(legal_rep_id_number=old_number).update(**follow)

@@ -11,8 +11,8 @@ from freezegun import freeze_time
 from shebao.common.errors import Conflict, InvalidInput
 from shebao.common.periods import YearMonth
 from shebao.registry import info_fields, selectors, services
-from shebao.registry.models import Person, PersonInfo
-from shebao.testing import id_number, make_person
+from shebao.registry.models import Person, PersonInfo, Unit
+from shebao.testing import id_number, make_person, make_unit
 
 pytestmark = pytest.mark.django_db
 
@@ -142,6 +142,19 @@ def test_an_id_number_change_keeps_the_person_row_and_the_old_number_in_history(
     assert PersonInfo.objects.filter(person=person, id_number=old).count() == 1
     assert selectors.person_by_former_number(id_number=old) == fresh
     assert selectors.person_by_former_number(id_number=new) is None  # current, not former
+
+
+def test_a_unit_whose_legal_representative_is_renumbered_or_renamed_follows(reference_data):
+    rep = make_person(name="赵强", id_no=id_number(area="220211", born="19790315", serial="011"))
+    unit = make_unit(rep=rep)
+    other = make_unit(name="吉林市另一家有限公司")  # another representative: untouched
+    new = id_number(area="220203", born="19790315", serial="013")
+
+    services.person_info_record(actor=None, person=rep, values={"id_number": new, "name": "赵刚"})
+
+    unit.refresh_from_db()
+    assert (unit.legal_rep_id_number, unit.legal_rep_name) == (new, "赵刚")
+    assert Unit.objects.get(pk=other.pk).legal_rep_name == "王建国"
 
 
 @pytest.mark.parametrize(
