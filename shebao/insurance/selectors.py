@@ -18,7 +18,11 @@ from django.db.models import Case, Count, IntegerField, Max, Min, Q, QuerySet, W
 from django.utils import timezone
 
 from shebao.common.errors import NotFound
-from shebao.common.identifiers import normalize_credit_code, normalize_id_number
+from shebao.common.identifiers import (
+    mask_id_number,
+    normalize_credit_code,
+    normalize_id_number,
+)
 from shebao.common.periods import YearMonth
 from shebao.insurance.models import Category, EndReason, Insurance, Relation, Scheme
 from shebao.registry.models import Person, Unit
@@ -405,6 +409,63 @@ def unit_roster(
             )
         )
     return total, rows
+
+
+@dataclass(frozen=True)
+class DispatchedRow:
+    """A worker a dispatch agency places with this unit (劳务派遣): the agency insures and pays;
+    the client unit sees who works for it, with the number masked."""
+
+    name: str
+    id_number_masked: str
+    agency: str
+    insurances: list[str]
+    since: YearMonth
+
+    @property
+    def insurance_labels(self) -> list[str]:
+        labels = dict(Insurance.choices)
+        return [labels[i] for i in self.insurances]
+
+
+def dispatched_to(*, actor: Actor, unit: Unit) -> list[DispatchedRow]:
+    """The workers placed with ``unit`` this month or from a later month, by agency and name.
+    One query."""
+    if not may_read_unit(actor, unit):
+        raise NotFound("未找到该单位", code="UNIT_NOT_FOUND")
+    month = this_month()
+    rows = (
+        Relation.objects.current()
+        .filter(client_unit=unit)
+        .filter(Q(end_month__isnull=True) | Q(end_month__gte=month))
+        .order_by("unit__name", "person__name", "person_id")
+        .values_list(
+            "person_id",
+            "person__name",
+            "person__id_number",
+            "unit__name",
+            "insurance",
+            "start_month",
+        )
+    )
+    by_person: dict[tuple[int, str], dict[str, Any]] = {}
+    for person_id, name, number, agency, insurance, since in rows:
+        row = by_person.setdefault(
+            (person_id, agency),
+            {"name": name, "number": number, "insurances": set(), "since": since},
+        )
+        row["insurances"].add(insurance)
+        row["since"] = min(row["since"], since)
+    return [
+        DispatchedRow(
+            name=row["name"],
+            id_number_masked=mask_id_number(row["number"]),
+            agency=agency,
+            insurances=sorted(row["insurances"], key=INSURANCE_ORDER.index),
+            since=row["since"],
+        )
+        for (_, agency), row in by_person.items()
+    ]
 
 
 def unit_roster_counts(*, actor: Actor, unit: Unit) -> dict[str, int]:

@@ -124,6 +124,7 @@ def unit_roster(request: HttpRequest) -> HttpResponse:
     unit = selectors.unit_for_reader(actor=actor, credit_code=actor.unit.credit_code)
     context = _roster_context(request, actor, unit)
     context["placement_matters"] = selectors.unit_placement_matters(unit=unit)
+    context["dispatched"] = selectors.dispatched_to(actor=actor, unit=unit)
     return render(request, "insurance/roster.html", context)
 
 

@@ -439,3 +439,31 @@ def test_a_transfer_never_leaves_a_gap_or_an_overlap(hall, first, ops):
             ended = [r for r in after if r.end_month == month - 1 and r.unit_id == agency.pk]
             assert {r.insurance for r in ended} == {r.insurance for r in moved}
             assert all(r.end_reason == EndReason.DISPATCH for r in ended)
+
+
+def test_the_client_unit_sees_the_workers_placed_with_it_masked_and_no_one_else(
+    hall, agency, client_a, client_b
+):
+    worker = make_person(name="派遣甲")
+    placed(worker, agency, client_a)
+    placed(make_person(name="派遣乙"), agency, client_b)
+    leaver = make_person(name="已离开")
+    placed(leaver, agency, client_a)
+    services.relations_close(
+        actor=None,
+        closings=[Closing(leaver, M(2026, 6))],
+        unit=agency,
+    )
+    admin = make_member(client_a, UnitMembership.Role.ADMIN)
+
+    text = roster_text(admin, client_a)
+    rows = selectors.dispatched_to(actor=actor_for(admin, f"unit:{client_a.pk}"), unit=client_a)
+
+    assert "劳务派遣至本单位的人员（1人）" in text and agency.name in text
+    assert [(r.name, r.agency, r.since) for r in rows] == [("派遣甲", agency.name, M(2025, 3))]
+    assert worker.id_number not in text and rows[0].id_number_masked in text
+    assert "派遣乙" not in text and "已离开" not in text
+    # the agency's own roster has no such section
+    assert "劳务派遣至本单位" not in roster_text(
+        make_member(agency, UnitMembership.Role.ADMIN), agency
+    )
