@@ -34,6 +34,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from shebao.accounts.capabilities import Capability, districts_for, staff_require
 from shebao.common.errors import Conflict, InvalidInput
 from shebao.common.periods import YearMonth
 from shebao.insurance import services
@@ -55,7 +56,11 @@ def dispatch_licence_record(
     valid_to: date,
     issued_by: str = "",
 ) -> DispatchLicence:
-    """Record the unit's 劳务派遣经营许可证 as staff saw it (valid ``valid_from``–``valid_to``)."""
+    """Record the unit's 劳务派遣经营许可证 as staff saw it (valid ``valid_from``–``valid_to``).
+    Counter work: staff need the counter capability for the unit's district (``actor=None``: the
+    system, loading data)."""
+    if actor is not None:
+        staff_require(actor, Capability.COUNTER, region=unit.district_id)
     number = number.strip()
     if not number:
         raise InvalidInput("请填写劳务派遣经营许可证编号", code="LICENCE_NUMBER_REQUIRED")
@@ -71,6 +76,17 @@ def dispatch_licence_record(
         valid_to=valid_to,
         recorded_at=timezone.now(),
         recorded_by=actor.user if actor is not None else None,
+    )
+
+
+def dispatch_licences_for(*, actor: Actor, limit: int = 100) -> list[DispatchLicence]:
+    """The dispatch licences recorded for the units of the districts where the staff member
+    does counter work, latest first."""
+    districts = districts_for(actor, Capability.COUNTER)
+    return list(
+        DispatchLicence.objects.filter(unit__district_id__in=districts)
+        .select_related("unit", "recorded_by")
+        .order_by("-recorded_at", "-pk")[:limit]
     )
 
 

@@ -9,6 +9,7 @@ urlpatterns = [
     path("unit/staff/", views.unit_roster, name="roster"),
     path("unit/staff.xlsx", views.unit_roster_export, name="roster_export"),
     path("staff/lookup/", views.staff_lookup, name="staff_lookup"),
+    path("staff/dispatch-licences/", views.dispatch_licences, name="dispatch_licences"),
     path(
         "staff/units/<str:credit_code>/staff.xlsx",
         views.staff_roster_export,

@@ -12,15 +12,18 @@ from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from shebao.accounts import actors
 from shebao.accounts.decorators import actor_required
+from shebao.accounts.forms import apply_error
 from shebao.applications.selectors import application_get, matter_for_applicant
 from shebao.catalogue.guide import regional_texts
 from shebao.common.errors import DomainError, NotFound
 from shebao.common.identifiers import normalize_id_number
-from shebao.insurance import changes, exports, roster, selectors
+from shebao.insurance import changes, dispatch, exports, roster, selectors
+from shebao.insurance.forms import DispatchLicenceForm
 from shebao.insurance.models import Insurance
 from shebao.registry import selectors as registry_selectors
 
@@ -173,6 +176,41 @@ def staff_roster_export(request: HttpRequest, credit_code: str) -> HttpResponse:
         insurance=request.GET.get("insurance") or None,
         status=request.GET.get("status") or None,
         q=request.GET.get("q", "").strip()[:30] or None,
+    )
+
+
+@actor_required(actors.STAFF)
+@require_http_methods(["GET", "POST"])
+def dispatch_licences(request: HttpRequest) -> HttpResponse:
+    """Staff record a dispatch agency's licence (counter work) and see those recorded for the
+    units of their districts; a unit needs one in force to file 劳务派遣用工调转."""
+    actor = request.actor  # type: ignore[attr-defined]
+    form = DispatchLicenceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            unit = selectors.unit_for_reader(actor=actor, credit_code=data["credit_code"])
+            licence = dispatch.dispatch_licence_record(
+                actor=actor,
+                unit=unit,
+                number=data["number"],
+                issued_by=data["issued_by"],
+                valid_from=data["valid_from"],
+                valid_to=data["valid_to"],
+            )
+        except DomainError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, f"已登记{unit.name}的劳务派遣经营许可证{licence.number}")
+            return redirect("insurance:dispatch_licences")
+    return render(
+        request,
+        "insurance/dispatch_licences.html",
+        {
+            "form": form,
+            "licences": dispatch.dispatch_licences_for(actor=actor),
+            "today": timezone.localdate(),
+        },
     )
 
 

@@ -200,6 +200,8 @@ def _no_material(application: Application) -> Material:
 
 
 def fingerprint() -> str:
+    from shebao.insurance.models import DispatchLicence
+
     """A digest of the business state a refused request must not change."""
     parts: list[Any] = [
         list(Application.objects.order_by("pk").values_list("pk", "status", "version", "data")),
@@ -214,5 +216,6 @@ def fingerprint() -> str:
         list(User.objects.order_by("pk").values_list("pk", "password", "is_active")),
         list(Bill.objects.order_by("pk").values_list("pk", "status", "confirmed_at")),
         AssessmentRun.objects.count(),
+        DispatchLicence.objects.count(),
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()

@@ -322,6 +322,26 @@ PAGES: list[Check] = [
     Check("insurance:roster_export", lambda w: "/insurance/unit/staff.xlsx", only(UNIT_USERS)),
     Check("insurance:staff_lookup", lambda w: "/insurance/staff/lookup/", only(STAFF)),
     Check(
+        "insurance:dispatch_licences",
+        lambda w: "/insurance/staff/dispatch-licences/",
+        only(STAFF),
+    ),
+    Check(
+        "insurance:dispatch_licences",
+        lambda w: "/insurance/staff/dispatch-licences/",
+        # staff_there's districts do not hold the unit: the form refuses it (200, nothing kept)
+        only(("staff_here", "staff_dept", "editor"), status=None, others=403)
+        | {"staff_there": 200},
+        method="post",
+        data=lambda w: {
+            "credit_code": DEMO_UNIT,
+            "number": "220202202600099",
+            "valid_from": "2026-01-01",
+            "valid_to": "2028-12-31",
+        },
+        refusals_only=True,
+    ),
+    Check(
         "insurance:staff_lookup",
         lambda w: f"/insurance/staff/lookup/?kind=unit&key={DEMO_UNIT}",
         only(STAFF),
