@@ -41,7 +41,7 @@ def test_staff_record_a_licence_for_a_unit_of_their_district_and_it_lets_the_uni
 
     text = response.content.decode()
     assert "已登记吉林市江城人力资源服务有限公司的劳务派遣经营许可证220202202600001" in text
-    assert "2026年1月1日至2028年12月31日" in text and "有效" in text
+    assert "2026-01-01<br>至 2028-12-31" in text and "有效" in text
     licence = DispatchLicence.objects.get(unit=agency)
     assert licence.recorded_by == staff
     assert dispatch.dispatch_licence_in_force(unit=agency, on=date(2026, 12, 3)) == licence
