@@ -43,6 +43,7 @@ from shebao.common.identifiers import (
     normalize_id_number,
     normalize_mobile,
 )
+from shebao.common.periods import YearMonth
 from shebao.registry.models import Person, Region, Unit
 
 Role = UnitMembership.Role
@@ -510,7 +511,11 @@ def _unit_record(*, actor: Actor, credit_code: str, draft: UnitDraft, ip: str | 
         )
     rep_name = name_clean(draft.legal_rep_name, field="legal_rep_name", label="法定代表人姓名")
     rep_id = normalize_id_number(draft.legal_rep_id_number, field="legal_rep_id_number")
-    unit = Unit.objects.create(
+    from shebao.insurance.services import unit_status_set
+    from shebao.registry.services import unit_register
+
+    today = timezone.localdate()
+    unit = unit_register(
         credit_code=credit_code,
         name=name,
         kind=draft.kind,
@@ -520,8 +525,15 @@ def _unit_record(*, actor: Actor, credit_code: str, draft: UnitDraft, ip: str | 
         legal_rep_id_number=rep_id,
         address=(draft.address or "").strip()[:200],
         phone=(draft.phone or "").strip()[:30],
+        registered_on=today,
+    )
+    # The same dated fact as 单位参保登记 writes: active from the month of registration.
+    unit_status_set(
+        actor=actor,
+        unit=unit,
         status=Unit.Status.ACTIVE,
-        registered_on=timezone.localdate(),
+        month=YearMonth.of(today),
+        reason="窗口登记单位并开通单位账号",
     )
     account_event_record(
         action=AccountEvent.Action.UNIT_RECORDED,

@@ -1,10 +1,13 @@
 import re
 
 import pytest
+from django.utils import timezone
 
 from shebao.accounts.models import AccountEvent, UnitMembership, User
 from shebao.accounts.services import UnitDraft, sign_in_authenticate, unit_register_at_counter
 from shebao.common.errors import DomainError
+from shebao.common.periods import YearMonth
+from shebao.insurance.models import UnitStatus
 from shebao.notifications.models import OutboundMessage
 from shebao.registry.models import Unit
 from shebao.testing import (
@@ -151,6 +154,10 @@ def test_a_unit_unknown_to_the_registry_is_recorded_in_the_staff_members_distric
     )
     assert done.unit_created is True
     assert done.membership.user.person.verification == "pending"
+    # the same dated fact 单位参保登记 writes: active from this month, recorded by the staff member
+    fact = UnitStatus.objects.get(unit=unit)
+    assert (fact.status, fact.recorded_by, fact.valid_to) == ("active", staff, None)
+    assert fact.valid_from == YearMonth.of(timezone.localdate())
     assert list(AccountEvent.objects.order_by("id").values_list("action", flat=True)) == [
         "unit_recorded",
         "counter_registered",
