@@ -11,7 +11,9 @@ they may do — one row per capability × department × region:
 - ``MANAGE_CA``: issue, approve, reject and revoke the CA certificates of the region's units
   (pki);
 - ``EDIT_POLICY``: record and finalise the region's policy parameters (policy);
-- ``RUN_ASSESSMENT``: run the monthly contribution assessment of the region (contributions).
+- ``RUN_ASSESSMENT``: run the monthly contribution assessment of the region (contributions);
+- ``ASSESS_OUT_OF_WINDOW``: force it outside the region's closed assessment window (with
+  RUN_ASSESSMENT; contributions).
 
 A row's region covers itself and every region below it (a city row covers its districts; the
 nation, ``000000``, covers all). Every app asks only the functions here::
@@ -49,6 +51,7 @@ REFUSALS = {
     Capability.MANAGE_CA: "您没有该单位所在地区的CA证书管理权限，请联系系统管理员授权",
     Capability.EDIT_POLICY: "只有具备“政策参数管理”权限的经办人员可以修改政策参数",
     Capability.RUN_ASSESSMENT: "您没有执行月度缴费核定的权限",
+    Capability.ASSESS_OUT_OF_WINDOW: "您没有在核定期外强制执行缴费核定的权限",
 }
 
 

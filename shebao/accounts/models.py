@@ -195,6 +195,7 @@ class StaffCapability(models.Model):
         MANAGE_CA = "manage_ca", "单位CA证书管理"
         EDIT_POLICY = "edit_policy", "政策参数管理"
         RUN_ASSESSMENT = "run_assessment", "月度缴费核定"
+        ASSESS_OUT_OF_WINDOW = "assess_forced", "核定期外强制核定"
 
     staff = models.ForeignKey(
         StaffProfile, verbose_name="经办人员", on_delete=models.CASCADE, related_name="capabilities"

@@ -39,7 +39,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from shebao.accounts.capabilities import Capability, staff_require
-from shebao.common.errors import Conflict
+from shebao.common.errors import Conflict, InvalidInput
 from shebao.common.periods import YearMonth
 from shebao.contributions.formulas import employee_sql, flexible_sql
 from shebao.contributions.models import (
@@ -50,6 +50,8 @@ from shebao.contributions.models import (
     ContributionLine,
     LineKind,
     ParameterSnapshot,
+    PayerKind,
+    RunKind,
 )
 from shebao.contributions.snapshots import payment_deadline_day, snapshot_resolve, snapshot_rules
 from shebao.insurance.models import Category, FlexibleGrade, Relation, Scheme, UnitInjuryClass
@@ -58,12 +60,17 @@ from shebao.registry.models import Region, Unit
 if TYPE_CHECKING:
     from shebao.accounts.actors import Actor
 
-# Person ids per chunk: each chunk is one transaction (a city of 10^6 persons: ten of them).
-CHUNK_PERSONS = 100_000
+# Payers per chunk, by id: each chunk is one transaction, holding its payers' bills whole. Unit
+# ids (a city of 20,000 units and 10^6 employees: twenty chunks of ~50,000 persons), and
+# self-paying persons' ids.
+CHUNK_UNITS = 1_000
+CHUNK_PERSONS = 50_000
 # A run that has not moved for this long is taken as crashed: a new run may start.
 STALE_AFTER = timedelta(minutes=30)
 # Schemes whose employees are assessed monthly with the contribution rule.
 MONTHLY_SCHEMES = (Scheme.EMPLOYEE, Scheme.INSTITUTION)
+# The policy key of a region's closed assessment window.
+WINDOW_KEY = "calendar.assessment_window"
 # Units or persons a problem names (the count is always complete).
 PROBLEM_SAMPLE = 20
 
@@ -158,6 +165,17 @@ LINE_COLUMNS = (
 )
 
 
+def _missing(payer_kind: str, payer: str) -> str:
+    """The anti-join that makes a rerun add only what is missing (param ``month``): the line's
+    natural key is unique, and probing it before writing is cheaper than a failed insert per
+    row when most lines exist (a rerun)."""
+    return (
+        f"NOT EXISTS (SELECT 1 FROM {_table(ContributionLine)} x WHERE x.month = %s "
+        f"AND x.payer_kind = '{payer_kind}' AND x.payer_id = {payer} "
+        "AND x.person_id = s.person_id AND x.insurance = s.insurance)"
+    )
+
+
 def _plan(region: Region, month: YearMonth, snapshot: ParameterSnapshot) -> Plan:
     vendor = connection.vendor
     rules, flex = snapshot_rules(snapshot)
@@ -186,13 +204,12 @@ def _plan(region: Region, month: YearMonth, snapshot: ParameterSnapshot) -> Plan
         f"LEFT JOIN {_table(ContributionBase)} b ON b.unit_id = r.unit_id "
         f"AND b.person_id = r.person_id AND b.superseded_at IS NULL AND {_dated('b')} "
         f"{_injury_join()} "
-        f"WHERE {where} AND r.person_id >= %s AND r.person_id < %s "
+        f"WHERE {where} AND r.unit_id >= %s AND r.unit_id < %s "
         f"AND (r.insurance <> 'work_injury' OR COALESCE(ic.injury_class, u.injury_class) "
         f"BETWEEN 1 AND 8)"
         f") s JOIN {_table(Bill)} bl ON bl.month = %s AND bl.payer_kind = 'unit' "
         f"AND bl.payer_id = s.unit_id "
-        f"WHERE 1 = 1 "
-        f"ON CONFLICT (month, payer_kind, payer_id, person_id, insurance) DO NOTHING"
+        f"WHERE {_missing('unit', 's.unit_id')}"
     )
     # Parameters in order of the placeholders; lo and hi are inserted where the chunk goes.
     employee_params = [
@@ -211,6 +228,7 @@ def _plan(region: Region, month: YearMonth, snapshot: ParameterSnapshot) -> Plan
         "LO",
         "HI",
         m,
+        m,
     ]
     flexible = None
     grades: tuple[int, ...] = ()
@@ -223,15 +241,14 @@ def _plan(region: Region, month: YearMonth, snapshot: ParameterSnapshot) -> Plan
             f"SELECT %s, %s, 'self', s.person_id, NULL, s.person_id, 'pension', "
             f"'{LineKind.FLEXIBLE}', NULL, s.grade, '{BaseSource.GRADE}', s.base_fen, 0, "
             f"{fsql.individual}, NULL, %s, %s, bl.id FROM ("
-            f"SELECT q.person_id, q.grade, {fsql.base} AS base_fen FROM ("
+            f"SELECT q.person_id, q.grade, 'pension' AS insurance, {fsql.base} AS base_fen FROM ("
             f"SELECT r.person_id, COALESCE(g.grade, %s) AS grade FROM {_table(Relation)} r "
             f"LEFT JOIN {_table(FlexibleGrade)} g ON g.person_id = r.person_id AND {_dated('g')} "
             f"WHERE {_flexible_filter(districts)} AND r.person_id >= %s AND r.person_id < %s"
             f") q WHERE q.grade IN ({offered})"
             f") s JOIN {_table(Bill)} bl ON bl.month = %s AND bl.payer_kind = 'self' "
             f"AND bl.payer_id = s.person_id "
-            f"WHERE 1 = 1 "
-            f"ON CONFLICT (month, payer_kind, payer_id, person_id, insurance) DO NOTHING"
+            f"WHERE {_missing('self', 's.person_id')}"
         )
     # A flexible worker who never chose a grade pays at the lowest grade offered.
     lowest = min(grades) if grades else 0
@@ -248,6 +265,7 @@ def _plan(region: Region, month: YearMonth, snapshot: ParameterSnapshot) -> Plan
         *districts,
         "LO",
         "HI",
+        m,
         m,
     ]
     return Plan(
@@ -277,73 +295,135 @@ def _now() -> Any:
     return connection.ops.adapt_datetimefield_value(timezone.now())
 
 
-def _bills_open(plan: Plan, insurances: tuple[str, ...]) -> int:
-    """One bill per payer with a relation to assess this month (numbered ZJ + month + U/P +
-    the payer's id on ten digits: the same number on every rerun)."""
-    m = plan.month.as_int()
-    where, where_params = _employee_filter(plan.districts, insurances)
-    payers = (
-        f"SELECT DISTINCT 'unit' AS kind, r.unit_id AS id FROM {_table(Relation)} r WHERE {where}"
-    )
-    params: list[Any] = [m, m, *plan.districts, *where_params]
-    if plan.flexible is not None:
-        payers += (
-            f" UNION SELECT DISTINCT 'self', r.person_id FROM {_table(Relation)} r "
-            f"WHERE {_flexible_filter(plan.districts)}"
-        )
-        params += [m, m, *plan.districts]
+def bills_open_sql(month: YearMonth, region: str, due: date, payers: str) -> tuple[str, list[Any]]:
+    """``INSERT`` of one unpaid bill per payer of ``payers`` (a ``SELECT kind, id``), numbered
+    ZJ + month + U/P + the payer's id on ten digits — the same number on every rerun — unless
+    the payer has the month's bill already."""
+    m = month.as_int()
     now = _now()
     sql = (
         f"INSERT INTO {_table(Bill)} (number, month, region_id, payer_kind, payer_id, unit_id, "
-        "person_id, due_date, unit_total_fen, individual_total_fen, line_count, provisional, "
+        "person_id, due_date, unit_total_fen, individual_total_fen, line_count, "
+        "adjustment_unit_fen, adjustment_individual_fen, adjustment_count, provisional, "
         "status, created_at, updated_at) "
         f"SELECT 'ZJ' || '{m}' || CASE WHEN p.kind = 'unit' THEN 'U' ELSE 'P' END || "
         "substr(CAST(10000000000 + p.id AS TEXT), 2), %s, %s, p.kind, p.id, "
         "CASE WHEN p.kind = 'unit' THEN p.id END, CASE WHEN p.kind = 'self' THEN p.id END, "
-        f"%s, 0, 0, 0, %s, '{Bill.Status.UNPAID}', %s, %s FROM ({payers}) p WHERE 1 = 1 "
-        "ON CONFLICT (month, payer_kind, payer_id) DO NOTHING"
+        f"%s, 0, 0, 0, 0, 0, 0, %s, '{Bill.Status.UNPAID}', %s, %s FROM ({payers}) p "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {_table(Bill)} o WHERE o.month = %s "
+        "AND o.payer_kind = p.kind AND o.payer_id = p.id)"
     )
-    due = connection.ops.adapt_datefield_value(due_date(plan.snapshot))
-    return _execute(sql, [m, plan.region, due, False, now, now, *params])
+    due_value = connection.ops.adapt_datefield_value(due)
+    return sql, [m, region, due_value, False, now, now, m]
 
 
-def _bills_total(plan: Plan) -> int:
-    """Each unpaid bill's totals: the GROUP BY of its lines (only bills whose totals moved are
-    written); bills left without a line are removed."""
+def _bills_open(plan: Plan, insurances: tuple[str, ...], chunk: Chunk) -> int:
+    """One bill per payer of the chunk with a relation to assess this month."""
     m = plan.month.as_int()
-    lines, bills = _table(ContributionLine), _table(Bill)
+    if chunk.kind == PayerKind.UNIT:
+        where, where_params = _employee_filter(plan.districts, insurances)
+        payers = (
+            f"SELECT DISTINCT 'unit' AS kind, r.unit_id AS id FROM {_table(Relation)} r "
+            f"WHERE {where} AND r.unit_id >= %s AND r.unit_id < %s"
+        )
+        params: list[Any] = [m, m, *plan.districts, *where_params, chunk.lo, chunk.hi]
+    else:
+        payers = (
+            f"SELECT DISTINCT 'self' AS kind, r.person_id AS id FROM {_table(Relation)} r "
+            f"WHERE {_flexible_filter(plan.districts)} "
+            "AND r.person_id >= %s AND r.person_id < %s"
+        )
+        params = [m, m, *plan.districts, chunk.lo, chunk.hi]
+    sql, head = bills_open_sql(plan.month, plan.region, due_date(plan.snapshot), payers)
+    return _execute(sql, [*head[:-1], *params, head[-1]])
+
+
+def bills_total(month: YearMonth, region: str, kind: str, lo: int, hi: int) -> int:
+    """The totals of the unpaid bills of ``month`` whose payers' ids are in [lo, hi): the
+    ``GROUP BY`` of their lines and of the adjustments carried into them (only bills whose
+    totals moved are written); bills left with neither are removed."""
+    from shebao.contributions.models import ContributionAdjustment
+
+    m = month.as_int()
+    lines, bills, adjustments = (
+        _table(ContributionLine),
+        _table(Bill),
+        _table(ContributionAdjustment),
+    )
     now = _now()
+
+    def scope(alias: str) -> str:
+        return (
+            f"{alias}.month = %s AND {alias}.region_id = %s AND {alias}.payer_kind = %s "
+            f"AND {alias}.payer_id >= %s AND {alias}.payer_id < %s AND {alias}.status = %s"
+        )
+
+    scope_params = [m, region, kind, lo, hi, Bill.Status.UNPAID]
     updated = _execute(
         f"UPDATE {bills} SET unit_total_fen = t.u, individual_total_fen = t.i, line_count = t.n, "
-        "provisional = (t.p = 1), updated_at = %s FROM (SELECT bill_id, SUM(unit_fen) AS u, "
+        "provisional = (t.p = 1), updated_at = %s FROM (SELECT payer_id, SUM(unit_fen) AS u, "
         "SUM(individual_fen) AS i, COUNT(*) AS n, "
         "MAX(CASE WHEN provisional THEN 1 ELSE 0 END) AS p "
-        f"FROM {lines} WHERE month = %s AND region_id = %s GROUP BY bill_id) t "
-        f"WHERE {bills}.id = t.bill_id AND {bills}.status = %s AND ({bills}.line_count <> t.n "
+        f"FROM {lines} WHERE month = %s AND payer_kind = %s AND payer_id >= %s "
+        "AND payer_id < %s GROUP BY payer_id) t "
+        f"WHERE {bills}.payer_id = t.payer_id AND {scope(bills)} AND ({bills}.line_count <> t.n "
         f"OR {bills}.unit_total_fen <> t.u OR {bills}.individual_total_fen <> t.i "
         f"OR {bills}.provisional <> (t.p = 1))",
-        [now, m, plan.region, Bill.Status.UNPAID],
+        [now, m, kind, lo, hi, *scope_params],
+    )
+    updated += _execute(
+        f"UPDATE {bills} SET adjustment_unit_fen = t.u, adjustment_individual_fen = t.i, "
+        "adjustment_count = t.n, updated_at = %s FROM (SELECT a.bill_id, "
+        "SUM(a.unit_diff_fen) AS u, SUM(a.individual_diff_fen) AS i, COUNT(*) AS n "
+        f"FROM {adjustments} a JOIN {bills} ib ON ib.id = a.bill_id WHERE {scope('ib')} "
+        "GROUP BY a.bill_id) t "
+        f"WHERE {bills}.id = t.bill_id AND ({bills}.adjustment_count <> t.n "
+        f"OR {bills}.adjustment_unit_fen <> t.u OR {bills}.adjustment_individual_fen <> t.i)",
+        [now, *scope_params],
     )
     _execute(
-        f"DELETE FROM {bills} WHERE month = %s AND region_id = %s AND status = %s "
-        f"AND line_count = 0 AND NOT EXISTS (SELECT 1 FROM {lines} l WHERE l.bill_id = {bills}.id)",
-        [m, plan.region, Bill.Status.UNPAID],
+        f"DELETE FROM {bills} WHERE {scope(bills)} AND line_count = 0 AND adjustment_count = 0 "
+        f"AND NOT EXISTS (SELECT 1 FROM {lines} l WHERE l.month = {bills}.month "
+        f"AND l.payer_kind = {bills}.payer_kind AND l.payer_id = {bills}.payer_id) "
+        f"AND NOT EXISTS (SELECT 1 FROM {adjustments} a WHERE a.bill_id = {bills}.id)",
+        scope_params,
     )
     return updated
 
 
-def _ranges(plan: Plan) -> list[tuple[int, int]]:
+@dataclass(frozen=True)
+class Chunk:
+    """The payers of one transaction: units (their employees' lines) or self-payers, by id."""
+
+    kind: str
+    lo: int
+    hi: int
+
+
+def chunks_of(kind: str, low: int | None, high: int | None, size: int) -> list[Chunk]:
+    """Id ranges of ``size`` ids from ``low`` to ``high`` (inclusive)."""
+    if low is None or high is None:
+        return []
+    return [Chunk(kind, lo, min(lo + size, high + 1)) for lo in range(low, high + 1, size)]
+
+
+def _chunks(plan: Plan, insurances: tuple[str, ...], units: int) -> list[Chunk]:
     m = plan.month.as_int()
+    where, where_params = _employee_filter(plan.districts, insurances)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT MIN(r.person_id), MAX(r.person_id) FROM {_table(Relation)} r "
-            f"WHERE {_active('r', plan.districts)}",
-            [m, m, *plan.districts],
+            f"SELECT MIN(r.unit_id), MAX(r.unit_id) FROM {_table(Relation)} r WHERE {where}",
+            [m, m, *plan.districts, *where_params],
         )
-        low, high = cursor.fetchone()
-    if low is None:
-        return []
-    return [(lo, min(lo + CHUNK_PERSONS, high + 1)) for lo in range(low, high + 1, CHUNK_PERSONS)]
+        chunks = chunks_of(PayerKind.UNIT, *cursor.fetchone(), units)
+        if plan.flexible is not None:
+            cursor.execute(
+                f"SELECT MIN(r.person_id), MAX(r.person_id) FROM {_table(Relation)} r "
+                f"WHERE {_flexible_filter(plan.districts)}",
+                [m, m, *plan.districts],
+            )
+            chunks += chunks_of(PayerKind.SELF, *cursor.fetchone(), CHUNK_PERSONS)
+    return chunks
 
 
 def _problems(plan: Plan) -> list[dict[str, Any]]:
@@ -396,16 +476,72 @@ def _problems(plan: Plan) -> list[dict[str, Any]]:
 # --- runs ----------------------------------------------------------------------------------------
 
 
+def window_of(region: Region, day: date) -> dict[str, Any] | None:
+    """The region's closed assessment window on ``day`` (``calendar.assessment_window``:
+    Jiangsu's 7th–10th from 2021-08, when the hall is closed to the public and the month is
+    assessed), or None where policy sets none."""
+    from shebao.policy import selectors as policy
+
+    found = policy.param_or_none(region=region.code, key=WINDOW_KEY, on=day)
+    return None if found is None else dict(found.value)
+
+
+def window_next(window: dict[str, Any], day: date) -> date:
+    """The first day of the window on or after ``day``."""
+    month = YearMonth.of(day)
+    opening = month.day(min(window["open_day"], month.last_day.day))
+    if day.day > window["close_day"]:
+        month = month + 1
+        opening = month.day(min(window["open_day"], month.last_day.day))
+    return max(opening, day)
+
+
+def window_check(*, actor: Actor | None, region: Region, force: bool) -> bool:
+    """Refuse (409 ``ASSESSMENT_WINDOW_CLOSED``) a run outside the region's closed assessment
+    window, unless ``force``d by a staff member with ASSESS_OUT_OF_WINDOW in the region (or by
+    the system: the command's ``--force``). Returns whether the run is forced."""
+    today = timezone.localdate()
+    window = window_of(region, today)
+    if window is None or window["open_day"] <= today.day <= window["close_day"]:
+        return False
+    if force:
+        if actor is not None:
+            staff_require(actor, Capability.ASSESS_OUT_OF_WINDOW, region=region.code)
+        return True
+    opening = window_next(window, today)
+    raise Conflict(
+        f"{region.name}每月{window['open_day']}日至{window['close_day']}日为缴费核定期"
+        f"（暂停对外办理业务），今天不在核定期内；请于{opening.month}月{opening.day}日起发起，"
+        "或由具备“核定期外强制核定”权限的经办人员强制执行",
+        code="ASSESSMENT_WINDOW_CLOSED",
+        details={"opens": opening.isoformat()},
+    )
+
+
 def assessment_start(
-    *, actor: Actor | None, region: Region, month: YearMonth, enqueue: bool = True
+    *,
+    actor: Actor | None,
+    region: Region,
+    month: YearMonth,
+    enqueue: bool = True,
+    kind: str = RunKind.ASSESS,
+    into: YearMonth | None = None,
+    force: bool = False,
 ) -> AssessmentRun:
-    """Start the assessment of ``region``'s ``month``: a new run, queued for the batch worker
-    once this transaction commits (``enqueue``), or to be executed by the caller. Staff need
-    RUN_ASSESSMENT in the region (``actor`` None: the system, e.g. the management command).
-    Refused (409 ``ASSESSMENT_RUNNING``) while another run of the month is queued or running
-    and has moved within ``STALE_AFTER``; a stalled one is marked failed and replaced."""
+    """Start the assessment of ``region``'s ``month`` (or its true-up, ``kind`` TRUEUP, into
+    the bill month ``into``): a new run, queued for the batch worker once this transaction
+    commits (``enqueue``), or to be executed by the caller. Staff need RUN_ASSESSMENT in the
+    region (``actor`` None: the system, e.g. the management command). Refused outside the
+    region's closed window (:func:`window_check`); refused (409 ``ASSESSMENT_RUNNING``) while
+    another run of the month is queued or running and has moved within ``STALE_AFTER``; a
+    stalled one is marked failed and replaced."""
     if actor is not None:
         staff_require(actor, Capability.RUN_ASSESSMENT, region=region.code)
+    forced = window_check(actor=actor, region=region, force=force)
+    if kind == RunKind.TRUEUP and (into is None or into <= month):
+        raise InvalidInput(
+            "多退少补须计入所调整月份之后的征集单，请选择补退计入年月", code="TRUEUP_INTO_INVALID"
+        )
     with transaction.atomic():
         AssessmentRun.objects.filter(
             region=region,
@@ -422,6 +558,9 @@ def assessment_start(
                 run = AssessmentRun.objects.create(
                     region=region,
                     month=month,
+                    kind=kind,
+                    into_month=into if kind == RunKind.TRUEUP else None,
+                    forced=forced,
                     requested_by=actor.user if actor is not None else None,
                 )
         except IntegrityError:
@@ -436,32 +575,41 @@ def assessment_start(
     return run
 
 
-def assessment_execute(run: AssessmentRun) -> AssessmentRun:
-    """Execute a run: snapshot, bills, lines chunk by chunk, totals. A failure is recorded on
-    the run (and raised); what the finished chunks wrote stays, and a rerun completes it."""
+def assessment_execute(run: AssessmentRun, *, chunk_units: int | None = None) -> AssessmentRun:
+    """Execute a run: snapshot, then chunk by chunk (payers by id, one transaction each) the
+    chunk's bills, its lines and the bills' totals. A failure — or the process killed — leaves
+    what the finished chunks wrote; executing the run again (the task worker after a restart,
+    or a new run of the month) completes it and changes nothing else."""
+    if run.kind == RunKind.TRUEUP:
+        from shebao.contributions.trueup import trueup_execute
+
+        return trueup_execute(run, chunk_units=chunk_units)
     AssessmentRun.objects.filter(pk=run.pk).update(
-        status=AssessmentRun.Status.RUNNING, started_at=timezone.now(), error=""
+        status=AssessmentRun.Status.RUNNING,
+        started_at=timezone.now(),
+        error="",
+        chunks_done=0,
     )
     try:
         snapshot = snapshot_resolve(region=run.region, month=run.month)
         plan = _plan(run.region, run.month, snapshot)
         insurances = tuple(str(x) for x in snapshot.params["contribution.insurances"]["value"])
-        with transaction.atomic():
-            _bills_open(plan, insurances)
-        ranges = _ranges(plan)
+        chunks = _chunks(plan, insurances, chunk_units or CHUNK_UNITS)
         AssessmentRun.objects.filter(pk=run.pk).update(
-            snapshot=snapshot, chunks_total=len(ranges), chunks_done=0
+            snapshot=snapshot, chunks_total=len(chunks), chunks_done=0
         )
-        for lo, hi in ranges:
+        for chunk in chunks:
             with transaction.atomic():
-                written = _execute(plan.employees, _with_range(plan.employee_params, lo, hi))
-                if plan.flexible is not None:
-                    written += _execute(plan.flexible, _with_range(plan.flexible_params, lo, hi))
+                _bills_open(plan, insurances, chunk)
+                if chunk.kind == PayerKind.UNIT:
+                    sql, params = plan.employees, plan.employee_params
+                else:
+                    sql, params = plan.flexible or "", plan.flexible_params
+                written = _execute(sql, _with_range(params, chunk.lo, chunk.hi))
+                bills_total(plan.month, plan.region, chunk.kind, chunk.lo, chunk.hi)
                 AssessmentRun.objects.filter(pk=run.pk).update(
                     chunks_done=F("chunks_done") + 1, lines_written=F("lines_written") + written
                 )
-        with transaction.atomic():
-            _bills_total(plan)
         AssessmentRun.objects.filter(pk=run.pk).update(
             status=AssessmentRun.Status.DONE,
             finished_at=timezone.now(),
@@ -478,8 +626,10 @@ def assessment_execute(run: AssessmentRun) -> AssessmentRun:
     return run
 
 
-def month_assess(*, region: Region, month: YearMonth, actor: Actor | None = None) -> AssessmentRun:
+def month_assess(
+    *, region: Region, month: YearMonth, actor: Actor | None = None, force: bool = False
+) -> AssessmentRun:
     """Assess ``region``'s ``month`` now, in this process (the command; tests): a run started
     and executed at once. Returns the finished run."""
-    run = assessment_start(actor=actor, region=region, month=month, enqueue=False)
+    run = assessment_start(actor=actor, region=region, month=month, enqueue=False, force=force)
     return assessment_execute(run)

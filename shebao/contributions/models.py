@@ -218,6 +218,11 @@ class BaseSource(models.TextChoices):
     GRADE = "grade", "缴费档次"
 
 
+class RunKind(models.TextChoices):
+    ASSESS = "assess", "月度核定"
+    TRUEUP = "trueup", "多退少补"
+
+
 class AssessmentRun(models.Model):
     """One run of a region's monthly assessment (缴费核定): its progress, chunk by chunk, and
     what it found. A rerun is a new run over the same month: it adds only what is missing."""
@@ -232,6 +237,11 @@ class AssessmentRun(models.Model):
         "registry.Region", verbose_name="统筹地区", on_delete=models.PROTECT, related_name="+"
     )
     month = YearMonthField("费款所属年月")
+    kind = models.CharField("类型", max_length=8, choices=RunKind.choices, default=RunKind.ASSESS)
+    # A true-up: the bill month its adjustments are carried into.
+    into_month = YearMonthField("补退计入年月", null=True, blank=True)
+    # Run outside the region's closed assessment window by a staff member allowed to.
+    forced = models.BooleanField("窗口期外强制执行", default=False)
     status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.QUEUED)
     snapshot = models.ForeignKey(
         ParameterSnapshot, null=True, blank=True, on_delete=models.PROTECT, related_name="runs"
@@ -302,6 +312,11 @@ class Bill(models.Model):
     unit_total_fen = models.BigIntegerField("单位缴费合计（分）", default=0)
     individual_total_fen = models.BigIntegerField("个人缴费合计（分）", default=0)
     line_count = models.PositiveIntegerField("明细数", default=0)
+    # The adjustments (多退少补) of earlier months carried into this bill, summed like the lines
+    # (negative: refunded, deducted from this bill).
+    adjustment_unit_fen = models.BigIntegerField("补退单位缴费（分）", default=0)
+    adjustment_individual_fen = models.BigIntegerField("补退个人缴费（分）", default=0)
+    adjustment_count = models.PositiveIntegerField("补退明细数", default=0)
     provisional = models.BooleanField("含临时参数", default=False)
     status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.UNPAID)
     confirmed_at = models.DateTimeField("单位确认时间", null=True, blank=True)
@@ -339,8 +354,18 @@ class Bill(models.Model):
         return self.number
 
     @property
-    def total_fen(self) -> int:
+    def assessed_fen(self) -> int:
+        """The month's own lines."""
         return self.unit_total_fen + self.individual_total_fen
+
+    @property
+    def adjustment_fen(self) -> int:
+        return self.adjustment_unit_fen + self.adjustment_individual_fen
+
+    @property
+    def total_fen(self) -> int:
+        """What the bill asks for: the month's lines and the adjustments carried in."""
+        return self.assessed_fen + self.adjustment_fen
 
 
 class ContributionLine(models.Model):
@@ -352,7 +377,13 @@ class ContributionLine(models.Model):
 
     A line, once assessed, is not rewritten: what changes later (a parameter made final, a base
     corrected) is settled by adjustment lines; so a rerun of the month adds what is missing and
-    nothing else (``INSERT … ON CONFLICT DO NOTHING`` on the natural key).
+    nothing else (an anti-join on the natural key, which stays unique).
+
+    The table is the one a city writes millions of rows into each month, so besides the unique
+    key — which also serves a bill's page: a bill is (month, payer), the key's prefix — it has
+    no index, and its references are not enforced by the database (each would cost a lookup
+    per row written): the batch writes only ids it has just read from the tables they name, and
+    nothing deletes a unit, a person, a snapshot or a bill that has lines.
     """
 
     month = YearMonthField("费款所属年月")
@@ -364,6 +395,7 @@ class ContributionLine(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     payer_kind = models.CharField("缴费主体", max_length=4, choices=PayerKind.choices)
     payer_id = models.BigIntegerField("缴费主体编号")
@@ -374,9 +406,14 @@ class ContributionLine(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     person = models.ForeignKey(
-        "registry.Person", on_delete=models.PROTECT, related_name="+", db_index=False
+        "registry.Person",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     insurance = models.CharField("险种", max_length=16)
     kind = models.CharField("人员类别", max_length=8, choices=LineKind.choices)
@@ -388,10 +425,16 @@ class ContributionLine(models.Model):
     individual_fen = models.BigIntegerField("个人缴费（分）")
     injury_class = models.PositiveSmallIntegerField("工伤风险类别", null=True, blank=True)
     snapshot = models.ForeignKey(
-        ParameterSnapshot, on_delete=models.PROTECT, related_name="+", db_index=False
+        ParameterSnapshot,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     provisional = models.BooleanField("含临时参数", default=False)
-    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="lines", db_index=False)
+    bill = models.ForeignKey(
+        Bill, on_delete=models.PROTECT, related_name="lines", db_index=False, db_constraint=False
+    )
 
     class Meta:
         verbose_name = "缴费核定明细"
@@ -408,7 +451,99 @@ class ContributionLine(models.Model):
                 name="line_amounts_not_negative",
             ),
         ]
-        indexes = [models.Index(fields=["bill", "person"], name="line_bill_person")]
 
     def __str__(self) -> str:
         return f"{self.month} {self.payer_kind}:{self.payer_id} {self.person_id} {self.insurance}"
+
+
+class AdjustmentCause(models.TextChoices):
+    TRUEUP = "trueup", "临时参数转正式"
+    BASE_RAISE = "base_raise", "缴费基数调整（上调）"
+    BASE = "base", "缴费基数更正"
+
+
+class ContributionAdjustment(models.Model):
+    """An adjustment (多退少补) of an assessed month: what a line would be now — on the month's
+    latest parameter snapshot and the base in force now — minus what was charged for it so far
+    (the line and the adjustments before this one), carried into a later bill (DESIGN.md:
+    "True-up is a diff"). Only differences are written; so a rerun writes nothing.
+
+    Keyed by the line's natural key and what the new amounts were computed from — the snapshot
+    and the base record (``base_record_id``, 0 for the floor) — so the same change is never
+    carried twice. Its explanation is rebuilt: the line's calculation on the old snapshot and
+    base, the same rule on the new ones, and the difference.
+    """
+
+    month = YearMonthField("费款所属年月")
+    region = models.ForeignKey(
+        "registry.Region", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    payer_kind = models.CharField("缴费主体", max_length=4, choices=PayerKind.choices)
+    payer_id = models.BigIntegerField("缴费主体编号")
+    unit = models.ForeignKey(
+        "registry.Unit",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    person = models.ForeignKey(
+        "registry.Person", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    insurance = models.CharField("险种", max_length=16)
+    kind = models.CharField("人员类别", max_length=8, choices=LineKind.choices)
+    cause = models.CharField("原因", max_length=12, choices=AdjustmentCause.choices)
+    line = models.ForeignKey(
+        ContributionLine, on_delete=models.PROTECT, related_name="adjustments", db_index=False
+    )
+    old_snapshot = models.ForeignKey(
+        ParameterSnapshot, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    snapshot = models.ForeignKey(
+        ParameterSnapshot, on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    base_record_id = models.BigIntegerField("所用基数申报记录", default=0)
+    wage_fen = models.BigIntegerField("申报工资（分）", null=True, blank=True)
+    grade = models.PositiveSmallIntegerField("缴费档次（%）", null=True, blank=True)
+    injury_class = models.PositiveSmallIntegerField("工伤风险类别", null=True, blank=True)
+    # The line recomputed now, and the difference to what was charged before this adjustment.
+    base_fen = models.BigIntegerField("调整后缴费基数（分）")
+    unit_fen = models.BigIntegerField("调整后单位缴费（分）")
+    individual_fen = models.BigIntegerField("调整后个人缴费（分）")
+    unit_diff_fen = models.BigIntegerField("单位补退（分）")
+    individual_diff_fen = models.BigIntegerField("个人补退（分）")
+    provisional = models.BooleanField("含临时参数", default=False)
+    bill = models.ForeignKey(
+        Bill, on_delete=models.PROTECT, related_name="adjustments", db_index=False
+    )
+    run = models.ForeignKey(
+        AssessmentRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField("生成时间")
+
+    class Meta:
+        verbose_name = "缴费补退明细"
+        verbose_name_plural = "缴费补退明细"
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "month",
+                    "payer_kind",
+                    "payer_id",
+                    "person",
+                    "insurance",
+                    "snapshot",
+                    "base_record_id",
+                ],
+                name="adjustment_line_snapshot_base",
+            ),
+        ]
+        indexes = [models.Index(fields=["bill", "person"], name="adjustment_bill_person")]
+
+    def __str__(self) -> str:
+        return f"{self.month} {self.payer_kind}:{self.payer_id} {self.person_id} {self.insurance}"
+
+    @property
+    def diff_fen(self) -> int:
+        return self.unit_diff_fen + self.individual_diff_fen

@@ -240,7 +240,10 @@ def bill_lines(
 ) -> tuple[int, list[BillLine]]:
     """``(total, page)`` of the bill's lines by employee and insurance (the bill comes from
     :func:`bill_for_reader`, which checked the scope). Two queries whatever the bill's size."""
-    rows = ContributionLine.objects.filter(bill=bill)
+    # The bill is (month, payer): the prefix of the lines' unique key, their only index.
+    rows = ContributionLine.objects.filter(
+        month=bill.month, payer_kind=bill.payer_kind, payer_id=bill.payer_id
+    )
     if q:
         text = q.strip()
         rows = rows.filter(Q(person__name__contains=text) | Q(person__id_number__startswith=text))
@@ -266,7 +269,7 @@ def line_for_reader(*, actor: Actor, number: str, line_id: int) -> ContributionL
     bill = bill_for_reader(actor=actor, number=number)
     line = (
         ContributionLine.objects.select_related("snapshot", "person", "bill")
-        .filter(bill=bill, pk=line_id)
+        .filter(pk=line_id, month=bill.month, payer_kind=bill.payer_kind, payer_id=bill.payer_id)
         .first()
     )
     if line is None:

@@ -534,6 +534,14 @@ _spec(
     check=check_holiday_names,
 )
 _spec("calendar.acceptance_window", "json", "业务受理时间窗口", "日", check=check_window)
+_spec(
+    "calendar.assessment_window",
+    "json",
+    "月度缴费核定期",
+    "日",
+    "每月这几日暂停对外办理业务、核定当月应缴社保费；核定只在此期间执行",
+    check=check_window,
+)
 _spec("calendar.staff_change_deadline_day", "int", "人员增减申报截止日", "日")
 _spec("calendar.payment_deadline_day", "int", "缴费存入截止日", "日")
 _spec("calendar.office_hours", "json", "窗口办公时间", "", check=check_office_hours)

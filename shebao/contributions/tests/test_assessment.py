@@ -11,68 +11,23 @@ from django.core.management import call_command
 
 from shebao.calculators.services import contribution_calculate, flexible_calculate
 from shebao.common.errors import Conflict, PermissionDenied
-from shebao.common.money import from_fen, to_fen
+from shebao.common.money import from_fen
 from shebao.common.periods import YearMonth
 from shebao.contributions import assessment
 from shebao.contributions.assessment import assessment_start, month_assess
 from shebao.contributions.explain import line_explain
-from shebao.contributions.models import AssessmentRun, Bill, ContributionBase, ContributionLine
+from shebao.contributions.models import AssessmentRun, Bill, ContributionLine
 from shebao.contributions.tests.conftest import enrol
-from shebao.insurance.models import Category
 from shebao.insurance.services import (
-    Opening,
-    flexible_grade_set,
-    relations_open,
     unit_injury_class_set,
 )
-from shebao.testing import make_person, make_staff, make_unit, staff_actor
+from shebao.testing import make_staff, make_unit, staff_actor
 
 pytestmark = pytest.mark.django_db
 
 MARCH = YearMonth(2020, 3)
 AUGUST = YearMonth(2020, 8)
 LEVIED = ("pension", "medical", "unemployment", "work_injury")
-
-
-def declare_bases(unit, wages):
-    """Bases in force from 2020-01 (the declaration's own tests drive the matter)."""
-    from django.utils import timezone
-
-    ContributionBase.objects.bulk_create(
-        ContributionBase(
-            unit=unit,
-            person=person,
-            year=2020,
-            valid_from=YearMonth(2020, 1),
-            wage_fen=to_fen(Decimal(wage)),
-            recorded_at=timezone.now(),
-        )
-        for person, wage in wages
-    )
-
-
-@pytest.fixture
-def city(unit, other_person):
-    """A unit of three (declared 5,000; declared 20,000, above the ceiling; never declared) in
-    class 3, and a flexible worker at the 100% grade."""
-    unit_injury_class_set(actor=None, unit=unit, injury_class=3, month=YearMonth(2020, 1))
-    a, b, c = enrol(unit, "刘一", "陈二", "张三")
-    declare_bases(unit, [(a, "5000"), (b, "20000")])
-    flexible = make_person(name="周灵", district="220204")
-    relations_open(
-        actor=None,
-        openings=[
-            Opening(
-                person=flexible,
-                insurances=("pension", "medical"),
-                start_month=YearMonth(2020, 1),
-                category=Category.FLEXIBLE,
-            )
-        ],
-        unit=None,
-    )
-    flexible_grade_set(actor=None, person=flexible, grade=100, month=YearMonth(2020, 1))
-    return {"unit": unit, "staff": (a, b, c), "wages": ("5000", "20000", "0"), "flexible": flexible}
 
 
 def lines_of(**where):
@@ -108,7 +63,7 @@ def test_a_units_month_is_assessed_line_by_line_as_the_calculator_computes_it(ji
     run = month_assess(region=jilin, month=MARCH)
 
     assert run.status == "done" and run.problems == []
-    assert (run.chunks_total, run.chunks_done) == (1, 1)
+    assert (run.chunks_total, run.chunks_done) == (2, 2)  # the units, the self-payers
     assert run.lines_written == 3 * 4 + 1  # flexible medical has no rule yet
     lines = lines_of(unit=city["unit"])
     for person, wage in zip(city["staff"], city["wages"], strict=True):
@@ -176,24 +131,20 @@ def test_a_run_that_crashes_midway_is_completed_by_a_rerun_without_duplicates(
         transaction.set_rollback(True)
     assert ContributionLine.objects.count() == 0
 
-    monkeypatch.setattr(assessment, "CHUNK_PERSONS", 1)  # one person per chunk
     real = assessment._execute
-    calls = {"n": 0}
 
-    def crash_on_the_third_chunk(sql, params):
-        if sql.startswith("INSERT INTO contributions_contributionline") and "'unit'" in sql:
-            calls["n"] += 1
-            if calls["n"] == 3:
-                raise RuntimeError("worker killed")
+    def crash_on_the_self_payers_chunk(sql, params):
+        if sql.startswith("INSERT INTO contributions_contributionline") and "'self'" in sql:
+            raise RuntimeError("worker killed")
         return real(sql, params)
 
-    monkeypatch.setattr(assessment, "_execute", crash_on_the_third_chunk)
+    monkeypatch.setattr(assessment, "_execute", crash_on_the_self_payers_chunk)
     with pytest.raises(RuntimeError):
         month_assess(region=jilin, month=MARCH)
     failed = AssessmentRun.objects.get()
     assert failed.status == "failed" and "worker killed" in failed.error
     assert 0 < ContributionLine.objects.count() < 13
-    assert failed.chunks_done == 2
+    assert failed.chunks_done == 1  # the unit's chunk, its bill whole
 
     monkeypatch.setattr(assessment, "_execute", real)
     rerun = month_assess(region=jilin, month=MARCH)
