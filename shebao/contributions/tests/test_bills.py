@@ -13,8 +13,7 @@ from shebao.common.periods import YearMonth
 from shebao.contributions.assessment import month_assess
 from shebao.contributions.models import Bill, ContributionLine
 from shebao.contributions.services import bill_confirm
-from shebao.contributions.tests.conftest import enrol
-from shebao.contributions.tests.conftest import declare_bases
+from shebao.contributions.tests.conftest import declare_bases, enrol
 from shebao.insurance.services import unit_injury_class_set
 from shebao.testing import (
     make_individual,
