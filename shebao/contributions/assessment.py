@@ -65,6 +65,8 @@ if TYPE_CHECKING:
 # self-paying persons' ids.
 CHUNK_UNITS = 1_000
 CHUNK_PERSONS = 50_000
+# The memory a chunk's joins may hash in (PostgreSQL), per transaction.
+CHUNK_WORK_MEM = "128MB"
 # A run that has not moved for this long is taken as crashed: a new run may start.
 STALE_AFTER = timedelta(minutes=30)
 # Schemes whose employees are assessed monthly with the contribution rule.
@@ -166,13 +168,14 @@ LINE_COLUMNS = (
 
 
 def _missing(payer_kind: str, payer: str) -> str:
-    """The anti-join that makes a rerun add only what is missing (param ``month``): the line's
-    natural key is unique, and probing it before writing is cheaper than a failed insert per
-    row when most lines exist (a rerun)."""
+    """The anti-join that makes a rerun add only what is missing (params ``month``, the chunk's
+    ``lo`` and ``hi``): the line's natural key is unique, and probing it before writing is
+    cheaper than a failed insert per row when most lines exist (a rerun). The chunk's range is
+    spelled out so the probe reads the chunk's lines only, whatever the plan."""
     return (
         f"NOT EXISTS (SELECT 1 FROM {_table(ContributionLine)} x WHERE x.month = %s "
-        f"AND x.payer_kind = '{payer_kind}' AND x.payer_id = {payer} "
-        "AND x.person_id = s.person_id AND x.insurance = s.insurance)"
+        f"AND x.payer_kind = '{payer_kind}' AND x.payer_id >= %s AND x.payer_id < %s "
+        f"AND x.payer_id = {payer} AND x.person_id = s.person_id AND x.insurance = s.insurance)"
     )
 
 
@@ -229,6 +232,8 @@ def _plan(region: Region, month: YearMonth, snapshot: ParameterSnapshot) -> Plan
         "HI",
         m,
         m,
+        "LO",
+        "HI",
     ]
     flexible = None
     grades: tuple[int, ...] = ()
@@ -267,6 +272,8 @@ def _plan(region: Region, month: YearMonth, snapshot: ParameterSnapshot) -> Plan
         "HI",
         m,
         m,
+        "LO",
+        "HI",
     ]
     return Plan(
         region=region.code,
@@ -289,6 +296,18 @@ def _execute(sql: str, params: list[Any]) -> int:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return max(cursor.rowcount, 0)
+
+
+def chunk_plans() -> None:
+    """Inside a chunk's transaction on PostgreSQL: join by hashing, not by nested loops. A new
+    month's lines are not in the table's statistics yet, so the planner takes the lines of the
+    month (or its adjustments) for a handful and would probe them once per row written —
+    quadratic over a city's chunk; a hash of the chunk's rows costs one pass whatever the
+    statistics say (with the memory to hash a chunk without spilling to disk)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_nestloop = off")
+            cursor.execute(f"SET LOCAL work_mem = '{CHUNK_WORK_MEM}'")
 
 
 def _now() -> Any:
@@ -600,6 +619,7 @@ def assessment_execute(run: AssessmentRun, *, chunk_units: int | None = None) ->
         )
         for chunk in chunks:
             with transaction.atomic():
+                chunk_plans()
                 _bills_open(plan, insurances, chunk)
                 if chunk.kind == PayerKind.UNIT:
                     sql, params = plan.employees, plan.employee_params

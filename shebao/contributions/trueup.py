@@ -35,6 +35,7 @@ from shebao.contributions.assessment import (
     assessment_start,
     bills_open_sql,
     bills_total,
+    chunk_plans,
     chunks_of,
     due_date,
 )
@@ -83,12 +84,13 @@ class Scope:
         return sql, params
 
 
-def _charged() -> str:
-    """What each line of the month was charged so far: its adjustments' sums (param month)."""
+def _charged(payer_kind: str) -> str:
+    """What each line of the chunk was charged so far: its adjustments' sums (params month,
+    lo, hi)."""
     return (
         "LEFT JOIN (SELECT line_id, SUM(unit_diff_fen) AS u, SUM(individual_diff_fen) AS i "
-        f"FROM {_table(ContributionAdjustment)} WHERE month = %s GROUP BY line_id) a "
-        "ON a.line_id = l.id"
+        f"FROM {_table(ContributionAdjustment)} WHERE month = %s AND payer_kind = '{payer_kind}' "
+        "AND payer_id >= %s AND payer_id < %s GROUP BY line_id) a ON a.line_id = l.id"
     )
 
 
@@ -123,7 +125,7 @@ def _employee_adjustments(
         f"LEFT JOIN {_table(ContributionBase)} b ON b.unit_id = l.unit_id "
         "AND b.person_id = l.person_id AND b.superseded_at IS NULL "
         "AND b.valid_from <= %s AND (b.valid_to IS NULL OR b.valid_to >= %s) "
-        f"{_charged()} "
+        f"{_charged('unit')} "
         f"WHERE l.month = %s AND l.region_id = %s AND l.kind = '{LineKind.EMPLOYEE}' "
         "AND l.payer_kind = 'unit' AND l.payer_id >= %s AND l.payer_id < %s"
         f"{scope_sql}) t) s "
@@ -132,7 +134,8 @@ def _employee_adjustments(
         "WHERE s.unit_new IS NOT NULL AND s.individual_new IS NOT NULL "
         "AND (s.unit_new <> s.unit_charged OR s.individual_new <> s.individual_charged) "
         f"AND NOT EXISTS (SELECT 1 FROM {_table(ContributionAdjustment)} x WHERE x.month = %s "
-        "AND x.payer_kind = 'unit' AND x.payer_id = s.payer_id AND x.person_id = s.person_id "
+        "AND x.payer_kind = 'unit' AND x.payer_id >= %s AND x.payer_id < %s "
+        "AND x.payer_id = s.payer_id AND x.person_id = s.person_id "
         "AND x.insurance = s.insurance AND x.snapshot_id = %s "
         "AND x.base_record_id = s.base_record_id)"
     )
@@ -147,6 +150,8 @@ def _employee_adjustments(
         m,
         m,
         m,
+        "LO",
+        "HI",
         m,
         region,
         "LO",
@@ -154,6 +159,8 @@ def _employee_adjustments(
         *scope_params,
         into.as_int(),
         m,
+        "LO",
+        "HI",
         snapshot.pk,
     ]
     return sql, params
@@ -179,7 +186,7 @@ def _flexible_adjustments(
         f"l.snapshot_id AS old_snapshot_id, {fsql.base} AS base_fen, "
         "l.unit_fen + COALESCE(a.u, 0) AS unit_charged, "
         "l.individual_fen + COALESCE(a.i, 0) AS individual_charged "
-        f"FROM {_table(ContributionLine)} l {_charged()} "
+        f"FROM {_table(ContributionLine)} l {_charged('self')} "
         f"WHERE l.month = %s AND l.region_id = %s AND l.kind = '{LineKind.FLEXIBLE}' "
         f"AND l.payer_kind = 'self' AND l.grade IN ({offered}) "
         "AND l.payer_id >= %s AND l.payer_id < %s) t) s "
@@ -187,7 +194,8 @@ def _flexible_adjustments(
         f"AND bl.payer_id = s.payer_id AND bl.status = '{Bill.Status.UNPAID}' "
         "WHERE (s.unit_charged <> 0 OR s.individual_new <> s.individual_charged) "
         f"AND NOT EXISTS (SELECT 1 FROM {_table(ContributionAdjustment)} x WHERE x.month = %s "
-        "AND x.payer_kind = 'self' AND x.payer_id = s.payer_id AND x.person_id = s.person_id "
+        "AND x.payer_kind = 'self' AND x.payer_id >= %s AND x.payer_id < %s "
+        "AND x.payer_id = s.payer_id AND x.person_id = s.person_id "
         "AND x.insurance = s.insurance AND x.snapshot_id = %s AND x.base_record_id = 0)"
     )
     params = [
@@ -199,18 +207,24 @@ def _flexible_adjustments(
         run_id,
         _now(),
         m,
+        "LO",
+        "HI",
         m,
         region,
         "LO",
         "HI",
         into.as_int(),
         m,
+        "LO",
+        "HI",
         snapshot.pk,
     ]
     return sql, params
 
 
-def _into_bills(snapshot: ParameterSnapshot, into: YearMonth, chunk: Chunk, scope: Scope) -> int:
+def _into_bills(
+    snapshot: ParameterSnapshot, into: ParameterSnapshot, chunk: Chunk, scope: Scope
+) -> int:
     """The bills of ``into`` for the payers of the chunk's lines (opened where missing; a bill
     left without a line or an adjustment is removed again by :func:`bills_total`)."""
     scope_sql, scope_params = scope.sql()
@@ -219,8 +233,7 @@ def _into_bills(snapshot: ParameterSnapshot, into: YearMonth, chunk: Chunk, scop
         "WHERE l.month = %s AND l.region_id = %s AND l.payer_kind = %s "
         f"AND l.payer_id >= %s AND l.payer_id < %s{scope_sql}"
     )
-    into_snapshot = snapshot_resolve(region=snapshot.region, month=into)
-    sql, head = bills_open_sql(into, snapshot.region_id, due_date(into_snapshot), payers)
+    sql, head = bills_open_sql(into.month, snapshot.region_id, due_date(into), payers)
     params = [snapshot.month.as_int(), snapshot.region_id, chunk.kind, chunk.lo, chunk.hi]
     return _execute(sql, [*head[:-1], *params, *scope_params, head[-1]])
 
@@ -242,14 +255,16 @@ def _line_chunks(region: str, month: YearMonth, units: int, scope: Scope) -> lis
 
 def _adjust_chunk(
     snapshot: ParameterSnapshot,
-    into: YearMonth,
+    into_snapshot: ParameterSnapshot,
     chunk: Chunk,
     *,
     cause: str,
     run_id: int | None,
     scope: Scope,
 ) -> int:
-    _into_bills(snapshot, into, chunk, scope)
+    into = into_snapshot.month
+    chunk_plans()
+    _into_bills(snapshot, into_snapshot, chunk, scope)
     if chunk.kind == PayerKind.UNIT:
         sql, params = _employee_adjustments(snapshot, into, cause, run_id, scope)
     else:
@@ -317,6 +332,7 @@ def trueup_execute(run: AssessmentRun, *, chunk_units: int | None = None) -> Ass
     try:
         assert run.into_month is not None
         snapshot = snapshot_resolve(region=run.region, month=run.month)
+        into_snapshot = snapshot_resolve(region=run.region, month=run.into_month)
         chunks = _line_chunks(run.region_id, run.month, chunk_units or CHUNK_UNITS, Scope())
         AssessmentRun.objects.filter(pk=run.pk).update(
             snapshot=snapshot, chunks_total=len(chunks), chunks_done=0
@@ -325,7 +341,7 @@ def trueup_execute(run: AssessmentRun, *, chunk_units: int | None = None) -> Ass
             with transaction.atomic():
                 written = _adjust_chunk(
                     snapshot,
-                    run.into_month,
+                    into_snapshot,
                     chunk,
                     cause=AdjustmentCause.TRUEUP,
                     run_id=run.pk,
