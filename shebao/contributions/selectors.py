@@ -20,7 +20,14 @@ from shebao.common.errors import NotFound
 from shebao.common.identifiers import SPELLINGS, normalize_credit_code
 from shebao.common.money import from_fen
 from shebao.common.periods import YearMonth
-from shebao.contributions.models import AssessmentRun, Bill, ContributionBase, ContributionLine
+from shebao.contributions.models import (
+    AdjustmentCause,
+    AssessmentRun,
+    Bill,
+    ContributionAdjustment,
+    ContributionBase,
+    ContributionLine,
+)
 from shebao.insurance.models import Relation
 from shebao.registry.models import Region, Unit
 
@@ -150,6 +157,22 @@ def regions_to_assess(*, actor: Actor) -> list[Region]:
     return list(Region.objects.filter(code__in=codes, is_pooling=True).order_by("code"))
 
 
+def assessment_windows(*, actor: Actor) -> list[tuple[Region, str]]:
+    """The closed assessment windows of the regions the staff member may assess today, as
+    the page says them (e.g. 江苏省各地每月7日至10日)."""
+    from django.utils import timezone
+
+    from shebao.contributions.assessment import window_of
+
+    today = timezone.localdate()
+    found = []
+    for region in regions_to_assess(actor=actor):
+        window = window_of(region, today)
+        if window is not None:
+            found.append((region, f"每月{window['open_day']}日至{window['close_day']}日"))
+    return found
+
+
 # --- bills ---------------------------------------------------------------------------------------
 
 
@@ -275,3 +298,76 @@ def line_for_reader(*, actor: Actor, number: str, line_id: int) -> ContributionL
     if line is None:
         raise NotFound("未找到该缴费明细", code="LINE_NOT_FOUND")
     return line
+
+
+# --- adjustments (多退少补) ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BillAdjustment:
+    id: int
+    month: YearMonth
+    id_number: str
+    name: str
+    insurance: str
+    cause: str
+    base_fen: int
+    unit_diff_fen: int
+    individual_diff_fen: int
+
+    @property
+    def insurance_label(self) -> str:
+        return INSURANCE_LABELS.get(self.insurance, self.insurance)
+
+    @property
+    def cause_label(self) -> str:
+        return AdjustmentCause(self.cause).label
+
+    @property
+    def base(self) -> Decimal:
+        return from_fen(self.base_fen)
+
+    @property
+    def unit(self) -> Decimal:
+        return from_fen(self.unit_diff_fen)
+
+    @property
+    def individual(self) -> Decimal:
+        return from_fen(self.individual_diff_fen)
+
+
+def bill_adjustments(*, bill: Bill, limit: int = 200) -> list[BillAdjustment]:
+    """The adjustments of earlier months carried into the bill (the bill comes from
+    :func:`bill_for_reader`), by month and employee."""
+    rows = (
+        ContributionAdjustment.objects.filter(bill=bill)
+        .order_by("month", "person__name", "person_id", "insurance", "id")
+        .values_list(
+            "id",
+            "month",
+            "person__id_number",
+            "person__name",
+            "insurance",
+            "cause",
+            "base_fen",
+            "unit_diff_fen",
+            "individual_diff_fen",
+        )[:limit]
+    )
+    return [BillAdjustment(*row) for row in rows]
+
+
+def adjustment_for_reader(
+    *, actor: Actor, number: str, adjustment_id: int
+) -> ContributionAdjustment:
+    bill = bill_for_reader(actor=actor, number=number)
+    found = (
+        ContributionAdjustment.objects.select_related(
+            "line__snapshot", "snapshot", "old_snapshot", "person", "bill"
+        )
+        .filter(bill=bill, pk=adjustment_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound("未找到该补退明细", code="ADJUSTMENT_NOT_FOUND")
+    return found

@@ -11,5 +11,10 @@ urlpatterns = [
     path("bills/", views.bills, name="bills"),
     path("bills/<str:number>/", views.bill_detail, name="bill"),
     path("bills/<str:number>/lines/<int:line_id>/", views.line_trace, name="line"),
+    path(
+        "bills/<str:number>/adjustments/<int:adjustment_id>/",
+        views.adjustment_trace,
+        name="adjustment",
+    ),
     path("staff/runs/", views.runs, name="runs"),
 ]

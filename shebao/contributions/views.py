@@ -7,6 +7,7 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,7 +18,7 @@ from shebao.accounts.decorators import actor_required
 from shebao.applications.handlers import LinesInvalid
 from shebao.applications.selectors import matter_for_applicant
 from shebao.calculators.services import base_limits_for
-from shebao.common.errors import DomainError
+from shebao.common.errors import Conflict, DomainError, InvalidInput
 from shebao.common.money import from_fen
 from shebao.common.periods import YearMonth
 from shebao.contributions import bases, selectors
@@ -199,6 +200,7 @@ def bill_detail(request: HttpRequest, number: str) -> HttpResponse:
             "total": total,
             "q": q,
             "query": _query_without_page(request),
+            "adjustments": selectors.bill_adjustments(bill=bill) if bill.adjustment_count else [],
         },
     )
 
@@ -232,6 +234,35 @@ def line_trace(request: HttpRequest, number: str, line_id: int) -> HttpResponse:
         request,
         "contributions/line.html",
         {"line": line, "bill": line.bill, "explanation": explanation, "trace": trace},
+    )
+
+
+@actor_required(actors.UNIT, actors.INDIVIDUAL, actors.STAFF)
+def adjustment_trace(request: HttpRequest, number: str, adjustment_id: int) -> HttpResponse:
+    """One adjustment explained: the line as assessed, the same rule on the new parameters or
+    base, and the difference carried into the bill."""
+    from shebao.calculators.definitions import trace_out
+    from shebao.contributions.explain import adjustment_explain
+
+    actor = request.actor  # type: ignore[attr-defined]
+    adjustment = selectors.adjustment_for_reader(
+        actor=actor, number=number, adjustment_id=adjustment_id
+    )
+    explanation = adjustment_explain(adjustment)
+    names: dict[str, str] = {}
+    old, new = trace_out(explanation.line.trace), trace_out(explanation.new.trace)
+    _region_names(old, names)
+    _region_names(new, names)
+    return render(
+        request,
+        "contributions/adjustment.html",
+        {
+            "adjustment": adjustment,
+            "bill": adjustment.bill,
+            "explanation": explanation,
+            "old_trace": old,
+            "new_trace": new,
+        },
     )
 
 
@@ -285,14 +316,44 @@ def runs(request: HttpRequest) -> HttpResponse:
     """The assessment runs of the regions the staff member may assess, with their progress;
     a run is started here (queued for the batch worker)."""
     from shebao.contributions.assessment import assessment_start
+    from shebao.contributions.trueup import trueup_start
     from shebao.registry.selectors import region_get
 
     actor = request.actor  # type: ignore[attr-defined]
     if request.method == "POST":
-        region = region_get(code=request.POST.get("region", "")[:6])
-        month = YearMonth.parse(request.POST.get("month", ""), field="month")
-        run = assessment_start(actor=actor, region=region, month=month)
-        messages.success(request, f"已发起{region.name}{month.label()}缴费核定（批次 {run.pk}）。")
+        try:
+            region = region_get(code=request.POST.get("region", "")[:6])
+            month = YearMonth.parse(request.POST.get("month", ""), field="month")
+            force = bool(request.POST.get("force"))
+            if request.POST.get("action") == "trueup":
+                last = YearMonth.parse(request.POST.get("last") or str(month), field="last")
+                into = YearMonth.parse(request.POST.get("into", ""), field="into")
+                if last < month or (last - month) > 24:
+                    raise InvalidInput(
+                        "调整月份的范围有误（截止年月不能早于起始年月，且一次最多24个月）",
+                        code="TRUEUP_RANGE_INVALID",
+                    )
+                started = []
+                current = month
+                with transaction.atomic():
+                    while current <= last:
+                        run = trueup_start(
+                            actor=actor, region=region, month=current, into=into, force=force
+                        )
+                        started.append(run.pk)
+                        current = current + 1
+                messages.success(
+                    request,
+                    f"已发起{region.name}{month.label()}至{last.label()}的多退少补，"
+                    f"补退计入{into.label()}征集单（批次 {'、'.join(map(str, started))}）。",
+                )
+            else:
+                run = assessment_start(actor=actor, region=region, month=month, force=force)
+                messages.success(
+                    request, f"已发起{region.name}{month.label()}缴费核定（批次 {run.pk}）。"
+                )
+        except (InvalidInput, Conflict) as error:
+            messages.error(request, error.message)
         return redirect("contributions:runs")
     rows = selectors.runs_for(actor=actor)
     return render(
@@ -301,7 +362,9 @@ def runs(request: HttpRequest) -> HttpResponse:
         {
             "runs": rows,
             "regions": selectors.regions_to_assess(actor=actor),
+            "windows": selectors.assessment_windows(actor=actor),
             "month": YearMonth.of(timezone.localdate()),
+            "next_month": YearMonth.of(timezone.localdate()) + 1,
             "active": any(r.status in ("queued", "running") for r in rows),
         },
     )

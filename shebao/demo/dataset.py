@@ -69,6 +69,7 @@ class DemoReport:
     relations_built: int = 0
     applications_total: int = 0
     months_assessed: int = 0
+    adjustments_written: int = 0
 
 
 # --- people ------------------------------------------------------------------------------------
@@ -555,6 +556,7 @@ def _assess_months(*, first: tuple[int, int], last: tuple[int, int]) -> int:
 
 def demo_load() -> DemoReport:
     """Build (or bring up to date) the demo hall; returns the accounts to print."""
+    from shebao.demo.trueup import demo_trueup
     from shebao.insurance.demo import dispatch_licence_demo
 
     regions_load()
@@ -625,6 +627,7 @@ def demo_load() -> DemoReport:
         )
     report.applications_built = _build_applications(actors, workers)
     report.months_assessed = _assess_months(first=ASSESSED_FROM, last=_last_month())
+    report.adjustments_written = demo_trueup()
 
     from shebao.applications.models import Application
 

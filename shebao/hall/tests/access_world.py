@@ -32,7 +32,7 @@ from shebao.accounts.capabilities import Capability, capability_grant
 from shebao.accounts.models import MatterGrant, UnitMembership, User
 from shebao.accounts.tokens import token_issue
 from shebao.applications.models import Application, ApplicationEvent, Material
-from shebao.contributions.models import AssessmentRun, Bill
+from shebao.contributions.models import AssessmentRun, Bill, ContributionAdjustment
 from shebao.demo.dataset import demo_load
 from shebao.pki import services as pki
 from shebao.pki.models import UnitCertificate
@@ -76,6 +76,7 @@ class World:
     bill: Bill  # the unit's bill of last month (the demo is assessed to last month)
     bill_line_id: int
     self_bill: Bill  # 张伟's own bill of last month (a flexible worker)
+    adjustment: ContributionAdjustment  # an adjustment carried into one of the unit's bills
 
     def client(self, actor: str) -> Client:
         if actor in ("anon", "partner"):
@@ -186,12 +187,18 @@ def build_world() -> World:
         operator_membership=users["op"].memberships.get(revoked_at__isnull=True),
         certificate=certificate,
         certificate_request_id=request.pk,
-        provisional_record=PolicyParameter.objects.filter(
-            status="provisional", region_id="220200"
-        ).first(),
+        # (Jilin's 2020 H2 limits are made final by the demo's true-up.)
+        provisional_record=PolicyParameter.objects.filter(status="provisional")
+        .order_by("region_id", "key", "valid_from")
+        .first(),
         bill=(bill := Bill.objects.filter(unit=unit).order_by("-month").first()),
         bill_line_id=bill.lines.order_by("pk").values_list("pk", flat=True).first(),
         self_bill=Bill.objects.filter(person=users["ind_a"].person).order_by("-month").first(),
+        # The demo trues up Jilin's 2020 H2 limits into the bills of 2021-01.
+        adjustment=ContributionAdjustment.objects.filter(unit=unit)
+        .select_related("bill")
+        .order_by("pk")
+        .first(),
     )
 
 

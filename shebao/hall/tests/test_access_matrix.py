@@ -399,6 +399,11 @@ PAGES: list[Check] = [
         UNIT_BILL,
     ),
     Check(
+        "contributions:adjustment",
+        lambda w: f"/contributions/bills/{w.adjustment.bill.number}/adjustments/{w.adjustment.pk}/",
+        UNIT_BILL,
+    ),
+    Check(
         "contributions:assess",
         lambda w: "/contributions/unit/assess/",
         only(("admin", "other_unit")),
@@ -420,6 +425,20 @@ PAGES: list[Check] = [
         only(("editor",), status=None),
         method="post",
         data=lambda w: {"region": "220200", "month": str(w.bill.month)},
+        refusals_only=True,
+    ),
+    Check(
+        "contributions:runs",
+        lambda w: "/contributions/staff/runs/",
+        only(("editor",), status=None),
+        method="post",
+        data=lambda w: {
+            "action": "trueup",
+            "region": "220200",
+            "month": "2020-07",
+            "last": "2020-12",
+            "into": "2021-01",
+        },
         refusals_only=True,
     ),
     Check("calculators:index", lambda w: "/calculators/", PUBLIC),
