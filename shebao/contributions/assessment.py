@@ -5,17 +5,20 @@ For a pooling region and a month, over the insurance relations in force that mon
 
 1. the month's parameters are resolved once into a snapshot (:mod:`.snapshots`) and its
    formulas compiled to SQL over integer fen (:mod:`.formulas`; the rules' own formulas);
-2. one bill (征集单) per payer — each unit, each self-paying person — is opened by one
-   ``INSERT … SELECT DISTINCT`` (numbered from the month and the payer, so a rerun finds it);
-3. the lines are written chunk by chunk (person-id ranges of ``CHUNK_PERSONS``, one transaction
-   each, progress stored with the chunk): ``INSERT … SELECT`` computing each employee's base —
+2. one bill (征集单) per payer — each unit, each self-paying person — numbered from the month
+   and the payer, so a rerun finds it;
+3. chunk by chunk — payers by id (``CHUNK_UNITS`` units, ``CHUNK_PERSONS`` self-payers), one
+   transaction each holding its bills whole, progress stored with the chunk — the chunk's
+   bills are opened, then its lines written: ``INSERT … SELECT`` computing each employee's base —
    the clamp of the declared wage in force (:class:`ContributionBase`), the floor when none —
    and each share, with the unit's work-injury class of the month; and each flexible worker's
    pension line at the grade of the month;
-4. the bills' totals are the ``GROUP BY`` of their lines.
+4. and the chunk's bills' totals are the ``GROUP BY`` of their lines (and of the adjustments
+   carried into them, :mod:`.trueup`).
 
 Idempotence: the line's natural key (month, payer, person, insurance) is unique, and lines are
-inserted ``ON CONFLICT DO NOTHING``. An assessed line is a record and is never rewritten — what
+inserted only where an anti-join on it finds none. Runs are refused outside the region's
+closed assessment window (:func:`window_check`). An assessed line is a record and is never rewritten — what
 changes after it (a base corrected, a provisional parameter made final) is settled by adjustment
 lines — so a rerun adds exactly what is missing: the chunks a crashed run did not finish, a
 relation recorded late. Deleting and reinserting instead would rewrite 5M rows to change none,
