@@ -312,6 +312,9 @@ def run_sqlite_demo() -> None:
     from shebao.registry.models import Region
 
     call_command("migrate", verbosity=0)
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (the API's schemas are built before the demo runs)
     os.environ["SHEBAO_DEMO"] = "1"
     started = time.perf_counter()
     demo_load()
