@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "shebao.applications",
     "shebao.insurance",
     "shebao.contributions",
+    "shebao.payments",
     "shebao.policy",
     "shebao.calculators",
     "shebao.hall",
@@ -317,6 +318,12 @@ SHEBAO_LOGIN_LOCK_MINUTES = env_int("SHEBAO_LOGIN_LOCK_MINUTES", 15)
 SHEBAO_CODE_TTL_MINUTES = env_int("SHEBAO_CODE_TTL_MINUTES", 10)
 SHEBAO_CODE_MAX_ATTEMPTS = env_int("SHEBAO_CODE_MAX_ATTEMPTS", 5)
 # Uploaded materials.
+# Payment channels: the secret each channel signs its server-to-server notices with
+# (HMAC-SHA256). The default serves the embedded demo's local bank only; a deployment sets
+# SHEBAO_PAYMENT_SECRET_<CHANNEL> for every channel it connects.
+SHEBAO_PAYMENT_SECRETS = {
+    "localbank": os.environ.get("SHEBAO_PAYMENT_SECRET_LOCALBANK", "shebao-demo-localbank-secret"),
+}
 SHEBAO_UPLOAD_MAX_BYTES = env_int("SHEBAO_UPLOAD_MAX_MB", 10) * 1024 * 1024
 SHEBAO_UPLOAD_TYPES = {
     "application/pdf": ".pdf",

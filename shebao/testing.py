@@ -229,3 +229,45 @@ def signed_in(user: User, context: str) -> Client:
     session["shebao_context"] = context
     session.save()
     return client
+
+
+def make_bill(
+    *,
+    unit: Unit | None = None,
+    person: Person | None = None,
+    month: Any = None,
+    unit_fen: int = 100_000,
+    individual_fen: int = 40_000,
+    region: str = "220200",
+) -> Any:
+    """An unpaid bill (征集单) of ``unit`` or of the self-paying ``person`` for ``month``
+    (default 2020-03), with the given totals in fen and no lines (the assessment's own tests
+    build bills from lines; the payment tests need only the totals)."""
+    from django.utils import timezone
+
+    from shebao.common.periods import YearMonth
+    from shebao.contributions.models import Bill, PayerKind
+
+    month = month or YearMonth(2020, 3)
+    payer = unit or person
+    kind = PayerKind.UNIT if unit is not None else PayerKind.SELF
+    now = timezone.now()
+    return Bill.objects.create(
+        number=f"ZJ{month.year:04d}{month.month:02d}{'U' if unit else 'P'}{payer.pk:010d}",
+        month=month,
+        region_id=region,
+        payer_kind=kind,
+        payer_id=payer.pk,
+        unit=unit,
+        person=person,
+        due_date=date(month.year, month.month, 28),
+        unit_total_fen=unit_fen,
+        individual_total_fen=individual_fen,
+        created_at=now,
+        updated_at=now,
+    )
+
+
+def make_finance_staff(*, districts: Sequence[str] = (DISTRICT,), name: str = "罗财务") -> User:
+    """Finance staff (基金财务) of ``districts``: who takes money and pays refunds there."""
+    return make_staff(districts=districts, department="finance", name=name)

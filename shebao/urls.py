@@ -17,6 +17,7 @@ urlpatterns = [
     path("applications/", include("shebao.applications.urls")),
     path("insurance/", include("shebao.insurance.urls")),
     path("contributions/", include("shebao.contributions.urls")),
+    path("payments/", include("shebao.payments.urls")),
     path("policy/", include("shebao.policy.urls")),
     path("calculators/", include("shebao.calculators.urls")),
     path("notifications/", include("shebao.notifications.urls")),

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class PaymentsConfig(AppConfig):
+    name = "shebao.payments"
+    verbose_name = "缴费与退费"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Register the payment matter's effect with the workflow engine.
+        from shebao.payments import handlers  # noqa: F401
