@@ -557,6 +557,7 @@ def _assess_months(*, first: tuple[int, int], last: tuple[int, int]) -> int:
 def demo_load() -> DemoReport:
     """Build (or bring up to date) the demo hall; returns the accounts to print."""
     from shebao.demo.trueup import demo_trueup
+    from shebao.demo.payments import payments_demo
     from shebao.insurance.demo import dispatch_licence_demo
 
     regions_load()
@@ -628,6 +629,11 @@ def demo_load() -> DemoReport:
     report.applications_built = _build_applications(actors, workers)
     report.months_assessed = _assess_months(first=ASSESSED_FROM, last=_last_month())
     report.adjustments_written = demo_trueup()
+    payments_demo(
+        city=CITY,
+        songjiang_code=songjiang.credit_code,
+        self_payer_id_number=individual["zhang"].username,
+    )
 
     from shebao.applications.models import Application
 

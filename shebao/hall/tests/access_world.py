@@ -34,6 +34,16 @@ from shebao.accounts.tokens import token_issue
 from shebao.applications.models import Application, ApplicationEvent, Material
 from shebao.contributions.models import AssessmentRun, Bill, ContributionAdjustment
 from shebao.demo.dataset import demo_load
+from shebao.payments.models import (
+    BankBatch,
+    BankResultImport,
+    DeductionAgreement,
+    Payment,
+    PaymentOrder,
+    Receipt,
+    Refund,
+)
+from shebao.payments.services import order_create
 from shebao.pki import services as pki
 from shebao.pki.models import UnitCertificate
 from shebao.policy.models import PolicyChange, PolicyParameter
@@ -77,6 +87,10 @@ class World:
     bill_line_id: int
     self_bill: Bill  # 张伟's own bill of last month (a flexible worker)
     adjustment: ContributionAdjustment  # an adjustment carried into one of the unit's bills
+    receipt: Receipt  # 张伟's receipt of the month before (paid online in the demo)
+    order: PaymentOrder  # 张伟's open order for his bill of last month
+    batch: BankBatch  # the demo's month-end deduction batch
+    refund: Refund  # 松江机械's refund waiting for its telephone confirmation
 
     def client(self, actor: str) -> Client:
         if actor in ("anon", "partner"):
@@ -193,12 +207,20 @@ def build_world() -> World:
         .first(),
         bill=(bill := Bill.objects.filter(unit=unit).order_by("-month").first()),
         bill_line_id=bill.lines.order_by("pk").values_list("pk", flat=True).first(),
-        self_bill=Bill.objects.filter(person=users["ind_a"].person).order_by("-month").first(),
         # The demo trues up Jilin's 2020 H2 limits into the bills of 2021-01.
         adjustment=ContributionAdjustment.objects.filter(unit=unit)
         .select_related("bill")
         .order_by("pk")
         .first(),
+        self_bill=(
+            self_bill := Bill.objects.filter(person=users["ind_a"].person)
+            .order_by("-month")
+            .first()
+        ),
+        receipt=Receipt.objects.get(bill__person=users["ind_a"].person),
+        order=order_create(actor=actor_for(users["ind_a"], "individual"), bill=self_bill)[0],
+        batch=BankBatch.objects.get(),
+        refund=Refund.objects.get(),
     )
 
 
@@ -224,5 +246,11 @@ def fingerprint() -> str:
         list(Bill.objects.order_by("pk").values_list("pk", "status", "confirmed_at")),
         AssessmentRun.objects.count(),
         DispatchLicence.objects.count(),
+        list(Payment.objects.order_by("pk").values_list("pk", "amount_fen")),
+        list(PaymentOrder.objects.order_by("pk").values_list("pk", "status", "amount_fen")),
+        list(Refund.objects.order_by("pk").values_list("pk", "status", "confirmed_at")),
+        DeductionAgreement.objects.count(),
+        list(BankBatch.objects.order_by("pk").values_list("pk", "status")),
+        BankResultImport.objects.count(),
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()

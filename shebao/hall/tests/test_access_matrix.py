@@ -21,6 +21,7 @@ from django.urls import URLResolver, get_resolver
 from shebao.api import api
 from shebao.applications.demo import SAMPLE_PDF
 from shebao.hall.tests.access_world import ACTORS, PAGE_ACTORS, World, build_world, fingerprint
+from shebao.payments import localbank
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +72,10 @@ SEES_A = row(404, anon=L, ind_a=200, staff_dept=200)  # 张伟's unemployment cl
 # staff cover every district). 张伟's own bill: himself and the same staff.
 UNIT_BILL = row(404, anon=L, admin=200, staff_here=200, staff_dept=200, editor=200)
 SELF_BILL = row(404, anon=L, ind_a=200, staff_here=200, staff_dept=200, editor=200)
+# The finance section's pages (the demo's finance staff, 罗丽华, is the matrix's editor).
+FINANCE = row(403, anon=L, editor=200)
+# The pay button only takes POST: payers get 405, staff are the wrong kind of actor.
+PAYER_GET = row(405, anon=L, **dict.fromkeys(STAFF, 403))
 
 PAGES: list[Check] = [
     Check("hall:home", lambda w: "/", PUBLIC),
@@ -439,6 +444,69 @@ PAGES: list[Check] = [
             "last": "2020-12",
             "into": "2021-01",
         },
+    # Payments: the counter, the deduction files and refunds are the finance section's (the
+    # demo's finance staff cover every district); a receipt is read as its bill is; the payer
+    # pays online; the local bank's cashier is the bank's page, opened by its signed link.
+    Check("payments:counter", lambda w: "/payments/counter/", FINANCE),
+    Check(
+        "payments:counter",
+        lambda w: f"/payments/counter/?bill={w.bill.number}",
+        FINANCE | {"editor": None},
+        method="post",
+        data=lambda w: {"bill": w.bill.number, "amount": "0.01", "slip": "matrix"},
+        refusals_only=True,
+    ),
+    Check("payments:receipt", lambda w: f"/payments/receipts/{w.receipt.number}/", SELF_BILL),
+    Check("payments:pay", lambda w: f"/payments/bills/{w.bill.number}/pay/", PAYER_GET),
+    Check(
+        "payments:pay",
+        lambda w: f"/payments/bills/{w.bill.number}/pay/",
+        row(404, anon=L, admin=None, **dict.fromkeys(STAFF, 403)),
+        method="post",
+        refusals_only=True,
+    ),
+    Check(
+        "payments:cashier",
+        lambda w: localbank.cashier_url(w.order),
+        PUBLIC,
+    ),
+    Check("payments:cashier", lambda w: f"/payments/localbank/{w.order.number}/?t=x", row(404)),
+    Check(
+        "payments:cashier",
+        lambda w: f"/payments/localbank/{w.order.number}/?t=x",
+        row(404),
+        method="post",
+        refusals_only=True,
+    ),
+    Check("payments:bank", lambda w: "/payments/staff/bank/", FINANCE),
+    Check(
+        "payments:bank",
+        lambda w: "/payments/staff/bank/",
+        FINANCE | {"editor": None},
+        method="post",
+        data=lambda w: {"action": "export", "region": "220200", "month": "2020-01", "bank": "X"},
+        refusals_only=True,
+    ),
+    Check("payments:bank_batch", lambda w: f"/payments/staff/bank/{w.batch.number}/", FINANCE),
+    Check(
+        "payments:bank_batch",
+        lambda w: f"/payments/staff/bank/{w.batch.number}/",
+        FINANCE | {"editor": None},
+        method="post",
+        data=lambda w: {"action": "local"},
+        refusals_only=True,
+    ),
+    Check(
+        "payments:bank_file", lambda w: f"/payments/staff/bank/{w.batch.number}/file.csv", FINANCE
+    ),
+    Check("payments:refunds", lambda w: "/payments/staff/refunds/", FINANCE),
+    Check("payments:refund", lambda w: f"/payments/staff/refunds/{w.refund.number}/", FINANCE),
+    Check(
+        "payments:refund",
+        lambda w: f"/payments/staff/refunds/{w.refund.number}/",
+        FINANCE | {"editor": None},
+        method="post",
+        data=lambda w: {"action": "confirm", "phone": "13943110001", "note": "确认"},
         refusals_only=True,
     ),
     Check("calculators:index", lambda w: "/calculators/", PUBLIC),
@@ -549,6 +617,22 @@ API: list[Check] = [
         "GET /api/v1/bills/{number}/lines/{line_id}/trace",
         lambda w: f"/api/v1/bills/{w.bill.number}/lines/{w.bill_line_id}/trace",
         row(404, anon=T, admin=200, staff_here=200, staff_dept=200, editor=200),
+    ),
+    Check(
+        "POST /api/v1/payments/orders",
+        lambda w: "/api/v1/payments/orders",
+        row(404, anon=T, admin=None),
+        method="post",
+        data=lambda w: {"bill": w.bill.number},
+        refusals_only=True,
+    ),
+    Check(
+        "POST /api/v1/payments/callback/{channel}",
+        lambda w: "/api/v1/payments/callback/localbank",
+        row(401),
+        method="post",
+        data=lambda w: {"order": w.order.number, "amount": "0.01"},
+        refusals_only=True,
     ),
     Check(
         "GET /api/v1/staff-changes/template.xlsx",
