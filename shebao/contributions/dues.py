@@ -18,6 +18,9 @@ from django.db.models import Sum
 from shebao.common.money import from_fen
 from shebao.contributions.models import Bill
 
+# Bills asked about per query (PostgreSQL takes at most 65,535 parameters a statement).
+CHUNK = 10_000
+
 
 @dataclass(frozen=True)
 class Due:
@@ -38,28 +41,32 @@ class Due:
 
 
 def dues_of(bill_ids: Iterable[int], *, on: date) -> dict[int, Due]:
-    """The parts of the amount due of each bill in ``bill_ids`` on ``on``: two queries however
-    many bills (the bank's deduction file asks for a month's bills at once)."""
+    """The parts of the amount due of each bill in ``bill_ids`` on ``on``: two queries per
+    ``CHUNK`` bills (the bank's deduction file asks for a month's bills at once)."""
     # The payments app records the payments; read through the model registry so that the
     # contributions app does not import the app built on it.
     from django.apps import apps
 
     payment = apps.get_model("payments", "Payment")
     ids = list(bill_ids)
-    rows = Bill.objects.filter(pk__in=ids).values_list(
-        "pk", "unit_total_fen", "individual_total_fen"
-    )
-    paid = dict(
-        payment.objects.filter(bill_id__in=ids)
-        .values("bill_id")
-        .annotate(s=Sum("amount_fen"))
-        .values_list("bill_id", "s")
-        .order_by()
-    )
-    return {
-        pk: Due(bill_id=pk, on=on, total_fen=unit + individual, paid_fen=int(paid.get(pk) or 0))
-        for pk, unit, individual in rows
-    }
+    dues: dict[int, Due] = {}
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        rows = Bill.objects.filter(pk__in=chunk).values_list(
+            "pk", "unit_total_fen", "individual_total_fen"
+        )
+        paid = dict(
+            payment.objects.filter(bill_id__in=chunk)
+            .values("bill_id")
+            .annotate(s=Sum("amount_fen"))
+            .values_list("bill_id", "s")
+            .order_by()
+        )
+        for pk, unit, individual in rows:
+            dues[pk] = Due(
+                bill_id=pk, on=on, total_fen=unit + individual, paid_fen=int(paid.get(pk) or 0)
+            )
+    return dues
 
 
 def due_parts(bill: Bill, *, on: date) -> Due:
