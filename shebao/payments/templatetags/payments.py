@@ -29,3 +29,10 @@ def bill_payments(context: Any, bill: Any) -> dict[str, Any]:
         "may_collect": actor.is_staff
         and staff_may(actor, "review", department=FINANCE, region=payer_district(bill)),
     }
+
+
+@register.inclusion_tag("payments/_finance_links.html", takes_context=True)
+def finance_links(context: Any) -> dict[str, Any]:
+    """The staff centre's links to the finance section's pages, for finance staff."""
+    actor = context["request"].actor
+    return {"finance": actor.is_staff and staff_may(actor, "review", department=FINANCE)}

@@ -110,3 +110,8 @@ def test_a_wrong_amount_on_the_page_is_a_chinese_error_and_nothing_is_written(wo
     assert response.status_code == 422
     assert "收款金额须等于应缴金额 1691.34 元" in response.content.decode()
     assert Payment.objects.count() == 0
+
+
+def test_the_staff_centre_links_the_finance_pages_for_finance_staff_only(world):
+    assert "柜台收款" in signed_in(world.finance, "staff").get("/staff/").content.decode()
+    assert "柜台收款" not in signed_in(world.registration, "staff").get("/staff/").content.decode()
