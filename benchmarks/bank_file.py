@@ -39,7 +39,7 @@ def prepare_database(base_url: str) -> str:
     import psycopg
 
     with psycopg.connect(f"{base_url}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB}")
+        conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
         conn.execute(f"CREATE DATABASE {DB}")
     return f"{base_url}/{DB}"
 

@@ -339,6 +339,9 @@ def _stage(result_id: int, rows: list[tuple[Any, ...]]) -> None:
             with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row((result_id, *row, ""))
+            # Fresh statistics, so that the reconciliation's joins are planned for the file's
+            # size (allowed inside the import's transaction).
+            cursor.execute(f"ANALYZE {table}")
         return
     with connection.cursor() as cursor:
         for start in range(0, len(rows), STAGE_CHUNK):
@@ -425,16 +428,15 @@ def _reconcile(*, result: BankResultImport, batch: BankBatch, actor_user_id: int
             "payer_name, amount_fen, channel, paid_at) "
             f"SELECT {receipt_no}, p.id, p.bill_id, bl.payer_kind, "
             "COALESCE(u.credit_code, pe.id_number), COALESCE(u.name, pe.name), p.amount_fen, "
-            f"p.channel, p.paid_at FROM {t} JOIN {pay} p ON p.channel = %s AND p.reference = "
-            f"{ref} JOIN {bill} bl ON bl.id = p.bill_id "
+            f"p.channel, p.paid_at FROM {pay} p JOIN {bill} bl ON bl.id = p.bill_id "
             "LEFT JOIN registry_unit u ON u.id = bl.unit_id "
             "LEFT JOIN registry_person pe ON pe.id = bl.person_id "
-            f"WHERE {t}.result_id = %s AND {t}.outcome = %s AND NOT EXISTS "
-            f"(SELECT 1 FROM {rec} e WHERE e.payment_id = p.id)",
+            f"WHERE p.channel = %s AND p.bill_id IN (SELECT r.bill_id FROM {t} JOIN {b} r ON "
+            f"r.id = {t}.bank_row_id WHERE {t}.result_id = %s AND {t}.outcome = %s) "
+            f"AND NOT EXISTS (SELECT 1 FROM {rec} e WHERE e.payment_id = p.id)",
             [
                 timezone.localtime(now).strftime("%Y%m%d"),
                 Channel.BANK,
-                batch.number,
                 result.pk,
                 Outcome.PAID,
             ],

@@ -105,6 +105,7 @@ def _known(world: World, actor: str | None, operation: Any) -> dict[str, Any] | 
         "region": "220200",
         "record_id": world.provisional_record.pk,
         "code": "unit.staff_enrol",
+        "channel": "localbank",  # the local payment channel
     }
     names = re.findall(r"{(\w+)}", path)
     missing = [name for name in names if name not in existing]
