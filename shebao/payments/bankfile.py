@@ -339,9 +339,6 @@ def _stage(result_id: int, rows: list[tuple[Any, ...]]) -> None:
             with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row((result_id, *row, ""))
-            # Fresh statistics, so that the reconciliation's joins are planned for the file's
-            # size (allowed inside the import's transaction).
-            cursor.execute(f"ANALYZE {table}")
         return
     with connection.cursor() as cursor:
         for start in range(0, len(rows), STAGE_CHUNK):
@@ -410,37 +407,52 @@ def _reconcile(*, result: BankResultImport, batch: BankBatch, actor_user_id: int
             f"UPDATE {t} SET outcome = %s WHERE result_id = %s AND outcome = ''",
             [Outcome.PAID, result.pk],
         )
-        x(
+        if connection.vendor == "postgresql":
+            # Fresh statistics of the staged rows with their outcomes, so that the joins below
+            # are planned for the file's size (ANALYZE runs inside the import's transaction).
+            x(f"ANALYZE {t}")
+        payments_sql = (
             f"INSERT INTO {pay} (bill_id, channel, reference, amount_fen, order_id, paid_at, "
             f"recorded_by_id, note) SELECT r.bill_id, %s, {ref}, {t}.amount_fen, NULL, %s, %s, "
             f"{t}.bank_ref FROM {t} JOIN {b} r ON r.id = {t}.bank_row_id "
             f"WHERE {t}.result_id = %s AND {t}.outcome = %s "
-            "ON CONFLICT (channel, reference) DO NOTHING",
-            [Channel.BANK, batch.number, now, actor_user_id, result.pk, Outcome.PAID],
+            "ON CONFLICT (channel, reference) DO NOTHING"
         )
-        receipt_no = (
-            "'PZ' || %s || lpad(CAST(p.id AS VARCHAR(20)), 10, '0')"
-            if connection.vendor == "postgresql"
-            else "'PZ' || %s || printf('%%010d', p.id)"
-        )
-        x(
+        payments_params = [Channel.BANK, batch.number, now, actor_user_id, result.pk, Outcome.PAID]
+        day = timezone.localtime(now).strftime("%Y%m%d")
+        receipts_sql = (
             f"INSERT INTO {rec} (number, payment_id, bill_id, payer_kind, payer_code, "
-            "payer_name, amount_fen, channel, paid_at) "
-            f"SELECT {receipt_no}, p.id, p.bill_id, bl.payer_kind, "
-            "COALESCE(u.credit_code, pe.id_number), COALESCE(u.name, pe.name), p.amount_fen, "
-            f"p.channel, p.paid_at FROM {pay} p JOIN {bill} bl ON bl.id = p.bill_id "
+            "payer_name, amount_fen, channel, paid_at) SELECT 'PZ' || %s || {number}, p.id, "
+            "p.bill_id, bl.payer_kind, COALESCE(u.credit_code, pe.id_number), "
+            "COALESCE(u.name, pe.name), p.amount_fen, p.channel, p.paid_at FROM {source} p "
+            f"JOIN {bill} bl ON bl.id = p.bill_id "
             "LEFT JOIN registry_unit u ON u.id = bl.unit_id "
-            "LEFT JOIN registry_person pe ON pe.id = bl.person_id "
-            f"WHERE p.channel = %s AND p.bill_id IN (SELECT r.bill_id FROM {t} JOIN {b} r ON "
-            f"r.id = {t}.bank_row_id WHERE {t}.result_id = %s AND {t}.outcome = %s) "
-            f"AND NOT EXISTS (SELECT 1 FROM {rec} e WHERE e.payment_id = p.id)",
-            [
-                timezone.localtime(now).strftime("%Y%m%d"),
-                Channel.BANK,
-                result.pk,
-                Outcome.PAID,
-            ],
+            "LEFT JOIN registry_person pe ON pe.id = bl.person_id {where}"
         )
+        if connection.vendor == "postgresql":
+            # One statement: the receipts of exactly the payments it inserts.
+            x(
+                f"WITH p AS ({payments_sql} RETURNING id, bill_id, amount_fen, channel, paid_at) "
+                + receipts_sql.format(
+                    number="lpad(CAST(p.id AS VARCHAR(20)), 10, '0')", source="p", where=""
+                ),
+                [*payments_params, day],
+            )
+        else:
+            x(payments_sql, payments_params)
+            x(
+                receipts_sql.format(
+                    number="printf('%%010d', p.id)",
+                    source=pay,
+                    where=(
+                        f"WHERE p.channel = %s AND p.bill_id IN (SELECT r.bill_id FROM {t} "
+                        f"JOIN {b} r ON r.id = {t}.bank_row_id WHERE {t}.result_id = %s AND "
+                        f"{t}.outcome = %s) AND NOT EXISTS (SELECT 1 FROM {rec} e "
+                        "WHERE e.payment_id = p.id)"
+                    ),
+                ),
+                [day, Channel.BANK, result.pk, Outcome.PAID],
+            )
         x(
             f"UPDATE {bill} SET status = %s, updated_at = %s WHERE status = %s AND id IN "
             f"(SELECT r.bill_id FROM {t} JOIN {b} r ON r.id = {t}.bank_row_id "
