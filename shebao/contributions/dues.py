@@ -28,7 +28,7 @@ class Due:
 
     bill_id: int
     on: date
-    total_fen: int  # the bill's unit and individual shares
+    total_fen: int  # the bill's unit and individual shares, adjustments carried in included
     paid_fen: int  # what the payments on the bill add up to
 
     @property
@@ -53,7 +53,11 @@ def dues_of(bill_ids: Iterable[int], *, on: date) -> dict[int, Due]:
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         rows = Bill.objects.filter(pk__in=chunk).values_list(
-            "pk", "unit_total_fen", "individual_total_fen"
+            "pk",
+            "unit_total_fen",
+            "individual_total_fen",
+            "adjustment_unit_fen",
+            "adjustment_individual_fen",
         )
         paid = dict(
             payment.objects.filter(bill_id__in=chunk)
@@ -62,9 +66,12 @@ def dues_of(bill_ids: Iterable[int], *, on: date) -> dict[int, Due]:
             .values_list("bill_id", "s")
             .order_by()
         )
-        for pk, unit, individual in rows:
+        for pk, unit, individual, adjust_unit, adjust_individual in rows:
             dues[pk] = Due(
-                bill_id=pk, on=on, total_fen=unit + individual, paid_fen=int(paid.get(pk) or 0)
+                bill_id=pk,
+                on=on,
+                total_fen=unit + individual + adjust_unit + adjust_individual,
+                paid_fen=int(paid.get(pk) or 0),
             )
     return dues
 

@@ -556,8 +556,8 @@ def _assess_months(*, first: tuple[int, int], last: tuple[int, int]) -> int:
 
 def demo_load() -> DemoReport:
     """Build (or bring up to date) the demo hall; returns the accounts to print."""
-    from shebao.demo.trueup import demo_trueup
     from shebao.demo.payments import payments_demo
+    from shebao.demo.trueup import demo_trueup
     from shebao.insurance.demo import dispatch_licence_demo
 
     regions_load()

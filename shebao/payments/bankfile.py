@@ -457,7 +457,8 @@ def _reconcile(*, result: BankResultImport, batch: BankBatch, actor_user_id: int
             f"UPDATE {bill} SET status = %s, updated_at = %s WHERE status = %s AND id IN "
             f"(SELECT r.bill_id FROM {t} JOIN {b} r ON r.id = {t}.bank_row_id "
             f"WHERE {t}.result_id = %s AND {t}.outcome = %s) AND unit_total_fen + "
-            f"individual_total_fen <= (SELECT COALESCE(SUM(p.amount_fen), 0) FROM {pay} p "
+            "individual_total_fen + adjustment_unit_fen + adjustment_individual_fen <= "
+            f"(SELECT COALESCE(SUM(p.amount_fen), 0) FROM {pay} p "
             f"WHERE p.bill_id = {bill}.id)",
             [Bill.Status.PAID, now, Bill.Status.UNPAID, result.pk, Outcome.PAID],
         )

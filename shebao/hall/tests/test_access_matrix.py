@@ -444,6 +444,8 @@ PAGES: list[Check] = [
             "last": "2020-12",
             "into": "2021-01",
         },
+        refusals_only=True,
+    ),
     # Payments: the counter, the deduction files and refunds are the finance section's (the
     # demo's finance staff cover every district); a receipt is read as its bill is; the payer
     # pays online; the local bank's cashier is the bank's page, opened by its signed link.
