@@ -8,14 +8,18 @@ from django import forms
 
 from shebao.accounts.forms import OnceForm
 from shebao.common.errors import InvalidInput
+from shebao.common.forms import IdentifierField
 from shebao.common.identifiers import normalize_credit_code
 
 
 class DispatchLicenceForm(OnceForm):
     """Staff record a unit's 劳务派遣经营许可证 from the licence the unit shows at the counter."""
 
-    credit_code = forms.CharField(
-        label="劳务派遣单位统一社会信用代码", max_length=20, help_text="18 位，见营业执照。"
+    credit_code = IdentifierField(
+        kind="credit_code",
+        label="劳务派遣单位统一社会信用代码",
+        max_length=20,
+        help_text="18 位，见营业执照。",
     )
     number = forms.CharField(label="许可证编号", max_length=50)
     issued_by = forms.CharField(
