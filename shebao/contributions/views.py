@@ -20,8 +20,9 @@ from shebao.applications.selectors import matter_for_applicant
 from shebao.calculators.services import base_limits_for
 from shebao.common.errors import Conflict, DomainError, InvalidInput
 from shebao.common.money import from_fen
+from shebao.common.pdf import pdf_response
 from shebao.common.periods import YearMonth
-from shebao.contributions import bases, selectors
+from shebao.contributions import bases, documents, selectors
 from shebao.insurance.exports import xlsx_response
 
 # Employees the on-screen declaration lists; a larger unit declares with the sheet.
@@ -203,6 +204,14 @@ def bill_detail(request: HttpRequest, number: str) -> HttpResponse:
             "adjustments": selectors.bill_adjustments(bill=bill) if bill.adjustment_count else [],
         },
     )
+
+
+@actor_required(actors.UNIT, actors.INDIVIDUAL, actors.STAFF)
+def bill_file(request: HttpRequest, number: str) -> HttpResponse:
+    """The bill as a PDF file, every line included (for those who may read the bill)."""
+    actor = request.actor  # type: ignore[attr-defined]
+    bill = selectors.bill_for_reader(actor=actor, number=number)
+    return pdf_response(documents.bill_pdf(bill=bill), f"征集单{bill.number}.pdf")
 
 
 def _region_names(trace: dict[str, Any], names: dict[str, str]) -> None:

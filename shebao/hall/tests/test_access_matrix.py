@@ -399,6 +399,14 @@ PAGES: list[Check] = [
     Check("contributions:bill", lambda w: f"/contributions/bills/{w.bill.number}/", UNIT_BILL),
     Check("contributions:bill", lambda w: f"/contributions/bills/{w.self_bill.number}/", SELF_BILL),
     Check(
+        "contributions:bill_pdf", lambda w: f"/contributions/bills/{w.bill.number}.pdf", UNIT_BILL
+    ),
+    Check(
+        "contributions:bill_pdf",
+        lambda w: f"/contributions/bills/{w.self_bill.number}.pdf",
+        SELF_BILL,
+    ),
+    Check(
         "contributions:line",
         lambda w: f"/contributions/bills/{w.bill.number}/lines/{w.bill_line_id}/",
         UNIT_BILL,
