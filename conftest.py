@@ -33,6 +33,7 @@ def _test_settings(settings, tmp_path):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     settings.SHEBAO_CA_DIR = tmp_path / "pki"
+    settings.SHEBAO_CARD_EXCHANGE_DIR = tmp_path / "cards"
     settings.SHEBAO_DEMO = False
     # Each test starts with empty abuse-limit counters: an in-memory cache of its own
     # (shebao/common/tests/test_limits.py proves the database cache of the real settings).

@@ -344,6 +344,7 @@ def _mount() -> None:
     from shebao.accounts.api import router as accounts_router
     from shebao.applications.api import router as applications_router
     from shebao.calculators.api import router as calculators_router
+    from shebao.cards.api import router as cards_router
     from shebao.catalogue.api import router as catalogue_router
     from shebao.contributions.api import router as contributions_router
     from shebao.insurance.api import router as insurance_router
@@ -360,6 +361,7 @@ def _mount() -> None:
     api.add_router("", insurance_router)
     api.add_router("", contributions_router)
     api.add_router("", payments_router)
+    api.add_router("", cards_router)
 
 
 _mount()

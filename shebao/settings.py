@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "shebao.insurance",
     "shebao.contributions",
     "shebao.payments",
+    "shebao.cards",
     "shebao.policy",
     "shebao.calculators",
     "shebao.hall",
@@ -291,6 +292,7 @@ SHEBAO_PERIODIC_TASKS = [
     "shebao.applications.tasks.lapse_overdue_deferred",
     "shebao.pki.tasks.sweep",
     "shebao.notifications.tasks.retry_pending",
+    "shebao.cards.tasks.exchange",
 ]
 
 # RQ queues (used when SHEBAO_TASKS_BACKEND=rq); connecting is lazy, so nothing needs Redis
@@ -347,6 +349,16 @@ SHEBAO_SMS_GATEWAY = os.environ.get(
 SHEBAO_IDENTITY_VERIFIER = os.environ.get(
     "SHEBAO_IDENTITY_VERIFIER", "shebao.accounts.verification.RegistryIdentityVerifier"
 )
+# Social security cards: the folder shared with the card bureau (request batches out, result
+# files in) and, for the local courier, its parcels. The local bureau (SHEBAO_CARD_LOCAL_BUREAU)
+# stands in for a bureau the hall is not connected to and moves each card one stage on per
+# SHEBAO_CARD_BUREAU_STAGE_MINUTES; the local courier one tracking step per
+# SHEBAO_COURIER_STAGE_MINUTES. The exchange task runs with `manage.py periodic`.
+SHEBAO_CARD_EXCHANGE_DIR = Path(os.environ.get("SHEBAO_CARD_EXCHANGE_DIR", VAR_DIR / "cards"))
+SHEBAO_CARD_LOCAL_BUREAU = env_bool("SHEBAO_CARD_LOCAL_BUREAU", True)
+SHEBAO_CARD_BUREAU_STAGE_MINUTES = env_int("SHEBAO_CARD_BUREAU_STAGE_MINUTES", 10)
+SHEBAO_COURIER = os.environ.get("SHEBAO_COURIER", "shebao.cards.courier.LocalCourier")
+SHEBAO_COURIER_STAGE_MINUTES = env_int("SHEBAO_COURIER_STAGE_MINUTES", 10)
 # The agency's certificate authority for U-KEY (CA certificate) sign-in.
 SHEBAO_CA_DIR = Path(os.environ.get("SHEBAO_CA_DIR", VAR_DIR / "pki"))
 SHEBAO_CA_KEY_PASSPHRASE = os.environ.get("SHEBAO_CA_KEY_PASSPHRASE", "")

@@ -271,3 +271,53 @@ def make_bill(
 def make_finance_staff(*, districts: Sequence[str] = (DISTRICT,), name: str = "罗财务") -> User:
     """Finance staff (基金财务) of ``districts``: who takes money and pays refunds there."""
     return make_staff(districts=districts, department="finance", name=name)
+
+
+def photo(
+    width: int = 358, height: int = 441, fmt: str = "JPEG", name: str | None = None
+) -> SimpleUploadedFile:
+    """A real picture of the given size (a plain colour), as a card photo upload."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (width, height), (240, 240, 240)).save(buffer, fmt)
+    content_type = {"JPEG": "image/jpeg", "PNG": "image/png"}[fmt]
+    suffix = {"JPEG": ".jpg", "PNG": ".png"}[fmt]
+    return SimpleUploadedFile(name or f"照片{suffix}", buffer.getvalue(), content_type=content_type)
+
+
+def make_card(
+    person: Person,
+    *,
+    status: str = "active",
+    number: str | None = None,
+    bank: str = "中国工商银行吉林分行",
+    delivery: str = "ems",
+) -> Any:
+    """A social security card of ``person`` already in ``status`` (default: in force), as the
+    card's own services leave it; tests of the card's life build it through those services."""
+    from django.core.files.storage import default_storage
+    from django.utils import timezone
+
+    from shebao.cards.models import Card, CardEvent
+
+    now = timezone.now()
+    made = status not in ("applied", "sent", "making")
+    stored = default_storage.save(f"cards/test/{next(_seq)}.jpg", photo())
+    card = Card.objects.create(
+        person=person,
+        kind=Card.Kind.FIRST,
+        status=status,
+        bank=bank,
+        delivery=delivery,
+        address="吉林省吉林市昌邑区解放北路1号" if delivery == "ems" else "",
+        card_number=(number or f"J{next(_seq):08d}") if made else "",
+        issued_at=now if made else None,
+        photo=stored,
+        stage_at=now,
+        created_at=now,
+    )
+    CardEvent.objects.create(card=card, state=status, at=now, note="测试建卡")
+    return card

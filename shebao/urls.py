@@ -18,6 +18,7 @@ urlpatterns = [
     path("insurance/", include("shebao.insurance.urls")),
     path("contributions/", include("shebao.contributions.urls")),
     path("payments/", include("shebao.payments.urls")),
+    path("cards/", include("shebao.cards.urls")),
     path("policy/", include("shebao.policy.urls")),
     path("calculators/", include("shebao.calculators.urls")),
     path("notifications/", include("shebao.notifications.urls")),

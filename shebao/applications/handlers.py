@@ -46,6 +46,10 @@ Form and submission:
 - ``acceptance_mode(application) -> str``: at submission; one of ``Matter.AcceptanceMode``.
   Default: the matter's. Example: Beijing's back-payment rules pick 承诺制 or 容缺受理 by the
   account type and the number of years back-paid (seed 003).
+- ``check_material(application, code, path)``: on every upload, after the file's type and size
+  passed the engine's checks and it was stored at ``path``; raise ``InvalidInput`` to refuse the
+  file (it is deleted again and nothing is recorded). Example: a card photo must be a JPEG or
+  PNG picture of the card's size and proportions (:mod:`shebao.cards.photos`).
 - ``check_submit(application)``: at submission, after materials and form are complete and
   before anything is written; raise to refuse. (:class:`LinesHandler` validates its lines here.)
 - ``instant(application) -> bool``: at submission, after ``check_submit``: whether this case
@@ -132,6 +136,9 @@ class MatterHandler:
 
     def acceptance_mode(self, application: Application) -> str:
         return application.matter.acceptance_mode
+
+    def check_material(self, application: Application, code: str, path: str) -> None:
+        return None
 
     def check_submit(self, application: Application) -> None:
         return None

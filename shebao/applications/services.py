@@ -15,6 +15,7 @@ import logging
 from datetime import date
 from typing import IO, Any
 
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.urls import reverse
@@ -503,6 +504,7 @@ def _store_material(
         accept=application.matter.material_accept(code),
     )
     stored.append(result)
+    handler_for(application).check_material(application, code, default_storage.path(result.name))
     return Material.objects.create(
         application=application,
         code=code,

@@ -45,6 +45,7 @@ MobileStr = _spelled("mobile")
 VerificationCodeStr = _spelled("verification_code")
 BankCardStr = _spelled("bank_card")
 BankAccountStr = _spelled("bank_account")
+TrackingNumberStr = _spelled("tracking_number")
 # A sign-in name: an ID number, a mobile or a staff number (the service tells which).
 IdentifierStr = _spelled("identifier")
 

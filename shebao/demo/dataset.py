@@ -70,6 +70,7 @@ class DemoReport:
     applications_total: int = 0
     months_assessed: int = 0
     adjustments_written: int = 0
+    cards_built: int = 0
 
 
 # --- people ------------------------------------------------------------------------------------
@@ -283,14 +284,6 @@ PLAN = [
         "已按新档次自次月起核定",
     ),
     PlannedApplication("zhang", "person.skill_upgrade_subsidy", "draft", None, 0),
-    PlannedApplication(
-        "zhang",
-        "person.card_replace",
-        "returned",
-        "jl-kp-01",
-        3,
-        "上传的照片不符合制卡要求，请上传近期白底免冠彩色照片",
-    ),
     PlannedApplication(
         "zhang", "person.unemployment_transfer_out", "withdrawn", None, 12, "暂不办理转移"
     ),
@@ -635,6 +628,14 @@ def demo_load() -> DemoReport:
         self_payer_id_number=individual["zhang"].username,
     )
 
+    from shebao.cards.demo import cards_demo
+
+    report.cards_built = cards_demo(
+        people={key: actor_for(individual[key], "individual") for key in NAMED},
+        extra=actor_for(_individual_user(crowd[SONGJIANG_STAFF.start]), "individual"),
+        reviewer=actors["jl-kp-01"],
+    )
+
     from shebao.applications.models import Application
 
     report.applications_total = Application.objects.count()
@@ -665,8 +666,8 @@ def _accounts(
         )
 
     accounts = [
-        person("zhang", "个人", "昌邑区参保人，有各种状态的申请"),
-        person("li", "个人", "船营区参保人（另一位个人）"),
+        person("zhang", "个人", "昌邑区参保人，有各种状态的申请；社会保障卡在用，已领电子社保卡"),
+        person("li", "个人", "船营区参保人（另一位个人）；社会保障卡申领被退回"),
         unit_user("liu", songjiang, "法定代表人", songjiang.name),
         unit_user("chen", songjiang, "单位管理员", songjiang.name),
         unit_user("yang", songjiang, "单位经办人", "仅获授权：用工参保登记、退工停保登记"),

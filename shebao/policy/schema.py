@@ -521,6 +521,15 @@ _spec(
     check=check_temporary_account_ages,
 )
 
+# Social security cards
+_spec(
+    "card.replacement_fee",
+    "money",
+    "社会保障卡补换卡工本费",
+    "元/张",
+    "补卡、换卡时收取的工本费；首次申领不收费，EMS 邮寄费另行到付",
+)
+
 # Payday and business calendar
 _spec("payday.day", "int", "养老金发放日", "日")
 _spec("payday.shift_on_weekend", "bool", "发放日逢周末提前", "")

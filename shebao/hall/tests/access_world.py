@@ -32,6 +32,7 @@ from shebao.accounts.capabilities import Capability, capability_grant
 from shebao.accounts.models import MatterGrant, UnitMembership, User
 from shebao.accounts.tokens import token_issue
 from shebao.applications.models import Application, ApplicationEvent, Material
+from shebao.cards.models import Card, CardEvent, ElectronicCard
 from shebao.contributions.models import AssessmentRun, Bill, ContributionAdjustment
 from shebao.demo.dataset import demo_load
 from shebao.payments.models import (
@@ -91,6 +92,7 @@ class World:
     order: PaymentOrder  # 张伟's open order for his bill of last month
     batch: BankBatch  # the demo's month-end deduction batch
     refund: Refund  # 松江机械's refund waiting for its telephone confirmation
+    card_a: Card  # 张伟's social security card, in force
 
     def client(self, actor: str) -> Client:
         if actor in ("anon", "partner"):
@@ -221,6 +223,7 @@ def build_world() -> World:
         order=order_create(actor=actor_for(users["ind_a"], "individual"), bill=self_bill)[0],
         batch=BankBatch.objects.get(),
         refund=Refund.objects.get(),
+        card_a=Card.objects.get(person=users["ind_a"].person, status=Card.Status.ACTIVE),
     )
 
 
@@ -252,5 +255,8 @@ def fingerprint() -> str:
         DeductionAgreement.objects.count(),
         list(BankBatch.objects.order_by("pk").values_list("pk", "status")),
         BankResultImport.objects.count(),
+        list(Card.objects.order_by("pk").values_list("pk", "status", "tracking_number")),
+        CardEvent.objects.count(),
+        list(ElectronicCard.objects.order_by("pk").values_list("pk", "revoked_at")),
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()

@@ -539,6 +539,77 @@ PAGES: list[Check] = [
             "payday",
         )
     ],
+    # Social security cards: the holder's pages; staff of the holder's district at the counter or
+    # the card service (张伟 lives in 昌邑区: 李秀梅 of 船营区 does not find his card).
+    Check("cards:mine", lambda w: "/cards/", only(INDIVIDUALS)),
+    Check("cards:ecard", lambda w: "/cards/ecard/", only(INDIVIDUALS)),
+    Check("cards:ecard_code", lambda w: "/cards/ecard/code/", only(INDIVIDUALS)),
+    Check(
+        "cards:ecard",
+        lambda w: "/cards/ecard/",
+        only(INDIVIDUALS, status=None)
+        | {"ind_b": 302},  # 李娜 has no card: refused, nothing issued
+        method="post",
+        refusals_only=True,
+    ),
+    *[
+        Check(route, lambda w, url=url: url, only(INDIVIDUALS, status=405))
+        for route, url in (
+            ("cards:loss", "/cards/loss/"),
+            ("cards:loss_cancel", "/cards/loss/cancel/"),
+        )
+    ],
+    Check(
+        "cards:loss",
+        lambda w: "/cards/loss/",
+        only(INDIVIDUALS, status=None) | {"ind_b": 302},
+        method="post",
+        data=lambda w: {"kind": "temporary"},
+        refusals_only=True,
+    ),
+    Check(
+        "cards:loss_cancel",
+        lambda w: "/cards/loss/cancel/",
+        only(INDIVIDUALS, status=302),  # 张伟's card is not lost; 李娜 has none
+        method="post",
+        refusals_only=True,
+    ),
+    Check("cards:staff", lambda w: "/cards/staff/", only(STAFF)),
+    Check(
+        "cards:staff",
+        lambda w: f"/cards/staff/?id_number={w.card_a.person.id_number}",
+        only(STAFF),  # found, or "not in your districts" on the form
+    ),
+    Check("cards:staff_check", lambda w: "/cards/staff/check/", only(STAFF)),
+    Check(
+        "cards:staff_check",
+        lambda w: "/cards/staff/check/",
+        only(STAFF),  # a code that is no code: the form says so
+        method="post",
+        data=lambda w: {"qr": "SBK1:1:1:forged"},
+        refusals_only=True,
+    ),
+    *[
+        Check(
+            route,
+            lambda w, tail=tail: f"/cards/staff/{w.card_a.pk}/{tail}/",
+            only(STAFF, status=405),
+        )
+        for route, tail in (("cards:staff_mail", "mail"), ("cards:staff_hand_over", "hand-over"))
+    ],
+    *[
+        Check(
+            route,
+            lambda w, tail=tail: f"/cards/staff/{w.card_a.pk}/{tail}/",
+            # the card is in force: neither posted nor handed over; another district's staff
+            # do not find it
+            only(STAFF, status=302) | {"staff_there": 404},
+            method="post",
+            data=lambda w: {"tracking_number": "EA123456785CN"},
+            refusals_only=True,
+        )
+        for route, tail in (("cards:staff_mail", "mail"), ("cards:staff_hand_over", "hand-over"))
+    ],
     Check("notifications:inbox", lambda w: "/notifications/", SIGNED_IN),
     Check("notifications:outbox", lambda w: "/notifications/outbox/", row(404)),  # demo mode only
     Check("notifications:unit_preference", lambda w: "/notifications/unit/", POST_ONLY),
@@ -598,6 +669,26 @@ API: list[Check] = [
         "GET /api/v1/catalogue/matters/{code}",
         lambda w: "/api/v1/catalogue/matters/unit.staff_enrol",
         PUBLIC,
+    ),
+    Check(
+        "GET /api/v1/me/card",
+        lambda w: "/api/v1/me/card",
+        row(403, anon=T, ind_a=200, ind_b=404),
+    ),
+    Check(
+        "POST /api/v1/me/card/loss",
+        lambda w: "/api/v1/me/card/loss",
+        row(403, anon=T, ind_a=None, ind_b=404),
+        method="post",
+        data=lambda w: {"kind": "temporary"},
+        refusals_only=True,
+    ),
+    Check(
+        "DELETE /api/v1/me/card/loss",
+        lambda w: "/api/v1/me/card/loss",
+        row(403, anon=T, ind_a=409, ind_b=404),  # 张伟's card is not lost
+        method="delete",
+        refusals_only=True,
     ),
     Check(
         "GET /api/v1/me/insurance",

@@ -93,6 +93,7 @@ SAMPLES = {
     "verification_code": "042917",
     "bank_card": "6222020200001234562",
     "bank_account": "0711234500012",
+    "tracking_number": "EA123456785CN",
 }
 
 

@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+
+
+class CardsConfig(AppConfig):
+    name = "shebao.cards"
+    verbose_name = "社会保障卡"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Register the card matters' effects with the workflow engine.
+        from shebao.cards import handlers  # noqa: F401
