@@ -81,7 +81,7 @@ class _CardRequestHandler(MatterHandler):
             return None
         return {
             "template": "cards/_application_result.html",
-            "card": card,
+            "card_status": card.get_status_display(),
             "link": reverse("cards:mine"),
         }
 

@@ -61,7 +61,8 @@ def _applicant(matter: Matter):
 def _record_for(matter: Matter, user) -> dict[str, str]:
     """For an instant matter that changes a record the applicant must have (their own
     contact details as a flexible worker or a resident): give them that record, and return
-    what they change (such forms have no required field: one changes what one fills in)."""
+    what they change (such forms have no required field: one changes what one fills in); for
+    a card matter, give them their social security card."""
     from shebao.common.periods import YearMonth
     from shebao.insurance.models import Category, Insurance, Scheme
     from shebao.insurance.services import Opening, relations_open
@@ -70,6 +71,16 @@ def _record_for(matter: Matter, user) -> dict[str, str]:
         "person.flexible_info_change": {"category": Category.FLEXIBLE},
         "person.resident_info_change": {"scheme": Scheme.RESIDENT, "category": Category.RESIDENT},
     }
+    cards = {
+        "person.ecard_apply": "active",
+        "person.card_report_loss": "active",
+        "person.card_cancel_loss": "lost",
+    }
+    if matter.code in cards:  # a card matter needs the applicant's card, in that state
+        from shebao.testing import make_card
+
+        make_card(user.person, status=cards[matter.code])
+        return {}
     if matter.code not in own:
         return {}
     opening = Opening(user.person, (Insurance.PENSION,), YearMonth(2020, 1), **own[matter.code])

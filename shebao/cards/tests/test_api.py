@@ -10,7 +10,7 @@ from shebao.accounts.tokens import token_issue
 from shebao.cards import services
 from shebao.cards.models import Card, CardEvent
 from shebao.cards.tests.helpers import apply_first_card
-from shebao.testing import make_card
+from shebao.testing import make_card, signed_in
 
 pytestmark = pytest.mark.django_db
 iso = DjangoJSONEncoder().default  # how the API writes a datetime
@@ -90,3 +90,14 @@ def test_without_a_card_the_api_says_so(world):
 def test_staff_have_no_card_of_their_own(world):
     response = call("get", world.card_staff, "/api/v1/me/card", context="staff")
     assert response.status_code == 403
+
+
+def test_the_application_says_where_to_follow_the_card(world):
+    application = apply_first_card(world.actor(), world.staff())
+
+    response = call("get", world.holder, f"/api/v1/applications/{application.number}")
+    page = signed_in(world.holder, "individual").get(f"/applications/{application.number}/")
+
+    assert response.status_code == 200
+    assert response.json()["result"] == {"card_status": "待报送制卡", "link": "/cards/"}
+    assert "已生成制卡申请，当前状态：待报送制卡" in page.content.decode()
