@@ -48,7 +48,7 @@ def test_report_lost_apply_for_a_replacement_and_follow_it(
     journey.shot("card-lost")
 
     # …and applies for a replacement by post, without a new photo (the one on file is used).
-    page.click("text=申请补卡")
+    page.click("a:has-text('申请补卡')")
     page.wait_for_load_state("networkidle")
     page.click("text=在线办理")
     page.wait_for_load_state("networkidle")
