@@ -85,6 +85,7 @@ INSTALLED_APPS = [
     "shebao.contributions",
     "shebao.payments",
     "shebao.cards",
+    "shebao.disputes",
     "shebao.policy",
     "shebao.calculators",
     "shebao.hall",

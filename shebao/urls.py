@@ -19,6 +19,7 @@ urlpatterns = [
     path("contributions/", include("shebao.contributions.urls")),
     path("payments/", include("shebao.payments.urls")),
     path("cards/", include("shebao.cards.urls")),
+    path("disputes/", include("shebao.disputes.urls")),
     path("policy/", include("shebao.policy.urls")),
     path("calculators/", include("shebao.calculators.urls")),
     path("notifications/", include("shebao.notifications.urls")),

@@ -551,6 +551,7 @@ def demo_load() -> DemoReport:
     """Build (or bring up to date) the demo hall; returns the accounts to print."""
     from shebao.demo.payments import payments_demo
     from shebao.demo.trueup import demo_trueup
+    from shebao.disputes.demo import disputes_demo
     from shebao.insurance.demo import dispatch_licence_demo
 
     regions_load()
@@ -634,6 +635,13 @@ def demo_load() -> DemoReport:
         people={key: actor_for(individual[key], "individual") for key in NAMED},
         extra=actor_for(_individual_user(crowd[SONGJIANG_STAFF.start]), "individual"),
         reviewer=actors["jl-kp-01"],
+    )
+    disputes_demo(
+        worker=actors["zhang"],
+        caller=actors["li"],
+        seat=actors["jl-ld-01"],
+        handler=actors["jl-ld-01"],
+        unit=songjiang,
     )
 
     from shebao.applications.models import Application

@@ -29,6 +29,7 @@ TOPICS: list[tuple[str, str, tuple[str, ...]]] = [
     ("transfer", "关系转移接续", ("transfer.",)),
     ("calendar", "待遇发放与办事日历", ("payday.", "calendar.")),
     ("emergency", "应急措施", ("emergency.",)),
+    ("dispute", "劳动人事争议与技能认定", ("dispute.", "skills.")),
 ]
 
 INSURANCE_LABELS = {

@@ -555,6 +555,37 @@ _spec("calendar.staff_change_deadline_day", "int", "人员增减申报截止日"
 _spec("calendar.payment_deadline_day", "int", "缴费存入截止日", "日")
 _spec("calendar.office_hours", "json", "窗口办公时间", "", check=check_office_hours)
 
+# Labour disputes (劳动人事争议调解与仲裁) and skills assessment (职业技能等级认定)
+_spec(
+    "dispute.mediation_days",
+    "int",
+    "调解期限",
+    "天",
+    "自收到调解申请之日起，逾期未达成调解协议的可申请仲裁",
+)
+_spec(
+    "dispute.arbitration_accept_days",
+    "int",
+    "仲裁受理决定期限",
+    "天",
+    "自收到仲裁申请之日起作出受理或不予受理的决定",
+)
+_spec(
+    "dispute.hearing_notice_days",
+    "int",
+    "开庭通知提前天数",
+    "天",
+    "开庭日期须在书面通知当事人之日起的此天数之后",
+)
+_spec("dispute.award_days", "int", "仲裁结案期限", "天", "自受理仲裁申请之日起作出裁决")
+_spec(
+    "skills.plan_lead_days",
+    "int",
+    "认定计划提前提交天数",
+    "天",
+    "评价机构须不晚于开考前此天数提交认定计划和考生信息",
+)
+
 # Emergency measures
 _spec(
     "emergency.measures",

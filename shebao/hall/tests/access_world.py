@@ -35,6 +35,7 @@ from shebao.applications.models import Application, ApplicationEvent, Material
 from shebao.cards.models import Card, CardEvent, ElectronicCard
 from shebao.contributions.models import AssessmentRun, Bill, ContributionAdjustment
 from shebao.demo.dataset import demo_load
+from shebao.disputes.models import DisputeCase, DisputeEvent
 from shebao.payments.models import (
     BankBatch,
     BankResultImport,
@@ -93,6 +94,8 @@ class World:
     batch: BankBatch  # the demo's month-end deduction batch
     refund: Refund  # 松江机械's refund waiting for its telephone confirmation
     card_a: Card  # 张伟's social security card, in force
+    dispute: DisputeCase  # 张伟's arbitration against 松江机械, accepted, hearing set
+    dispute_hotline: DisputeCase  # 李娜's mediation request entered by the 12333 seat
 
     def client(self, actor: str) -> Client:
         if actor in ("anon", "partner"):
@@ -224,6 +227,8 @@ def build_world() -> World:
         batch=BankBatch.objects.get(),
         refund=Refund.objects.get(),
         card_a=Card.objects.get(person=users["ind_a"].person, status=Card.Status.ACTIVE),
+        dispute=DisputeCase.objects.get(submission_key="demo-dispute-arbitration"),
+        dispute_hotline=DisputeCase.objects.get(submission_key="demo-dispute-hotline"),
     )
 
 
@@ -258,5 +263,9 @@ def fingerprint() -> str:
         list(Card.objects.order_by("pk").values_list("pk", "status", "tracking_number")),
         CardEvent.objects.count(),
         list(ElectronicCard.objects.order_by("pk").values_list("pk", "revoked_at")),
+        list(
+            DisputeCase.objects.order_by("pk").values_list("pk", "status", "outcome", "hearing_at")
+        ),
+        DisputeEvent.objects.count(),
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()

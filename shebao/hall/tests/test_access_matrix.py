@@ -77,6 +77,12 @@ FINANCE = row(403, anon=L, editor=200)
 # The pay button only takes POST: payers get 405, staff are the wrong kind of actor.
 PAYER_GET = row(405, anon=L, **dict.fromkeys(STAFF, 403))
 
+# Dispute pages: who applies (individuals; unit managers and grantees: the operator lacks the
+# grant), who sees 张伟's accepted arbitration (himself; 松江机械's managers as the respondent;
+# labour-relations staff of 昌邑区, of whom the matrix has none).
+APPLY = row(403, anon=L, ind_a=200, ind_b=200, admin=200, other_unit=200)
+SEES_DISPUTE = row(404, anon=L, ind_a=200, admin=200)
+
 PAGES: list[Check] = [
     Check("hall:home", lambda w: "/", PUBLIC),
     Check("hall:individual_center", lambda w: "/me/", only(INDIVIDUALS)),
@@ -517,6 +523,59 @@ PAGES: list[Check] = [
         FINANCE | {"editor": None},
         method="post",
         data=lambda w: {"action": "confirm", "phone": "13943110001", "note": "确认"},
+        refusals_only=True,
+    ),
+    Check("disputes:index", lambda w: "/disputes/", SIGNED_IN),
+    *[
+        Check(f"disputes:apply_{kind}", lambda w, kind=kind: f"/disputes/apply/{kind}/", APPLY)
+        for kind in ("mediation", "arbitration")
+    ],
+    *[
+        Check(
+            f"disputes:apply_{kind}",
+            lambda w, kind=kind: f"/disputes/apply/{kind}/",
+            APPLY | {"ind_a": None, "ind_b": None, "admin": None, "other_unit": None},
+            method="post",
+            data=lambda w: {
+                "counterpart": DEMO_UNIT,
+                "dispute_type": "wages",
+                "claims": "支付工资",
+                "facts": "拖欠工资",
+                "aware_date": "2024-05-01",
+                "submission_key": "matrix",
+            },
+            refusals_only=True,
+        )
+        for kind in ("mediation", "arbitration")
+    ],
+    Check("disputes:hotline", lambda w: "/disputes/staff/hotline/", only(STAFF)),
+    Check(
+        "disputes:hotline",
+        lambda w: "/disputes/staff/hotline/",
+        only(STAFF, status=None),
+        method="post",
+        data=lambda w: {"caller_name": "张三", "submission_key": "matrix"},
+        refusals_only=True,
+    ),
+    Check("disputes:form_blank", lambda w: "/disputes/forms/arbitration-application.docx", PUBLIC),
+    *[
+        Check(route, lambda w, tail=tail: f"/disputes/{w.dispute.number}/{tail}", SEES_DISPUTE)
+        for route, tail in (
+            ("disputes:case", ""),
+            ("disputes:case_form", "arbitration-application.docx"),
+        )
+    ],
+    Check(
+        "disputes:case",
+        lambda w: f"/disputes/{w.dispute_hotline.number}/",
+        row(404, anon=L, ind_b=200),  # submitted: the respondent is not told yet
+    ),
+    Check(
+        "disputes:case",
+        lambda w: f"/disputes/{w.dispute.number}/",
+        SEES_DISPUTE | {"ind_a": None, "admin": 403},  # the respondent sees, may not act
+        method="post",
+        data=lambda w: {"action": "withdraw", "note": ""},
         refusals_only=True,
     ),
     Check("calculators:index", lambda w: "/calculators/", PUBLIC),
