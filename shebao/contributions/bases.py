@@ -37,7 +37,7 @@ from shebao.common.identifiers import normalize_id_number
 from shebao.common.money import FEN, from_fen, to_fen
 from shebao.common.periods import YearMonth
 from shebao.contributions.models import BaseDeclarationLine, ContributionBase
-from shebao.insurance.models import Relation
+from shebao.insurance.models import Relation, Scheme
 from shebao.registry.models import Person, Unit
 
 if TYPE_CHECKING:
@@ -51,6 +51,56 @@ MAX_ROWS = 20_000
 MAX_BYTES = 8 * 1024 * 1024
 SHEET = "缴费基数申报"
 HEADERS = ("公民身份号码", "姓名", "上年度月平均工资（元）")
+INSTITUTION_MATTER = "unit.institution_wage_declare"
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """One kind of base declaration: the enterprise's (企业职工社会保险缴费基数申报) or the
+    institution's salary declaration (机关事业单位缴费工资申报). Both are the same machinery —
+    lines staged with the case, checked whole, clamped to the month's limits, applied as
+    :class:`ContributionBase` records — over the staff of the unit in the declaration's schemes.
+    """
+
+    matter: str
+    title: str
+    page: str  # URL name of the declaration page
+    sheet_page: str  # URL name of its sheet
+    schemes: tuple[str, ...]  # the relations whose staff the unit declares
+    unit_kinds: tuple[str, ...]  # empty: any unit
+    wage_label: str
+
+
+ENTERPRISE = Declaration(
+    matter=MATTER,
+    title="缴费基数申报",
+    page="contributions:bases",
+    sheet_page="contributions:base_sheet",
+    schemes=(),
+    unit_kinds=(),
+    wage_label="上年度月平均工资",
+)
+INSTITUTION = Declaration(
+    matter=INSTITUTION_MATTER,
+    title="机关事业单位缴费工资申报",
+    page="contributions:institution_wages",
+    sheet_page="contributions:institution_wage_sheet",
+    schemes=(Scheme.INSTITUTION,),
+    unit_kinds=(Unit.Kind.INSTITUTION,),
+    wage_label="上年度月平均工资",
+)
+DECLARATIONS = {d.matter: d for d in (ENTERPRISE, INSTITUTION)}
+
+
+def declaration_for(unit: Unit, kind: Declaration) -> Declaration:
+    """The declaration ``kind`` if ``unit`` may file it; refuses (422
+    ``INSTITUTION_ONLY``) an enterprise filing the institution's salary declaration."""
+    if kind.unit_kinds and unit.kind not in kind.unit_kinds:
+        raise InvalidInput(
+            f"{kind.title}仅限机关事业单位办理；企业请办理“企业职工社会保险缴费基数申报”",
+            code="INSTITUTION_ONLY",
+        )
+    return kind
 
 
 @dataclass(frozen=True)
@@ -94,6 +144,88 @@ def wage_limit(*, unit: Unit, month: YearMonth) -> Decimal:
     return (ceiling * ratio).quantize(FEN)
 
 
+@dataclass(frozen=True)
+class Limits:
+    """The base limits of a region's month, with how each was found and the sources of the
+    parameters it came from (what the page, the sheet's preview and the reviewer show)."""
+
+    month: YearMonth
+    floor: Decimal
+    ceiling: Decimal
+    floor_how: str  # "公布标准" or "55,340.00 × 60% ÷ 12，…"
+    ceiling_how: str
+    sources: tuple[tuple[str, str], ...]  # (parameter, its public source)
+    provisional: bool
+    rounding: Any  # rounding.base: the declared wage is rounded by it before the clamp
+
+    def clamp(self, wage_fen: int) -> Clamp:
+        """The base of a declared wage, by the rule's own clamp formula
+        (:func:`shebao.rules.contribution.clamp_formula`)."""
+        from shebao.rules.contribution import clamp_formula
+        from shebao.rules.formula import evaluate_named
+
+        values = evaluate_named(
+            clamp_formula(floor=self.floor, ceiling=self.ceiling, rounding=self.rounding),
+            {"wage": from_fen(wage_fen)},
+        )
+        declared, base = values["declared"], values["base"]
+        side = "floor" if declared < self.floor else "ceiling" if declared > self.ceiling else ""
+        return Clamp(wage=from_fen(wage_fen), declared=declared, base=base, side=side)
+
+
+@dataclass(frozen=True)
+class Clamp:
+    """A declared wage and the base applied: ``side`` says which limit clamped it."""
+
+    wage: Decimal  # as declared
+    declared: Decimal  # rounded by rounding.base
+    base: Decimal  # applied
+    side: str  # "floor", "ceiling" or ""
+
+    @property
+    def clamped(self) -> bool:
+        return bool(self.side)
+
+    @property
+    def note(self) -> str:
+        if self.side == "floor":
+            return f"低于下限，按下限{self.base:,.2f}元核定"
+        if self.side == "ceiling":
+            return f"高于上限，按上限{self.base:,.2f}元核定"
+        if self.declared != self.wage:
+            return f"按舍入规则取{self.base:,.2f}元"
+        return "在上下限之间，按申报工资核定"
+
+
+def month_limits(*, region: str, month: YearMonth) -> Limits:
+    """The limits of ``region``'s ``month`` as the contribution rule resolves them
+    (:func:`shebao.rules.contribution.base_limits`), traced to their parameters."""
+    from shebao.calculators.services import params_for
+    from shebao.common.trace import Trace
+    from shebao.policy.display import public_source, spec_label
+    from shebao.rules import contribution
+
+    params = params_for(
+        region=region,
+        on=month.first_day,
+        keys=contribution.LIMIT_KEYS,
+        optional=contribution.LIMIT_OPTIONAL_KEYS,
+    )
+    trace = Trace("contribution.limits", "缴费基数上下限")
+    floor, ceiling = contribution.base_limits(params, trace)
+    how = {step.label: step.formula for step in trace.steps}
+    return Limits(
+        month=month,
+        floor=floor,
+        ceiling=ceiling,
+        floor_how=how.get("缴费基数下限", ""),
+        ceiling_how=how.get("缴费基数上限", ""),
+        sources=tuple((spec_label(ref.key), public_source(ref.source)) for ref in trace.params),
+        provisional=trace.provisional,
+        rounding=params["rounding.base"].value,
+    )
+
+
 def rows_problems(rows: list[DeclaredRow]) -> tuple[list[BaseDeclarationLine], list[LineProblem]]:
     """Parse the rows: (lines not yet saved, problems). Only what the text itself says."""
     lines: list[BaseDeclarationLine] = []
@@ -132,7 +264,11 @@ def rows_problems(rows: list[DeclaredRow]) -> tuple[list[BaseDeclarationLine], l
 
 
 def records_problems(
-    lines: list[BaseDeclarationLine], *, unit: Unit, month: YearMonth
+    lines: list[BaseDeclarationLine],
+    *,
+    unit: Unit,
+    month: YearMonth,
+    schemes: tuple[str, ...] = (),
 ) -> list[LineProblem]:
     """Check the lines against the records as they are now, in a few queries whatever their
     number: the registry, the unit's relations, the declarations already in force, the limit.
@@ -151,12 +287,14 @@ def records_problems(
     later = set()
     for start in range(0, len(ids), 5000):
         chunk = ids[start : start + 5000]
-        on_roster |= set(
+        relations = (
             Relation.objects.current()
             .filter(unit=unit, person_id__in=chunk)
             .filter(Q(end_month__isnull=True) | Q(end_month__gte=month))
-            .values_list("person_id", flat=True)
         )
+        if schemes:
+            relations = relations.filter(scheme__in=schemes)
+        on_roster |= set(relations.values_list("person_id", flat=True))
         later |= set(
             ContributionBase.objects.filter(
                 unit=unit, person_id__in=chunk, superseded_at__isnull=True, valid_from__gt=month
@@ -173,9 +311,12 @@ def records_problems(
                 LineProblem(line.row, "姓名", f"与社会保险登记不一致（登记为“{person.name}”）")
             )
         if person.pk not in on_roster:
+            where = "参加机关事业单位养老保险" if schemes else "参保"
             problems.append(
                 LineProblem(
-                    line.row, "公民身份号码", f"{month.label()}起未在本单位参保，不能申报基数"
+                    line.row,
+                    "公民身份号码",
+                    f"{month.label()}起未在本单位{where}，不能申报基数",
                 )
             )
         if person.pk in later:
@@ -196,6 +337,127 @@ def records_problems(
                 )
             )
     return problems
+
+
+@dataclass(frozen=True)
+class CheckedLine:
+    """A declaration line as the reviewer (and the unit's preview) sees it: the clamp of its
+    wage to the month's limits, and what stands out — a wage below the minimum wage, a large
+    change from the wage declared before."""
+
+    row: int
+    id_number: str
+    name: str
+    clamp: Clamp
+    previous: Decimal | None  # the wage declared before, with this unit; None: first declaration
+    change: Decimal | None  # (wage − previous) ÷ previous
+    below_minimum: bool
+    large_change: bool
+
+    @property
+    def change_percent(self) -> str:
+        return "" if self.change is None else f"{self.change * 100:+.1f}%"
+
+
+@dataclass(frozen=True)
+class Checks:
+    """Every line of a declaration checked: the lines, the month's limits and the thresholds."""
+
+    limits: Limits
+    lines: list[CheckedLine]
+    minimum_wage: Decimal | None
+    minimum_source: str
+    change_ratio: Decimal | None
+    change_source: str
+
+    @property
+    def clamped(self) -> list[CheckedLine]:
+        return [line for line in self.lines if line.clamp.clamped]
+
+    @property
+    def below_minimum(self) -> list[CheckedLine]:
+        return [line for line in self.lines if line.below_minimum]
+
+    @property
+    def large_changes(self) -> list[CheckedLine]:
+        return [line for line in self.lines if line.large_change]
+
+
+def lines_check(lines: list[BaseDeclarationLine], *, unit: Unit, month: YearMonth) -> Checks:
+    """Clamp every line and find what stands out, in a few queries whatever their number. The
+    wage declared before is the last record of the employee with the unit that starts before
+    ``month``; the threshold of a large change is ``contribution.base_change_review_ratio``."""
+    from shebao.policy.display import public_source
+    from shebao.policy.selectors import param_or_none
+
+    region = _region(unit)
+    limits = month_limits(region=region, month=month)
+    minimum = param_or_none(region=region, key="wage.minimum_monthly", on=month.first_day)
+    ratio = param_or_none(
+        region=region, key="contribution.base_change_review_ratio", on=month.first_day
+    )
+    ids = [line.person_id for line in lines if line.person_id]
+    previous: dict[int, int] = {}
+    for start in range(0, len(ids), 5000):
+        for person_id, wage_fen in (
+            ContributionBase.objects.filter(
+                unit=unit,
+                person_id__in=ids[start : start + 5000],
+                superseded_at__isnull=True,
+                valid_from__lt=month,
+            )
+            .order_by("person_id", "valid_from")
+            .values_list("person_id", "wage_fen")
+        ):
+            previous[person_id] = wage_fen  # ordered by month: the last one stays
+    checked = []
+    for line in lines:
+        before = previous.get(line.person_id) if line.person_id else None
+        change = (
+            (Decimal(line.wage_fen - before) / Decimal(before)).quantize(Decimal("0.0001"))
+            if before
+            else None
+        )
+        checked.append(
+            CheckedLine(
+                row=line.row,
+                id_number=line.id_number,
+                name=line.name,
+                clamp=limits.clamp(line.wage_fen),
+                previous=from_fen(before) if before is not None else None,
+                change=change,
+                below_minimum=minimum is not None and from_fen(line.wage_fen) < minimum.value,
+                large_change=ratio is not None and change is not None and abs(change) > ratio.value,
+            )
+        )
+    return Checks(
+        limits=limits,
+        lines=checked,
+        minimum_wage=minimum.value if minimum is not None else None,
+        minimum_source=public_source(minimum.ref.source) if minimum is not None else "",
+        change_ratio=ratio.value if ratio is not None else None,
+        change_source=public_source(ratio.ref.source) if ratio is not None else "",
+    )
+
+
+def declaration_preview(
+    *,
+    actor: Actor,
+    unit: Unit,
+    effective_month: YearMonth,
+    rows: list[DeclaredRow],
+    kind: Declaration = ENTERPRISE,
+) -> tuple[Checks | None, list[LineProblem]]:
+    """What a declaration would be, before it is filed: each parseable line clamped (declared
+    vs applied, the limit), and every problem of every line. Writes nothing."""
+    from shebao.applications.selectors import matter_for_applicant
+
+    matter_for_applicant(actor=actor, code=kind.matter)
+    declaration_for(unit, kind)
+    lines, problems = rows_problems(rows)
+    if lines:
+        problems += records_problems(lines, unit=unit, month=effective_month, schemes=kind.schemes)
+    return (lines_check(lines, unit=unit, month=effective_month) if lines else None), problems
 
 
 def _link_persons(lines: list[BaseDeclarationLine]) -> None:
@@ -320,6 +582,7 @@ def base_declaration_submit(
     material: IO[bytes],
     remark: str = "",
     client_key: str = "",
+    kind: Declaration = ENTERPRISE,
 ) -> tuple[Application, bool]:
     """File and submit the unit's declaration with its lines and the signed wage roster
     (``material``); returns ``(application, created)``. Every problem of every line refuses
@@ -328,9 +591,10 @@ def base_declaration_submit(
     from shebao.applications import services as engine
     from shebao.applications.selectors import matter_for_applicant
 
-    matter = matter_for_applicant(actor=actor, code=MATTER)
+    matter = matter_for_applicant(actor=actor, code=kind.matter)
     if actor.unit is None or actor.unit.pk != unit.pk:
         raise InvalidInput("只能为本单位申报缴费基数", code="UNIT_MISMATCH")
+    declaration_for(unit, kind)
     replayed = engine.application_replay(actor=actor, matter=matter, client_key=client_key)
     if replayed is not None:
         return replayed, False
@@ -378,6 +642,7 @@ def declaration_stage(application: Application, rows: list[DeclaredRow]) -> int:
 class BaseDeclareHandler(LinesHandler):
     """企业职工社会保险缴费基数申报: each line's declared wage from the effective month on."""
 
+    kind = ENTERPRISE
     line_model = BaseDeclarationLine
     page = "contributions:bases"
     reviewer_template = "contributions/_base_lines.html"
@@ -387,41 +652,45 @@ class BaseDeclareHandler(LinesHandler):
             _declared_month(data)
         return data
 
+    def check_submit(self, application: Application) -> None:
+        assert application.unit is not None
+        declaration_for(application.unit, self.kind)
+        super().check_submit(application)
+
     def line_columns(self) -> list[tuple[str, str]]:
         return [
             ("row", "行号"),
             ("id_number", "公民身份号码"),
             ("name", "姓名"),
-            ("wage_yuan", "上年度月平均工资（元）"),
+            ("wage_yuan", f"{self.kind.wage_label}（元）"),
         ]
 
     def validate_lines(self, application: Application) -> list[LineProblem]:
         assert application.unit is not None
         _year, month = _declared_month(application.data)
         lines = list(self.lines(application))
-        return records_problems(lines, unit=application.unit, month=month)
+        return records_problems(
+            lines, unit=application.unit, month=month, schemes=self.kind.schemes
+        )
 
     def reviewer_context(self, application: Application) -> dict[str, Any]:
-        from shebao.calculators.services import base_limits_for
-        from shebao.policy.selectors import param_or_none
+        from shebao.applications.handlers import REVIEW_SAMPLE
 
         context = super().reviewer_context(application)
         assert application.unit is not None
         _year, month = _declared_month(application.data)
-        region = _region(application.unit)
-        limits = base_limits_for(region=region, month=month)
-        minimum = param_or_none(region=region, key="wage.minimum_monthly", on=month.first_day)
-        below = [
-            line
-            for line in self.lines(application)
-            if minimum is not None and from_fen(line.wage_fen) < minimum.value
-        ][:50]
+        checks = lines_check(list(self.lines(application)), unit=application.unit, month=month)
         context.update(
             {
-                "floor": limits.floor,
-                "ceiling": limits.ceiling,
-                "minimum_wage": minimum.value if minimum is not None else None,
-                "below_minimum": below,
+                "checks": checks,
+                "limits": checks.limits,
+                "checked_sample": checks.lines[:REVIEW_SAMPLE],
+                "clamped": checks.clamped,
+                "below_minimum": checks.below_minimum[:REVIEW_SAMPLE],
+                "below_minimum_count": len(checks.below_minimum),
+                "large_changes": checks.large_changes[:REVIEW_SAMPLE],
+                "large_change_count": len(checks.large_changes),
+                "minimum_wage": checks.minimum_wage,
                 "month": month,
             }
         )
@@ -463,3 +732,12 @@ class BaseDeclareHandler(LinesHandler):
         ]
         ContributionBase.objects.bulk_create(rows, batch_size=2000)
         return {"bases": len(rows), "superseded": superseded, "closed": closed}
+
+
+@register("institution_wage_declare")
+class InstitutionWageDeclareHandler(BaseDeclareHandler):
+    """机关事业单位缴费工资申报: the same lines, over the unit's staff in the institutions'
+    pension scheme, filed by institution units only."""
+
+    kind = INSTITUTION
+    page = "contributions:institution_wages"

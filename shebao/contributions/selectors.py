@@ -43,7 +43,12 @@ INSURANCE_LABELS = {
 }
 
 # The unit matters whose operators may read the unit's bases and bills.
-CONTRIBUTION_MATTERS = ("unit.base_declare", "unit.contribution_assess")
+CONTRIBUTION_MATTERS = (
+    "unit.base_declare",
+    "unit.institution_wage_declare",
+    "unit.base_raise",
+    "unit.contribution_assess",
+)
 
 
 def may_read_unit(actor: Actor, unit: Unit) -> bool:
@@ -100,16 +105,19 @@ def base_in_force(*, unit_id: int, person_id: int, month: YearMonth) -> Contribu
     )
 
 
-def unit_staff_bases(*, actor: Actor, unit: Unit, month: YearMonth) -> list[StaffBase]:
-    """The unit's employees insured with it in ``month`` (any insurance), by name, each with
-    the declaration in force. Two queries whatever the unit's size."""
+def unit_staff_bases(
+    *, actor: Actor, unit: Unit, month: YearMonth, schemes: tuple[str, ...] = ()
+) -> list[StaffBase]:
+    """The unit's employees insured with it in ``month`` (any insurance; of ``schemes`` only,
+    if given), by name, each with the declaration in force. Two queries whatever the unit's
+    size."""
     if not may_read_unit(actor, unit):
         raise NotFound("未找到该单位", code="UNIT_NOT_FOUND")
+    relations = Relation.objects.current().covering(month).filter(unit=unit)
+    if schemes:
+        relations = relations.filter(scheme__in=schemes)
     people = (
-        Relation.objects.current()
-        .covering(month)
-        .filter(unit=unit)
-        .values_list("person_id", "person__id_number", "person__name")
+        relations.values_list("person_id", "person__id_number", "person__name")
         .distinct()
         .order_by("person__name", "person_id")
     )

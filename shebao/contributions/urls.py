@@ -7,6 +7,10 @@ app_name = "contributions"
 urlpatterns = [
     path("unit/bases/", views.base_declaration, name="bases"),
     path("unit/bases.xlsx", views.base_sheet, name="base_sheet"),
+    path("unit/institution-wages/", views.institution_wages, name="institution_wages"),
+    path(
+        "unit/institution-wages.xlsx", views.institution_wage_sheet, name="institution_wage_sheet"
+    ),
     path("unit/assess/", views.assess, name="assess"),
     path("bills/", views.bills, name="bills"),
     path("bills/<str:number>.pdf", views.bill_file, name="bill_pdf"),

@@ -3,6 +3,7 @@ assessment runs. Thin: parse, call one selector or service, render."""
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from typing import Any
 
@@ -17,7 +18,6 @@ from shebao.accounts import actors
 from shebao.accounts.decorators import actor_required
 from shebao.applications.handlers import LinesInvalid
 from shebao.applications.selectors import matter_for_applicant
-from shebao.calculators.services import base_limits_for
 from shebao.common.errors import Conflict, DomainError, InvalidInput
 from shebao.common.money import from_fen
 from shebao.common.pdf import pdf_response
@@ -39,14 +39,36 @@ def _month_param(request: HttpRequest, name: str, default: YearMonth) -> YearMon
         return default
 
 
-@actor_required(actors.UNIT)
-@require_http_methods(["GET", "POST"])
-def base_declaration(request: HttpRequest) -> HttpResponse:
-    """缴费基数申报: the unit's employees in the effective month with the wage declared in force;
-    the unit enters each one's wage (or uploads the sheet) and the signed wage roster."""
+def _declared_rows(request: HttpRequest) -> list[bases.DeclaredRow]:
+    """The rows the unit entered: the uploaded sheet, else the on-screen table."""
+    sheet = request.FILES.get("sheet")
+    if sheet is not None:
+        return bases.read_sheet(sheet)
+    try:
+        count = min(int(request.POST.get("rows", "0") or 0), bases.MAX_ROWS)
+    except ValueError:
+        count = 0
+    return [
+        bases.DeclaredRow(
+            row=index,
+            id_number=request.POST.get(f"id_{index}", ""),
+            name=request.POST.get(f"name_{index}", ""),
+            wage=request.POST.get(f"wage_{index}", ""),
+        )
+        for index in range(1, count + 1)
+        if request.POST.get(f"wage_{index}", "").strip()
+    ]
+
+
+def _declaration_page(request: HttpRequest, kind: bases.Declaration) -> HttpResponse:
+    """A base declaration page (the enterprise's or the institution's): the unit's staff in the
+    effective month with the wage in force and the base it gives (clamped, the limit shown);
+    the unit enters each one's wage (or uploads the sheet), previews the bases, and files it
+    with the signed wage roster."""
     actor = request.actor  # type: ignore[attr-defined]
-    matter = matter_for_applicant(actor=actor, code=bases.MATTER)
+    matter = matter_for_applicant(actor=actor, code=kind.matter)
     unit = actor.unit
+    bases.declaration_for(unit, kind)
     today = timezone.localdate()
     month = _month_param(request, "effective_month", YearMonth.of(today))
     try:
@@ -54,39 +76,44 @@ def base_declaration(request: HttpRequest) -> HttpResponse:
     except ValueError:
         year = 0
     year = year or month.year
-    staff = selectors.unit_staff_bases(actor=actor, unit=unit, month=month)
+    staff = selectors.unit_staff_bases(actor=actor, unit=unit, month=month, schemes=kind.schemes)
     context: dict[str, Any] = {
+        "kind": kind,
         "matter": matter,
         "unit": unit,
         "month": month,
         "year": year,
-        "staff": staff[:SCREEN_MAX],
         "staff_total": len(staff),
         "screen_max": SCREEN_MAX,
-        "client_key": uuid.uuid4().hex,
+        "client_key": request.POST.get("client_key", "")[:64] or uuid.uuid4().hex,
     }
+    limits = None
     try:
-        context["limits"] = base_limits_for(region=unit.district_id, month=month)
+        limits = bases.month_limits(region=unit.district_id, month=month)
+        context["limits"] = limits
         context["wage_limit"] = bases.wage_limit(unit=unit, month=month)
     except DomainError as error:
         context["error"] = error.message
+    context["staff"] = [
+        (s, limits.clamp(s.wage_fen) if limits is not None and s.wage_fen is not None else None)
+        for s in staff[:SCREEN_MAX]
+    ]
     if request.method == "POST":
         material = request.FILES.get("material")
-        sheet = request.FILES.get("sheet")
         try:
-            if sheet is not None:
-                rows = bases.read_sheet(sheet)
-            else:
-                rows = [
-                    bases.DeclaredRow(
-                        row=index,
-                        id_number=request.POST.get(f"id_{index}", ""),
-                        name=request.POST.get(f"name_{index}", ""),
-                        wage=request.POST.get(f"wage_{index}", ""),
+            rows = _declared_rows(request)
+            if request.POST.get("action") == "preview":
+                checks, problems = bases.declaration_preview(
+                    actor=actor, unit=unit, effective_month=month, rows=rows, kind=kind
+                )
+                context["preview"] = checks
+                if problems:
+                    context["problems"] = [p.__dict__ for p in problems[:200]]
+                    context["problem_count"] = len(problems)
+                    context["error"] = (
+                        f"申报有 {len(problems)} 处错误，修改后才能提交；下方为可识别各行的核定基数预览"
                     )
-                    for index in range(1, min(int(request.POST.get("rows", "0") or 0), 20_000) + 1)
-                    if request.POST.get(f"wage_{index}", "").strip()
-                ]
+                return render(request, "contributions/bases.html", context)
             if material is None:
                 raise DomainError(
                     "请上传加盖单位公章的职工上年度工资明细表", code="MATERIAL_REQUIRED"
@@ -100,32 +127,63 @@ def base_declaration(request: HttpRequest) -> HttpResponse:
                 material=material,
                 remark=request.POST.get("remark", ""),
                 client_key=request.POST.get("client_key", "")[:64],
+                kind=kind,
             )
         except LinesInvalid as refused:
             context["problems"] = refused.details.get("rows", [])[:200]
             context["problem_count"] = len(refused.details.get("rows", []))
             context["error"] = refused.message
+            with contextlib.suppress(DomainError):  # the preview is a help, not the refusal
+                context["preview"], _ = bases.declaration_preview(
+                    actor=actor, unit=unit, effective_month=month, rows=rows, kind=kind
+                )
         except (DomainError, ValueError) as error:
             context["error"] = getattr(error, "message", "申报内容有误，请核对后重新提交")
         else:
             messages.success(
                 request,
-                f"缴费基数申报已提交（申请编号 {application.number}），请等待经办机构受理审核。",
+                f"{kind.title}已提交（申请编号 {application.number}），请等待经办机构受理审核。",
             )
             return redirect("applications:detail", number=application.number)
     return render(request, "contributions/bases.html", context)
+
+
+def _declaration_sheet(request: HttpRequest, kind: bases.Declaration) -> HttpResponse:
+    actor = request.actor  # type: ignore[attr-defined]
+    matter_for_applicant(actor=actor, code=kind.matter)
+    bases.declaration_for(actor.unit, kind)
+    month = _month_param(request, "effective_month", YearMonth.of(timezone.localdate()))
+    staff = selectors.unit_staff_bases(
+        actor=actor, unit=actor.unit, month=month, schemes=kind.schemes
+    )
+    rows = [(s.id_number, s.name, f"{s.wage}" if s.wage is not None else "") for s in staff]
+    return xlsx_response(bases.template_workbook(rows), f"{kind.title}表{month}.xlsx")
+
+
+@actor_required(actors.UNIT)
+@require_http_methods(["GET", "POST"])
+def base_declaration(request: HttpRequest) -> HttpResponse:
+    """缴费基数申报 (企业职工社会保险缴费基数申报)."""
+    return _declaration_page(request, bases.ENTERPRISE)
 
 
 @actor_required(actors.UNIT)
 def base_sheet(request: HttpRequest) -> HttpResponse:
     """The declaration sheet (.xlsx) pre-filled with the unit's employees of the month and the
     wages declared in force."""
-    actor = request.actor  # type: ignore[attr-defined]
-    matter_for_applicant(actor=actor, code=bases.MATTER)
-    month = _month_param(request, "effective_month", YearMonth.of(timezone.localdate()))
-    staff = selectors.unit_staff_bases(actor=actor, unit=actor.unit, month=month)
-    rows = [(s.id_number, s.name, f"{s.wage}" if s.wage is not None else "") for s in staff]
-    return xlsx_response(bases.template_workbook(rows), f"缴费基数申报表{month}.xlsx")
+    return _declaration_sheet(request, bases.ENTERPRISE)
+
+
+@actor_required(actors.UNIT)
+@require_http_methods(["GET", "POST"])
+def institution_wages(request: HttpRequest) -> HttpResponse:
+    """机关事业单位缴费工资申报: the institution's staff in its pension scheme."""
+    return _declaration_page(request, bases.INSTITUTION)
+
+
+@actor_required(actors.UNIT)
+def institution_wage_sheet(request: HttpRequest) -> HttpResponse:
+    return _declaration_sheet(request, bases.INSTITUTION)
 
 
 # --- bills ---------------------------------------------------------------------------------------

@@ -354,7 +354,7 @@ def _build_applications(actors: dict[str, Actor], workers: dict[str, Person]) ->
             data = {**(data or {}), **plan.data}
         at: datetime | None = now - timedelta(days=plan.days_ago) if plan.days_ago else None
         stage = None
-        if plan.matter == "unit.base_declare":
+        if plan.matter in ("unit.base_declare", "unit.institution_wage_declare"):
             data, stage = _base_declaration(timezone.localdate())
         demo_application_build(
             applicant=actors[plan.applicant],
@@ -383,10 +383,14 @@ def _base_declaration(today: date) -> tuple[dict[str, str], Any]:
     month = YearMonth.of(today)
 
     def stage(application: Any) -> None:
+        from shebao.contributions.bases import DECLARATIONS
+
+        relations = Relation.objects.current().filter(unit=application.unit)
+        schemes = DECLARATIONS[application.matter.code].schemes
+        if schemes:
+            relations = relations.filter(scheme__in=schemes)
         staff = (
-            Relation.objects.current()
-            .filter(unit=application.unit)
-            .filter(Q(end_month__isnull=True) | Q(end_month__gte=month))
+            relations.filter(Q(end_month__isnull=True) | Q(end_month__gte=month))
             .values_list("person__id_number", "person__name")
             .distinct()
             .order_by("person__id_number")

@@ -162,6 +162,59 @@ def person_record(*, actor: Actor, person: Person) -> PersonRecord:
     )
 
 
+@dataclass(frozen=True)
+class FlexibleBase:
+    """A flexible worker's pension base of a month: the grade in force (chosen, or the lowest
+    offered when none was chosen, as the assessment takes it) and the base and amount it gives
+    by the flexible-employment rule, with its explanation."""
+
+    month: YearMonth
+    grade: int
+    chosen: bool
+    since: YearMonth | None
+    result: Any  # shebao.rules.flexible.FlexibleResult
+
+
+def flexible_base(
+    *, person: Person, relations: list[Relation], month: YearMonth
+) -> FlexibleBase | None:
+    """The flexible worker's base in ``month`` from their grade, or None when no self-paid
+    flexible pension relation covers the month. ``relations`` are the person's, already read
+    within the actor's scope (:func:`person_record`)."""
+    from shebao.calculators.services import flexible_calculate, flexible_grades
+    from shebao.insurance.models import FlexibleGrade
+
+    relation = next(
+        (
+            r
+            for r in relations
+            if r.category == Category.FLEXIBLE
+            and r.insurance == Insurance.PENSION
+            and r.unit_id is None
+            and r.start_month <= month
+            and (r.end_month is None or r.end_month >= month)
+        ),
+        None,
+    )
+    if relation is None:
+        return None
+    record = (
+        FlexibleGrade.objects.filter(person=person, valid_from__lte=month)
+        .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=month))
+        .order_by("-valid_from")
+        .first()
+    )
+    region = relation.district_id
+    grade = record.grade if record is not None else min(flexible_grades(region=region, month=month))
+    return FlexibleBase(
+        month=month,
+        grade=grade,
+        chosen=record is not None,
+        since=record.valid_from if record is not None else None,
+        result=flexible_calculate(region=region, month=month, grade=grade),
+    )
+
+
 def own_info_matters(*, actor: Actor, person: Person) -> list[tuple[str, str]]:
     """The matters through which an individual changes their own contact details: (code,
     button text), by the schemes they are insured in as a self-payer; none for staff."""

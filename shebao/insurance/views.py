@@ -22,6 +22,7 @@ from shebao.applications.selectors import application_get, matter_for_applicant
 from shebao.catalogue.guide import regional_texts
 from shebao.common.errors import DomainError, NotFound
 from shebao.common.identifiers import normalize_id_number
+from shebao.common.periods import YearMonth
 from shebao.insurance import changes, dispatch, exports, roster, selectors
 from shebao.insurance.forms import DispatchLicenceForm
 from shebao.insurance.models import Insurance
@@ -66,7 +67,18 @@ def my_insurance(request: HttpRequest) -> HttpResponse:
 def _person_context(actor: Any, person: Any) -> dict[str, Any]:
     info = registry_selectors.person_info_current(person=person)
     record = selectors.person_record(actor=actor, person=person)
+    try:
+        flexible = selectors.flexible_base(
+            person=person, relations=record.relations, month=YearMonth.of(timezone.localdate())
+        )
+    except DomainError as error:  # the month's grade parameters are not published
+        flexible = None
+        flexible_error = error.message
+    else:
+        flexible_error = ""
     return {
+        "flexible": flexible,
+        "flexible_error": flexible_error,
         "person": person,
         "district_name": registry_selectors.region_full_name(code=person.district_id),
         "cover": record.cover,

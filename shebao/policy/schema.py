@@ -398,6 +398,14 @@ _spec(
     "申报的月平均工资超过缴费基数上限的该倍数时视为录入错误，不予受理",
 )
 _spec(
+    "contribution.base_change_review_ratio",
+    "rate",
+    "申报工资变动提示比例",
+    "",
+    "本次申报的月平均工资比上次申报增减超过该比例时，提示审核人员核实",
+    max=Decimal(10),
+)
+_spec(
     "contribution.insurances",
     "json",
     "征缴险种",

@@ -395,6 +395,26 @@ PAGES: list[Check] = [
         lambda w: "/contributions/unit/bases.xlsx",
         only(("admin", "other_unit")),
     ),
+    # The institution's salary declaration: the other unit is the demo's school (an
+    # institution); the admin's enterprise is refused by name.
+    Check(
+        "contributions:institution_wages",
+        lambda w: "/contributions/unit/institution-wages/",
+        only(("other_unit",)) | {"admin": 422},
+    ),
+    Check(
+        "contributions:institution_wages",
+        lambda w: "/contributions/unit/institution-wages/",
+        only(("other_unit",), status=None) | {"admin": 422},
+        method="post",
+        data=lambda w: {"declare_year": "2020", "effective_month": "2020-01", "rows": "0"},
+        refusals_only=True,
+    ),
+    Check(
+        "contributions:institution_wage_sheet",
+        lambda w: "/contributions/unit/institution-wages.xlsx",
+        only(("other_unit",)) | {"admin": 422},
+    ),
     # Bills: the unit's readers (managers; operators granted a contribution matter), the
     # self-paying person, staff of the district.
     Check(
