@@ -291,12 +291,15 @@ def adjust_months(
     ``into``, in the caller's transaction (the approval of a 上调). Returns the adjustments
     written."""
     written = 0
+    into_snapshot = snapshot_resolve(region=region, month=into)
     for month in months:
         if month >= into:
             continue
         snapshot = snapshot_resolve(region=region, month=month)
         for chunk in _line_chunks(region.code, month, CHUNK_UNITS, scope):
-            written += _adjust_chunk(snapshot, into, chunk, cause=cause, run_id=None, scope=scope)
+            written += _adjust_chunk(
+                snapshot, into_snapshot, chunk, cause=cause, run_id=None, scope=scope
+            )
     return written
 
 
