@@ -1,4 +1,5 @@
-"""REST API v1: bills (征集单), their lines and each line's explanation.
+"""REST API v1: bills (征集单), their lines and each line's explanation; a person's own
+contribution record (缴费记录) by month and insurance.
 
 Scoped by the token's actor: a unit's legal representative, administrators and operators
 granted a contribution matter read the unit's bills; a self-paying person reads their own;
@@ -11,15 +12,17 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
+from shebao.accounts import actors
 from shebao.accounts.api_auth import api_actor, token_auth
 from shebao.calculators.definitions import trace_out
 from shebao.common.money import from_fen, money_str
 from shebao.common.paging import LIMIT_HELP, MAX_LIMIT, MAX_OFFSET, OFFSET_HELP
 from shebao.common.periods import YearMonth
 from shebao.common.schemas import ErrorOut
-from shebao.contributions import selectors
+from shebao.contributions import history, selectors
 from shebao.contributions.explain import line_explain
 from shebao.contributions.models import Bill
 
@@ -188,4 +191,126 @@ def line_trace(request: HttpRequest, number: str, line_id: int) -> dict[str, Any
         "provisional": line.provisional,
         "matches": explanation.matches,
         "trace": trace_out(explanation.trace),
+    }
+
+
+# --- the person's own record ----------------------------------------------------------------------
+
+
+class MyContributionsFilters(Schema):
+    from_: str | None = Field(
+        default=None,
+        alias="from",
+        max_length=7,
+        description="起始年月 YYYY-MM（默认截止年月前11个月）",
+    )
+    to: str | None = Field(
+        default=None, max_length=7, description="截止年月 YYYY-MM（默认最近核定的月份）"
+    )
+
+
+class MyCellOut(Schema):
+    insurance: str
+    base: str
+    unit: str
+    individual: str
+    status: str
+    paid: bool
+    bill: str
+    provisional: bool
+    adjusted: bool
+
+
+class MyMonthOut(Schema):
+    month: str
+    payer_kind: str
+    payer: str
+    payer_name: str
+    unit: str
+    individual: str
+    total: str
+    paid: bool
+    insurances: list[MyCellOut]
+
+
+class PensionMonthsOut(Schema):
+    count: int
+    unpaid: int
+    spans: list[dict[str, str]]
+
+
+class MyContributionsOut(Schema):
+    person: dict[str, str]
+    from_: str = Field(alias="from")
+    to: str
+    unit_total: str
+    individual_total: str
+    total: str
+    pension_months: PensionMonthsOut
+    months: list[MyMonthOut]
+
+
+@router.get(
+    "/me/contributions",
+    response={200: MyContributionsOut, 401: ErrorOut, 403: ErrorOut, 422: ErrorOut},
+    by_alias=True,
+    summary="本人缴费记录",
+    description=(
+        "个人令牌：本人每月每个险种的缴费基数、单位缴费、个人缴费和到账状态（任何缴费单位或个人缴费），"
+        "from / to 为起止年月（YYYY-MM，最多50年）。金额为两位小数的字符串，含以后月份征集单中多退少补的"
+        "差额（adjusted 为 true）；paid 为 true 表示该月征集单及补退均已缴清。pension_months 为计入"
+        "养老保险缴费年限的月份（养老保险已缴费的月份，按月计一次）。"
+    ),
+)
+def my_contributions(
+    request: HttpRequest, filters: Query[MyContributionsFilters]
+) -> dict[str, Any]:
+    actor = api_actor(request).require(actors.INDIVIDUAL)
+    person = actor.person
+    first = YearMonth.parse(filters.from_, field="from") if filters.from_ else None
+    last = YearMonth.parse(filters.to, field="to") if filters.to else None
+    default_last = history.latest_month(person=person) or YearMonth.of(timezone.localdate())
+    first, last = history.month_range(first, last, default_last=default_last)
+    record = history.person_history(actor=actor, person=person, first=first, last=last)
+    counted = history.pension_months(person=person)
+    return {
+        "person": {"name": person.name, "id_number": person.id_number},
+        "from": str(first),
+        "to": str(last),
+        "unit_total": _m(record.unit_fen),
+        "individual_total": _m(record.individual_fen),
+        "total": _m(record.total_fen),
+        "pension_months": {
+            "count": counted.count,
+            "unpaid": counted.unpaid,
+            "spans": [{"from": str(s.first), "to": str(s.last)} for s in counted.spans],
+        },
+        "months": [
+            {
+                "month": str(m.month),
+                "payer_kind": m.payer_kind,
+                "payer": m.payer_code,
+                "payer_name": m.payer_name,
+                "unit": _m(m.unit_fen),
+                "individual": _m(m.individual_fen),
+                "total": _m(m.total_fen),
+                "paid": m.paid,
+                "insurances": [
+                    {
+                        "insurance": c.insurance,
+                        "base": _m(c.base_fen),
+                        "unit": _m(c.unit_fen),
+                        "individual": _m(c.individual_fen),
+                        "status": "paid" if c.paid else "unpaid",
+                        "paid": c.paid,
+                        "bill": c.bill,
+                        "provisional": c.provisional,
+                        "adjusted": c.adjusted,
+                    }
+                    for c in m.ordered
+                    if c is not None
+                ],
+            }
+            for m in record.months
+        ],
     }

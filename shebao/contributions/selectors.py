@@ -205,6 +205,11 @@ def _bills_in_scope(actor: Actor) -> QuerySet[Bill]:
     return bills.none()
 
 
+def bills_readable(*, actor: Actor) -> QuerySet[Bill]:
+    """Every bill the actor may read (for reads built on bills, such as their payments)."""
+    return _bills_in_scope(actor)
+
+
 def bills_for(
     *,
     actor: Actor,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shebao.contributions import views
+from shebao.contributions import history_views, views
 
 app_name = "contributions"
 
@@ -22,4 +22,8 @@ urlpatterns = [
         name="adjustment",
     ),
     path("staff/runs/", views.runs, name="runs"),
+    path("me/", history_views.mine, name="mine"),
+    path("unit/history/", history_views.unit_history, name="unit_history"),
+    path("unit/history/<int:person_id>/", history_views.unit_employee, name="unit_employee"),
+    path("staff/history/", history_views.staff_history, name="staff_history"),
 ]

@@ -56,6 +56,19 @@ def receipt_for_reader(*, actor: Actor, number: str) -> Receipt:
     return receipt
 
 
+def receipts_for_payer(
+    *, actor: Actor, limit: int = 20, offset: int = 0
+) -> tuple[int, list[Receipt]]:
+    """``(total, page)`` of the receipts of the bills the payer's side may read (a unit's
+    readers, a self-paying person), newest first: two queries."""
+    rows = (
+        Receipt.objects.filter(bill__in=bills.bills_readable(actor=actor))
+        .select_related("bill")
+        .order_by("-paid_at", "-id")
+    )
+    return rows.count(), list(rows[offset : offset + limit])
+
+
 def order_for_cashier(*, number: str) -> PaymentOrder | None:
     """The order the local bank's cashier shows (its link was signed by the hall)."""
     return PaymentOrder.objects.select_related("bill").filter(number=number).first()

@@ -6,6 +6,7 @@ app_name = "payments"
 
 urlpatterns = [
     path("counter/", views.counter, name="counter"),
+    path("receipts/", views.mine, name="mine"),
     path("receipts/<str:number>/", views.receipt, name="receipt"),
     path("bills/<str:number>/pay/", views.pay, name="pay"),
     path("localbank/<str:number>/", views.cashier, name="cashier"),

@@ -63,6 +63,25 @@ def counter(request: HttpRequest) -> HttpResponse:
     )
 
 
+@actor_required(actors.UNIT, actors.INDIVIDUAL)
+def mine(request: HttpRequest) -> HttpResponse:
+    """The payer's payments (缴费凭证), newest first, each with its receipt and bill."""
+    from shebao.contributions.views import PAGE_SIZE, _page_number, _paged
+
+    actor = request.actor  # type: ignore[attr-defined]
+    if actor.is_unit:
+        bill_selectors.unit_for_reader(actor=actor, credit_code=actor.unit.credit_code)
+    number = _page_number(request)
+    total, rows = selectors.receipts_for_payer(
+        actor=actor, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
+    )
+    return render(
+        request,
+        "payments/mine.html",
+        {"page": _paged(request, total, rows, PAGE_SIZE), "total": total, "query": ""},
+    )
+
+
 @actor_required(actors.UNIT, actors.INDIVIDUAL, actors.STAFF)
 @require_GET
 def receipt(request: HttpRequest, number: str) -> HttpResponse:

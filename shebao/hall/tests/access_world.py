@@ -87,6 +87,7 @@ class World:
     provisional_record: PolicyParameter
     bill: Bill  # the unit's bill of last month (the demo is assessed to last month)
     bill_line_id: int
+    bill_person_id: int  # the person of that line (an employee of the unit)
     self_bill: Bill  # 张伟's own bill of last month (a flexible worker)
     adjustment: ContributionAdjustment  # an adjustment carried into one of the unit's bills
     receipt: Receipt  # 张伟's receipt of the month before (paid online in the demo)
@@ -212,6 +213,7 @@ def build_world() -> World:
         .first(),
         bill=(bill := Bill.objects.filter(unit=unit).order_by("-month").first()),
         bill_line_id=bill.lines.order_by("pk").values_list("pk", flat=True).first(),
+        bill_person_id=bill.lines.order_by("pk").values_list("person_id", flat=True).first(),
         # The demo trues up Jilin's 2020 H2 limits into the bills of 2021-01.
         adjustment=ContributionAdjustment.objects.filter(unit=unit)
         .select_related("bill")

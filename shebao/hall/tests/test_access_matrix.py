@@ -455,6 +455,25 @@ PAGES: list[Check] = [
         data=lambda w: {"period": str(w.bill.month), "confirm": "1"},
         refusals_only=True,
     ),
+    # The contribution record: one's own; the unit's staff and one employee with the unit (the
+    # bills' readers); staff look a person up (a person outside their REVIEW districts is not
+    # found, on a page that still answers 200).
+    Check("contributions:mine", lambda w: "/contributions/me/?from=2020-01", only(INDIVIDUALS)),
+    Check(
+        "contributions:unit_history",
+        lambda w: "/contributions/unit/history/",
+        only(("admin", "other_unit")) | {"op": 404},
+    ),
+    Check(
+        "contributions:unit_employee",
+        lambda w: f"/contributions/unit/history/{w.bill_person_id}/",
+        only(("admin",)) | {"op": 404, "other_unit": 404},
+    ),
+    Check(
+        "contributions:staff_history",
+        lambda w: f"/contributions/staff/history/?id_number={w.users['ind_a'].username}",
+        only(STAFF),
+    ),
     # Assessment runs: every staff member sees the page (with the runs they may start);
     # starting one takes RUN_ASSESSMENT (the demo grants it to the finance section).
     Check("contributions:runs", lambda w: "/contributions/staff/runs/", only(STAFF)),
@@ -493,6 +512,11 @@ PAGES: list[Check] = [
         refusals_only=True,
     ),
     Check("payments:receipt", lambda w: f"/payments/receipts/{w.receipt.number}/", SELF_BILL),
+    Check(
+        "payments:mine",
+        lambda w: "/payments/receipts/",
+        only((*INDIVIDUALS, "admin", "other_unit")) | {"op": 404},
+    ),
     Check("payments:pay", lambda w: f"/payments/bills/{w.bill.number}/pay/", PAYER_GET),
     Check(
         "payments:pay",
@@ -782,6 +806,11 @@ API: list[Check] = [
         )
         for tail in ("staff", "staff.xlsx")
     ],
+    Check(
+        "GET /api/v1/me/contributions",
+        lambda w: "/api/v1/me/contributions?from=2020-01&to=2020-12",
+        row(403, anon=T, ind_a=200, ind_b=200),
+    ),
     Check("GET /api/v1/bills", lambda w: "/api/v1/bills", row(200, anon=T)),
     Check(
         "GET /api/v1/bills/{number}",
