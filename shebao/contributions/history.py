@@ -568,3 +568,29 @@ def unit_monthly_totals(
         )
         for b in Bill.objects.filter(unit=unit, month__gte=first, month__lte=last).order_by("month")
     ]
+
+
+# --- pictures ------------------------------------------------------------------------------------
+
+
+def base_chart(points: list[BasePoint]) -> str:
+    """The person's pension base over the years (each year's average), as inline SVG."""
+    from shebao.common.charts import Point, line_chart
+
+    return line_chart(
+        [Point(str(p.year), from_fen(p.average_fen), note=f"{p.months}个月平均") for p in points],
+        title="历年养老保险缴费基数（年度月平均，元）",
+    )
+
+
+def totals_chart(totals: list[MonthTotal]) -> str:
+    """A unit's monthly totals (the bills' amounts), as inline SVG."""
+    from shebao.common.charts import Point, bar_chart
+
+    return bar_chart(
+        [
+            Point(str(t.month), from_fen(t.total_fen), note="已缴费" if t.paid else "待缴费")
+            for t in totals
+        ],
+        title="每月应缴社会保险费合计（元）",
+    )

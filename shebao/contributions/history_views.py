@@ -38,6 +38,11 @@ def _range(
     return first, last, error
 
 
+def _base_chart(person: object) -> str:
+    points = history.base_by_year(person=person)  # type: ignore[arg-type]
+    return history.base_chart(points) if points else ""
+
+
 @actor_required(actors.INDIVIDUAL)
 def mine(request: HttpRequest) -> HttpResponse:
     """个人缴费信息查询: the person's own record by month and insurance, the months that count
@@ -52,7 +57,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         {
             "record": record,
             "pension": history.pension_months(person=person),
-            "bases": history.base_by_year(person=person),
+            "base_chart": _base_chart(person),
             "range_error": error,
             "own": True,
         },
@@ -92,6 +97,7 @@ def unit_history(request: HttpRequest) -> HttpResponse:
             "query": _query_without_page(request),
             "totals": totals,
             "sum_fen": sum(t.total_fen for t in totals),
+            "chart": history.totals_chart(totals) if totals else "",
         },
     )
 
@@ -135,7 +141,7 @@ def staff_history(request: HttpRequest) -> HttpResponse:
             else:
                 context.update(
                     pension=history.pension_months(person=person),
-                    bases=history.base_by_year(person=person),
+                    base_chart=_base_chart(person),
                     range_error=error,
                 )
     return render(request, "contributions/history_staff.html", context)

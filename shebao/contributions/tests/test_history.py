@@ -257,9 +257,10 @@ def test_staff_find_a_person_of_their_districts_by_the_capability_model(record):
     refused = there.get(f"/contributions/staff/history/?id_number={employee.id_number}")
     assert refused.status_code == 200 and "未找到该人员的缴费记录" in refused.content.decode()
     assert employee.name not in refused.content.decode()
-    assert "未找到该人员的缴费记录" in here.get(
-        "/contributions/staff/history/?id_number=not-a-number"
-    ).content.decode()
+    assert (
+        "未找到该人员的缴费记录"
+        in here.get("/contributions/staff/history/?id_number=not-a-number").content.decode()
+    )
 
 
 def test_the_payers_receipts_are_their_own(record):
