@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema
 
@@ -72,8 +72,19 @@ class BillLineOut(Schema):
     injury_class: int | None
 
 
+class BillLinesQuery(Schema):
+    limit: int | None = Field(
+        default=None,
+        ge=1,
+        le=MAX_LIMIT,
+        description="可选：每页明细条数（不填则返回全部明细）",
+    )
+    offset: int = Field(default=0, ge=0, description="可选：跳过的明细条数（与 limit 一起使用）")
+
+
 class BillDetailOut(BillOut):
     payer_name: str
+    lines_total: int
     lines: list[BillLineOut]
 
 
@@ -143,14 +154,18 @@ def bills(request: HttpRequest, filters: Query[BillFilters]) -> dict[str, Any]:
     "/bills/{number}",
     response={200: BillDetailOut, 401: ErrorOut, 404: ErrorOut},
     summary="征集单及其明细",
-    description="征集单与每名人员每个险种的缴费基数、单位缴费、个人缴费（工伤保险含行业风险类别）。",
+    description=(
+        "征集单与每名人员每个险种的缴费基数、单位缴费、个人缴费（工伤保险含行业风险类别），默认返回"
+        "全部明细；可选 limit / offset 分段读取，lines_total 为明细总数。"
+    ),
 )
-def bill(request: HttpRequest, number: str) -> dict[str, Any]:
+def bill(request: HttpRequest, number: str, paging: Query[BillLinesQuery]) -> dict[str, Any]:
     found = selectors.bill_for_reader(actor=api_actor(request), number=number)
-    _total, lines = selectors.bill_lines(bill=found)
+    total, lines = selectors.bill_lines(bill=found, limit=paging.limit, offset=paging.offset)
     return {
         **bill_out(found),
         "payer_name": found.unit.name if found.unit_id else found.person.name,
+        "lines_total": total,
         "lines": [
             {
                 "id": line.id,
@@ -165,6 +180,18 @@ def bill(request: HttpRequest, number: str) -> dict[str, Any]:
             for line in lines
         ],
     }
+
+
+@router.get(
+    "/bills/{number}/lines.xlsx",
+    response={200: None, 401: ErrorOut, 404: ErrorOut},
+    summary="下载征集单明细（Excel）",
+    description="征集单抬头与合计、每名人员每个险种的明细，以及计入本单的以前月份补退。",
+)
+def bill_sheet(request: HttpRequest, number: str) -> HttpResponse:
+    from shebao.contributions.exports import bill_response
+
+    return bill_response(selectors.bill_for_reader(actor=api_actor(request), number=number))
 
 
 @router.get(

@@ -298,6 +298,8 @@ def bill_lines(
     )
     if limit is not None:
         values = values[offset : offset + limit]
+    elif offset:
+        values = values[offset:]
     return total, [BillLine(*row) for row in values]
 
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("unit/assess/", views.assess, name="assess"),
     path("bills/", views.bills, name="bills"),
     path("bills/<str:number>.pdf", views.bill_file, name="bill_pdf"),
+    path("bills/<str:number>.xlsx", views.bill_sheet, name="bill_sheet"),
     path("bills/<str:number>/", views.bill_detail, name="bill"),
     path("bills/<str:number>/lines/<int:line_id>/", views.line_trace, name="line"),
     path(

@@ -272,6 +272,15 @@ def bill_file(request: HttpRequest, number: str) -> HttpResponse:
     return pdf_response(documents.bill_pdf(bill=bill), f"征集单{bill.number}.pdf")
 
 
+@actor_required(actors.UNIT, actors.INDIVIDUAL, actors.STAFF)
+def bill_sheet(request: HttpRequest, number: str) -> HttpResponse:
+    """The bill with every employee's lines as an .xlsx file."""
+    from shebao.contributions.exports import bill_response
+
+    bill = selectors.bill_for_reader(actor=request.actor, number=number)  # type: ignore[attr-defined]
+    return bill_response(bill)
+
+
 def _region_names(trace: dict[str, Any], names: dict[str, str]) -> None:
     """Give each parameter of the trace (and of nested traces) its region's name."""
     from shebao.registry.models import NATIONAL

@@ -198,3 +198,72 @@ def test_staff_see_the_runs_of_their_regions_and_start_one(
     page = client.get("/contributions/staff/runs/").content.decode()
     assert "2020年4月" in page and "已完成" in page
     assert Bill.objects.filter(month=YearMonth(2020, 4)).count() == 1
+
+
+def test_the_bill_api_returns_every_line_unless_a_page_is_asked_for(assessed):
+    unit = assessed["unit"]
+    get = api(make_member(unit, "admin"), f"unit:{unit.pk}")
+    number = assessed["bill"].number
+    full = get(f"/api/v1/bills/{number}").json()
+    assert full["lines_total"] == 8 and len(full["lines"]) == 8
+    assert set(full["lines"][0]) == {
+        "id",
+        "id_number",
+        "name",
+        "insurance",
+        "base",
+        "unit",
+        "individual",
+        "injury_class",
+    }
+    page = get(f"/api/v1/bills/{number}?limit=3&offset=6").json()
+    assert page["lines_total"] == 8 and page["lines"] == full["lines"][6:8]
+    assert get(f"/api/v1/bills/{number}?offset=5").json()["lines"] == full["lines"][5:]
+    assert get(f"/api/v1/bills/{number}?limit=0").status_code == 422
+
+
+def test_the_bill_downloads_as_xlsx_with_each_employees_lines(assessed):
+    import io
+
+    from openpyxl import load_workbook
+
+    unit = assessed["unit"]
+    bill = assessed["bill"]
+    client = signed_in(make_member(unit, "admin"), f"unit:{unit.pk}")
+    response = client.get(f"/contributions/bills/{bill.number}.xlsx")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content))["缴费明细"]
+    rows = list(sheet.iter_rows(values_only=True))
+    header = rows.index(tuple(exports_header()))
+    lines = rows[header + 1 :]
+    by_line = {
+        (ln.person.id_number, ln.insurance): ln for ln in bill.lines.select_related("person")
+    }
+    assert len(lines) == len(by_line) == 8
+    from shebao.contributions.selectors import INSURANCE_LABELS
+
+    for row in lines:
+        insurance = next(k for k, v in INSURANCE_LABELS.items() if v == row[3])
+        line = by_line[(row[2], insurance)]
+        assert (Decimal(str(row[4])), Decimal(str(row[5])), Decimal(str(row[6]))) == (
+            Decimal(line.base_fen) / 100,
+            Decimal(line.unit_fen) / 100,
+            Decimal(line.individual_fen) / 100,
+        )
+    assert rows[0][0] == f"社会保险费征集单 {bill.number}"
+    api_file = api(make_member(unit, "admin", name="管理员丁"), f"unit:{unit.pk}")(
+        f"/api/v1/bills/{bill.number}/lines.xlsx"
+    )
+    assert api_file.status_code == 200
+    other = make_individual(name="路人")
+    assert (
+        signed_in(other, "individual").get(f"/contributions/bills/{bill.number}.xlsx").status_code
+        == 404
+    )
+
+
+def exports_header():
+    from shebao.contributions.exports import LINE_HEADER
+
+    return LINE_HEADER

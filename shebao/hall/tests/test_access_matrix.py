@@ -433,6 +433,16 @@ PAGES: list[Check] = [
         SELF_BILL,
     ),
     Check(
+        "contributions:bill_sheet",
+        lambda w: f"/contributions/bills/{w.bill.number}.xlsx",
+        UNIT_BILL,
+    ),
+    Check(
+        "contributions:bill_sheet",
+        lambda w: f"/contributions/bills/{w.self_bill.number}.xlsx",
+        SELF_BILL,
+    ),
+    Check(
         "contributions:line",
         lambda w: f"/contributions/bills/{w.bill.number}/lines/{w.bill_line_id}/",
         UNIT_BILL,
@@ -821,6 +831,11 @@ API: list[Check] = [
         "GET /api/v1/bills/{number}",
         lambda w: f"/api/v1/bills/{w.self_bill.number}",
         row(404, anon=T, ind_a=200, staff_here=200, staff_dept=200, editor=200),
+    ),
+    Check(
+        "GET /api/v1/bills/{number}/lines.xlsx",
+        lambda w: f"/api/v1/bills/{w.bill.number}/lines.xlsx",
+        row(404, anon=T, admin=200, staff_here=200, staff_dept=200, editor=200),
     ),
     Check(
         "GET /api/v1/bills/{number}/lines/{line_id}/trace",
