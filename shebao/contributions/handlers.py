@@ -13,3 +13,12 @@ class ContributionAssessHandler(MatterHandler):
 
     page = "contributions:assess"
     files_application = False
+
+
+@register("contribution_query")
+class ContributionQueryHandler(MatterHandler):
+    """个人缴费信息查询: the person's contribution record by month and insurance, at once, with
+    the months that count for pension; nothing is filed."""
+
+    page = "contributions:mine"
+    files_application = False

@@ -211,3 +211,47 @@ def business_calendar(*, today: Any = None) -> list[RegionCalendar]:
     from shebao.registry.selectors import regions_pooling
 
     return [region_calendar(region=region, today=today) for region in regions_pooling()]
+
+
+# --- the individual's benefit queries -----------------------------------------------------------
+
+DECIDED = (Application.Status.APPROVED, Application.Status.COMPLETED)
+
+
+@dataclass
+class BenefitRecord:
+    """What the hall holds about the person's social-insurance benefits: the claims they made
+    (the matters whose effect is a claim), decided or still in progress."""
+
+    decided: list[Application]
+    open: list[Application]
+    refused: list[Application]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.decided or self.open or self.refused)
+
+
+def benefit_record(*, actor: Actor) -> BenefitRecord:
+    """The individual's own benefit claims, through the applications' scope: one query."""
+    actor.require(actors.INDIVIDUAL)
+    rows = list(
+        applications_for(actor=actor)
+        .filter(matter__effect="claim", matter__category="社会保险")
+        .exclude(status=Application.Status.DRAFT)
+        .order_by("-submitted_at", "-id")
+    )
+    return BenefitRecord(
+        decided=[a for a in rows if a.status in DECIDED],
+        open=[
+            a
+            for a in rows
+            if a.status
+            in (
+                Application.Status.SUBMITTED,
+                Application.Status.ACCEPTED,
+                Application.Status.RETURNED,
+            )
+        ],
+        refused=[a for a in rows if a.status == Application.Status.REJECTED],
+    )

@@ -36,6 +36,21 @@ def individual_center(request: HttpRequest) -> HttpResponse:
     return render(request, "hall/individual_center.html", {"board": board})
 
 
+@actor_required(actors.INDIVIDUAL)
+def benefits(request: HttpRequest) -> HttpResponse:
+    """个人待遇信息查询: the benefits the person claimed and how each was decided."""
+    record = selectors.benefit_record(actor=request.actor)  # type: ignore[attr-defined]
+    return render(request, "hall/benefits.html", {"record": record})
+
+
+@actor_required(actors.INDIVIDUAL)
+def benefit_payouts(request: HttpRequest) -> HttpResponse:
+    """个人待遇发放信息查询: the payouts of the person's benefits (the hall records none yet:
+    the page says so, with the benefits decided)."""
+    record = selectors.benefit_record(actor=request.actor)  # type: ignore[attr-defined]
+    return render(request, "hall/benefit_payouts.html", {"record": record})
+
+
 @actor_required(actors.UNIT)
 def unit_center(request: HttpRequest) -> HttpResponse:
     board = selectors.unit_dashboard(actor=request.actor)  # type: ignore[attr-defined]

@@ -86,6 +86,8 @@ SEES_DISPUTE = row(404, anon=L, ind_a=200, admin=200)
 PAGES: list[Check] = [
     Check("hall:home", lambda w: "/", PUBLIC),
     Check("hall:individual_center", lambda w: "/me/", only(INDIVIDUALS)),
+    Check("hall:benefits", lambda w: "/me/benefits/", only(INDIVIDUALS)),
+    Check("hall:benefit_payouts", lambda w: "/me/benefits/payouts/", only(INDIVIDUALS)),
     Check("hall:unit_center", lambda w: "/unit/", only(UNIT_USERS)),
     Check("hall:staff_center", lambda w: "/staff/", only(STAFF)),
     Check("accounts:login", lambda w: "/accounts/login/", PUBLIC),
