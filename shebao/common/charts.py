@@ -60,10 +60,11 @@ def _money(value: Decimal) -> str:
     return yuan_display(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def _axis_label(value: Decimal) -> str:
-    """A tick's label: whole yuan with thousands separators (10,000 and up as 万)."""
-    if value >= 10_000 and value % 1_000 == 0:
-        return f"{(value / 10_000).normalize():f}万"
+def _axis_label(value: Decimal, top: Decimal) -> str:
+    """A tick's label: whole yuan with thousands separators; on an axis reaching 10,000 or
+    more, every tick in 万 (ten thousand yuan)."""
+    if top >= 10_000:
+        return "0" if value == 0 else f"{(value / 10_000).normalize():f}万"
     return f"{value.quantize(Decimal(1), rounding=ROUND_CEILING):,}"
 
 
@@ -86,7 +87,7 @@ class _Frame:
             parts.append(
                 f'<line class="chart-grid" x1="{LEFT}" y1="{y}" x2="{self.width - RIGHT}" y2="{y}"/>'
                 f'<text class="chart-tick" x="{LEFT - 6}" y="{y}" text-anchor="end" '
-                f'dominant-baseline="middle">{escape(_axis_label(value))}</text>'
+                f'dominant-baseline="middle">{escape(_axis_label(value, self.top))}</text>'
             )
         return parts
 
@@ -100,7 +101,7 @@ class _Frame:
             f'<text class="chart-label" x="{_n(x)}" y="{baseline}" text-anchor="middle">'
             f"{escape(p.label)}</text>"
             for index, (p, x) in enumerate(zip(self.points, centres, strict=True))
-            if index % every == 0 or index == len(self.points) - 1
+            if index % every == 0
         ]
 
     def svg(self, title: str, body: list[str], kind: str) -> SafeString:
