@@ -347,6 +347,7 @@ def _mount() -> None:
     from shebao.cards.api import router as cards_router
     from shebao.catalogue.api import router as catalogue_router
     from shebao.contributions.api import router as contributions_router
+    from shebao.emergency.api import router as emergency_router
     from shebao.insurance.api import router as insurance_router
     from shebao.payments.api import router as payments_router
     from shebao.pki.api import router as pki_router
@@ -358,6 +359,7 @@ def _mount() -> None:
     api.add_router("/applications", applications_router)
     api.add_router("/policy", policy_router)
     api.add_router("/calculators", calculators_router)
+    api.add_router("/emergency-measures", emergency_router)
     api.add_router("", insurance_router)
     api.add_router("", contributions_router)
     api.add_router("", payments_router)

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "shebao.payments",
     "shebao.cards",
     "shebao.disputes",
+    "shebao.emergency",
     "shebao.policy",
     "shebao.calculators",
     "shebao.hall",

@@ -21,6 +21,7 @@ urlpatterns = [
     path("cards/", include("shebao.cards.urls")),
     path("disputes/", include("shebao.disputes.urls")),
     path("policy/", include("shebao.policy.urls")),
+    path("emergency/", include("shebao.emergency.urls")),
     path("calculators/", include("shebao.calculators.urls")),
     path("notifications/", include("shebao.notifications.urls")),
     path("", include("shebao.hall.urls")),

@@ -41,6 +41,8 @@ class Guide:
     online_path: str = ""
     notes: list[str] = field(default_factory=list)
     emergency_notes: list[str] = field(default_factory=list)
+    # the emergency measures in force in the region (shebao.policy.emergency.Measure)
+    emergency_measures: list[Any] = field(default_factory=list)
     window_text: str = ""
     period_text: str = ""
 
@@ -127,6 +129,16 @@ def emergency_texts(matter: Matter, region: Region | None, on: date) -> list[str
     ]
 
 
+def emergency_measures(region: Region | None, on: date) -> list[Any]:
+    """The emergency measures in force in ``region`` on ``on``: every matter's deadlines that
+    fell in the emergency are extended by their late handling (policy data)."""
+    if region is None:
+        return []
+    from shebao.policy.emergency import measures_in_force
+
+    return measures_in_force(region=region.code, on=on)
+
+
 def window_text(matter: Matter, region: Region | None, on: date) -> str:
     """When a window-bound matter is accepted in ``region`` (its policy), or "" if always."""
     if not matter.window_bound or region is None:
@@ -174,6 +186,7 @@ def guide_for(matter: Matter, *, region: Region | None = None, on: date | None =
         online_path=texts["online_path"][-1] if texts["online_path"] else "",
         notes=texts["note"],
         emergency_notes=emergency_texts(matter, region, on),
+        emergency_measures=emergency_measures(region, on),
         window_text=window_text(matter, region, on),
         period_text=period_text(matter, region, on),
     )

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from shebao.accounts import actors
 from shebao.accounts.decorators import actor_required
 from shebao.accounts.selectors import visitor_region
 from shebao.common.errors import DomainError
+from shebao.emergency.selectors import measures_shown
 from shebao.hall import selectors
 from shebao.registry.selectors import regions_pooling
 
@@ -24,6 +26,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "hall/home.html",
         {
             "calendar": selectors.region_calendar(region=region) if region else None,
+            "measures": measures_shown(region=region, on=timezone.localdate()) if region else [],
             "region": region,
             "region_choices": regions_pooling(),
         },

@@ -108,6 +108,9 @@ def _emergency(value: dict[str, Any]) -> dict[str, Any]:
     items.extend(label for flag, label in flags if value.get(flag))
     if value.get("unemployment_benefit_pct") is not None:
         items.append(f"失业保险金提高到最低工资标准的 {percent(value['unemployment_benefit_pct'])}")
+    if value.get("unemployment_claim_limit_lifted_from") is not None:
+        month = value["unemployment_claim_limit_lifted_from"].label()
+        items.append(f"{month}以后失业的人员申领失业保险金不受时限限制")
     return {"lines": items}
 
 

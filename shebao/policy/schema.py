@@ -330,7 +330,10 @@ def check_holiday_names(raw: Any) -> list[str]:
 def check_emergency(raw: Any) -> dict[str, Any]:
     """An emergency-policy record (DOMAIN.md §12): which measures apply while it is in force."""
     measures = dict(raw)
+    claim_limit_from = measures.get("unemployment_claim_limit_lifted_from")
     result: dict[str, Any] = {
+        # a stable identifier of the measures (the API's ``code``); "" where the record has none
+        "code": str(measures.get("code", "")),
         "name": str(measures["name"]),
         "lifted_on": date.fromisoformat(measures["lifted_on"])
         if measures.get("lifted_on")
@@ -353,6 +356,10 @@ def check_emergency(raw: Any) -> dict[str, Any]:
         "suspend_audit_cases": bool(measures.get("suspend_audit_cases", False)),
         "priority_injury_claims": bool(measures.get("priority_injury_claims", False)),
         "provisional_death_settlement": bool(measures.get("provisional_death_settlement", False)),
+        # people unemployed from this month claim without the claim time limit (Jilin, seed 000)
+        "unemployment_claim_limit_lifted_from": YearMonth.parse(claim_limit_from)
+        if claim_limit_from
+        else None,
     }
     return result
 

@@ -22,7 +22,7 @@ from shebao.common.trace import FINAL, PROVISIONAL
 from shebao.policy.datafiles import DATA_DIR, FileRecord, PolicyDataError, read_directory
 from shebao.policy.models import CalculationParameter, PolicyChange, PolicyParameter
 from shebao.policy.schema import spec_for
-from shebao.policy.selectors import policy_cache_clear
+from shebao.policy.selectors import EMERGENCY_KEY, policy_cache_clear
 from shebao.policy.values import stored_value
 from shebao.registry.models import Region
 
@@ -141,6 +141,9 @@ def policy_load(*, directory: Path = DATA_DIR, force: bool = False) -> LoadRepor
     """
     known = set(Region.objects.values_list("code", flat=True))
     items = read_directory(directory, known)
+    emergency_errors = emergency_file_overlaps(items)
+    if emergency_errors:
+        raise PolicyDataError(emergency_errors)
     regions = sorted({i.region for i in items} | {p.stem for p in directory.glob("*.toml")})
     existing = {
         (r.region_id, r.key, r.valid_from): r
@@ -277,6 +280,47 @@ def _clean_text(value: str, *, field_name: str, label: str) -> str:
 
 
 @transaction.atomic
+def _emergency_overlap_check(region: Region, valid_from: date, valid_to: date | None) -> None:
+    """Refuse emergency measures overlapping others of the region, above or below it."""
+    from shebao.policy.emergency import lineage_overlaps
+
+    clash = lineage_overlaps(region=region.code, valid_from=valid_from, valid_to=valid_to)
+    if clash:
+        other = clash[0]
+        raise Conflict(
+            f"应急措施的期间（{_period(valid_from, valid_to)}）与{other.region.name}的应急措施"
+            f"“{other.value.get('name', '')}”（{_period(other.valid_from, other.valid_to)}）重叠："
+            "同一地区（含上下级地区）同一时间只能有一项应急措施生效，请调整起止日期或修改原措施",
+            code="EMERGENCY_MEASURE_OVERLAP",
+            field="valid_from",
+        )
+
+
+def emergency_file_overlaps(items: list[FileRecord]) -> list[str]:
+    """Emergency records of data files overlapping one of a region above or below them (one
+    region's own overlaps are refused with every key's)."""
+    parents = dict(Region.objects.values_list("code", "parent_id"))
+
+    def ancestors(code: str) -> set[str]:
+        found = set()
+        while parents.get(code):
+            code = parents[code]
+            found.add(code)
+        return found
+
+    records = [i for i in items if i.key == EMERGENCY_KEY]
+    errors = []
+    for record in records:
+        above = ancestors(record.region)
+        for other in records:
+            if other.region in above and other.overlaps(record.valid_from, record.valid_to):
+                errors.append(
+                    f"{record.where}：应急措施的期间与 {other.file} 第{other.line}行的应急措施"
+                    f"（{other.valid_from} 至 {other.valid_to or '今'}）重叠（EMERGENCY_MEASURE_OVERLAP）"
+                )
+    return errors
+
+
 def parameter_record(
     *,
     actor: Actor,
@@ -333,6 +377,8 @@ def parameter_record(
             and other.source == source
         ):
             return other  # the same submission again
+    if key == EMERGENCY_KEY:
+        _emergency_overlap_check(region_row, valid_from, valid_to)
     to_close: PolicyParameter | None = None
     for other in others:
         if not _overlaps(other, valid_from, valid_to):

@@ -8,7 +8,8 @@
   capped at ``unemployment.max_months`` (24).
 - Amount: ``minimum wage × unemployment.benefit_pct_of_min_wage``, rounded by
   ``rounding.benefit``. An emergency measure in force may raise the percentage (Jilin 2020: 90%
-  of the minimum wage); the higher one applies.
+  of the minimum wage) for a claim starting before the emergency is lifted (its record runs on
+  to the end of late handling); the higher one applies.
 - Near retirement (2024 办法 art. 7): when ``birth`` and ``category`` are given, the statutory
   retirement month R is computed by :func:`shebao.rules.retirement.retirement` (nested in the
   trace). Benefit is never paid from R on; if at the last month of entitlement the person is less
@@ -164,7 +165,13 @@ def unemployment_benefit(
     if emergency is not None:
         measures = trace.use(emergency)
         raised = measures.get("unemployment_benefit_pct")
-        if raised is not None and raised > share:
+        lifted = measures.get("lifted_on")
+        if raised is not None and lifted is not None and start.first_day > lifted:
+            # raised only while the emergency lasts (seed 000: 执行期限至疫情结束)
+            trace.note(
+                f"应急措施“{measures['name']}”已于{lifted.isoformat()}解除，不再提高失业保险金标准。"
+            )
+        elif raised is not None and raised > share:
             trace.note(
                 f"应急措施“{measures['name']}”期间，失业保险金提高到最低工资标准的 {pct(raised)}。"
             )

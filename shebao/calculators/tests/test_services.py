@@ -214,3 +214,12 @@ def test_an_unknown_region_is_not_found():
     with pytest.raises(NotFound) as error:
         services.payday_calculate(region="999999", month=YearMonth(2024, 1))
     assert (error.value.code, error.value.field) == ("REGION_NOT_FOUND", "region")
+
+
+def test_unemployment_after_the_lifting_is_not_raised_though_late_handling_lasts():
+    # Jilin's measures were lifted on 2020-06-30; their record runs on to 2020-09-30
+    result = services.unemployment_calculate(
+        region=JILIN, month=YearMonth(2020, 7), contribution_months=72
+    )
+    assert result.monthly == Decimal("1424.00")  # 1780 × 80%
+    assert any("已于2020-06-30解除" in note for note in result.trace.notes)

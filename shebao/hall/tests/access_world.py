@@ -239,6 +239,7 @@ def _no_material(application: Application) -> Material:
 
 
 def fingerprint() -> str:
+    from shebao.emergency.models import ManualOperation, ManualOperationEvent
     from shebao.insurance.models import DispatchLicence
 
     """A digest of the business state a refused request must not change."""
@@ -269,5 +270,7 @@ def fingerprint() -> str:
             DisputeCase.objects.order_by("pk").values_list("pk", "status", "outcome", "hearing_at")
         ),
         DisputeEvent.objects.count(),
+        list(ManualOperation.objects.order_by("pk").values_list("pk", "status")),
+        ManualOperationEvent.objects.count(),
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()

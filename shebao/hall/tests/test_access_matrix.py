@@ -725,6 +725,30 @@ PAGES: list[Check] = [
         )
         for route, tail in (("cards:staff_mail", "mail"), ("cards:staff_hand_over", "hand-over"))
     ],
+    Check("emergency:measures", lambda w: "/emergency/?region=220200&on=2020-03-01", PUBLIC),
+    Check("emergency:operations", lambda w: "/emergency/operations/", only(STAFF)),
+    Check(
+        "emergency:operations",
+        lambda w: "/emergency/operations/",
+        only(STAFF, status=422),  # the demo city's measures flag no manual operation
+        method="post",
+        data=lambda w: {"district": "220202", "kind": "manual", "performed_on": "2020-03-02"},
+        refusals_only=True,
+    ),
+    # no manual operation in the demo: staff are told it is not found, others refused
+    Check(
+        "emergency:operation",
+        lambda w: "/emergency/operations/YJ2020030200000001/",
+        only(STAFF, status=404),
+    ),
+    Check(
+        "emergency:operation",
+        lambda w: "/emergency/operations/YJ2020030200000001/",
+        only(STAFF, status=404),
+        method="post",
+        data=lambda w: {"action": "review", "note": "x"},
+        refusals_only=True,
+    ),
     Check("notifications:inbox", lambda w: "/notifications/", SIGNED_IN),
     Check("notifications:outbox", lambda w: "/notifications/outbox/", row(404)),  # demo mode only
     Check("notifications:unit_preference", lambda w: "/notifications/unit/", POST_ONLY),
@@ -822,6 +846,11 @@ API: list[Check] = [
         "GET /api/v1/me/contributions",
         lambda w: "/api/v1/me/contributions?from=2020-01&to=2020-12",
         row(403, anon=T, ind_a=200, ind_b=200),
+    ),
+    Check(
+        "GET /api/v1/emergency-measures",
+        lambda w: "/api/v1/emergency-measures?region=220202&on=2020-03-01",
+        PUBLIC,
     ),
     Check("GET /api/v1/bills", lambda w: "/api/v1/bills", row(200, anon=T)),
     Check(

@@ -69,7 +69,8 @@ def test_the_parameters_of_a_region_and_month(client):
         rows["wage.average_annual"]["inherited"],
     ) == ("220000", True)
     assert rows["rate.pension.unit"]["value"] == "0.16"
-    assert rows["unemployment.apply_deadline_days"]["value"] is None
+    assert rows["latefee.cap"]["value"] is None  # no cap: a null value
+    assert rows["unemployment.apply_deadline_days"]["value"] == 60  # lifted by the measures
     assert rows["emergency.measures"]["value"]["unemployment_benefit_pct"] == "0.9"
 
 

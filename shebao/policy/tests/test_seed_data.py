@@ -308,6 +308,6 @@ def test_jilin_2020_emergency_measures_and_claim_deadline():
     assert measures.value["no_certification_suspension"] is True
     assert measures.value["provisional_death_settlement"] is True
     assert measures.value["waive_late_fee"] is False
-    deadline = param(region="220202", key="unemployment.apply_deadline_days", on=date(2019, 12, 1))
-    assert (deadline.value, deadline.ref.region) == (None, "220200")
-    assert value("220202", "unemployment.apply_deadline_days", date(2019, 11, 30)) == 60
+    # the 60-day claim limit is lifted by the measures, for people unemployed from 2019-12
+    assert measures.value["unemployment_claim_limit_lifted_from"] == YearMonth(2019, 12)
+    assert value("220202", "unemployment.apply_deadline_days", date(2019, 12, 1)) == 60

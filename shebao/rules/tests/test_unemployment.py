@@ -120,3 +120,16 @@ def test_negative_months_are_refused():
     with pytest.raises(InvalidInput) as error:
         benefit(-1)
     assert (error.value.code, error.value.field) == ("NEGATIVE_NUMBER", "contribution_months")
+
+
+def test_an_emergency_measure_raises_only_claims_starting_before_its_lifting():
+    given = params({"wage.minimum_monthly": "1780", "unemployment.benefit_pct_of_min_wage": "0.8"})
+    emergency = param(
+        "emergency.measures",
+        {"name": "新冠肺炎疫情防控", "unemployment_benefit_pct": "0.9", "lifted_on": "2020-06-30"},
+        region="220200",
+        valid_from=date(2020, 1, 25),
+    )
+    june = benefit(72, params=given, emergency=emergency, start=YearMonth(2020, 6))
+    july = benefit(72, params=given, emergency=emergency, start=YearMonth(2020, 7))
+    assert (june.monthly, july.monthly) == (Decimal("1602.00"), Decimal("1424.00"))
