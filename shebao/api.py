@@ -343,6 +343,7 @@ def _mount() -> None:
     """Each domain app owns its router in its ``api.py``."""
     from shebao.accounts.api import router as accounts_router
     from shebao.applications.api import router as applications_router
+    from shebao.audit.api import router as audit_router
     from shebao.calculators.api import router as calculators_router
     from shebao.cards.api import router as cards_router
     from shebao.catalogue.api import router as catalogue_router
@@ -360,6 +361,7 @@ def _mount() -> None:
     api.add_router("/policy", policy_router)
     api.add_router("/calculators", calculators_router)
     api.add_router("/emergency-measures", emergency_router)
+    api.add_router("/audit", audit_router)
     api.add_router("", insurance_router)
     api.add_router("", contributions_router)
     api.add_router("", payments_router)

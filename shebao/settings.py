@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "shebao.cards",
     "shebao.disputes",
     "shebao.emergency",
+    "shebao.audit",
     "shebao.policy",
     "shebao.calculators",
     "shebao.hall",

@@ -22,6 +22,7 @@ urlpatterns = [
     path("disputes/", include("shebao.disputes.urls")),
     path("policy/", include("shebao.policy.urls")),
     path("emergency/", include("shebao.emergency.urls")),
+    path("audit/", include("shebao.audit.urls")),
     path("calculators/", include("shebao.calculators.urls")),
     path("notifications/", include("shebao.notifications.urls")),
     path("", include("shebao.hall.urls")),

@@ -649,7 +649,9 @@ def demo_load() -> DemoReport:
     )
 
     from shebao.applications.models import Application
+    from shebao.audit.demo import audit_demo
 
+    audit_demo(complainant=actors["zhang"], auditor=actors["jl-jh-01"])
     report.applications_total = Application.objects.count()
     report.accounts = _accounts(
         individual, staff_users, admin, songjiang, school, dumplings, agency, builder

@@ -28,6 +28,7 @@ TOPICS: list[tuple[str, str, tuple[str, ...]]] = [
     ("death", "丧葬补助金和抚恤金", ("death.",)),
     ("transfer", "关系转移接续", ("transfer.",)),
     ("calendar", "待遇发放与办事日历", ("payday.", "calendar.")),
+    ("audit", "社会保险稽核", ("audit.",)),
     ("emergency", "应急措施", ("emergency.",)),
     ("dispute", "劳动人事争议与技能认定", ("dispute.", "skills.")),
 ]

@@ -239,6 +239,7 @@ def _no_material(application: Application) -> Material:
 
 
 def fingerprint() -> str:
+    from shebao.audit.models import AuditCase, AuditCaseEvent, AuditSuspension
     from shebao.emergency.models import ManualOperation, ManualOperationEvent
     from shebao.insurance.models import DispatchLicence
 
@@ -272,5 +273,8 @@ def fingerprint() -> str:
         DisputeEvent.objects.count(),
         list(ManualOperation.objects.order_by("pk").values_list("pk", "status")),
         ManualOperationEvent.objects.count(),
+        list(AuditCase.objects.order_by("pk").values_list("pk", "status", "due_on")),
+        AuditCaseEvent.objects.count(),
+        AuditSuspension.objects.count(),
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()

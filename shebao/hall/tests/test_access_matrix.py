@@ -55,6 +55,12 @@ class Check:
     refusals_only: bool = False  # state-changing: send only as the actors expected to fail
 
 
+def _demo_complaint() -> str:
+    from shebao.audit.models import AuditCase
+
+    return AuditCase.objects.get(request_key="demo-complaint-1").number
+
+
 def app_url(attr: str, suffix: str = "") -> Callable[[World], str]:
     return lambda w: f"/applications/{getattr(w, attr).number}/{suffix}"
 
@@ -749,6 +755,32 @@ PAGES: list[Check] = [
         data=lambda w: {"action": "review", "note": "x"},
         refusals_only=True,
     ),
+    # 张伟 (ind_a) filed the demo complaint; no actor of the matrix is audit staff (the audit
+    # department's own access is tested in shebao/audit/tests)
+    Check("audit:reports", lambda w: "/audit/reports/", only(INDIVIDUALS)),
+    Check(
+        "audit:reports",
+        lambda w: "/audit/reports/",
+        only(INDIVIDUALS, status=None),
+        method="post",
+        data=lambda w: {"content": "x", "respondent_name": "x", "request_key": "m1"},
+        refusals_only=True,
+    ),
+    Check(
+        "audit:report",
+        lambda w: f"/audit/reports/{_demo_complaint()}/",
+        row(403, anon=L, ind_a=200, ind_b=404),
+    ),
+    Check("audit:cases", lambda w: "/audit/cases/", only(STAFF)),
+    Check("audit:case", lambda w: f"/audit/cases/{_demo_complaint()}/", only(STAFF, status=404)),
+    Check(
+        "audit:case",
+        lambda w: f"/audit/cases/{_demo_complaint()}/",
+        only(STAFF, status=404),
+        method="post",
+        data=lambda w: {"action": "close", "outcome": "unfounded", "note": "x"},
+        refusals_only=True,
+    ),
     Check("notifications:inbox", lambda w: "/notifications/", SIGNED_IN),
     Check("notifications:outbox", lambda w: "/notifications/outbox/", row(404)),  # demo mode only
     Check("notifications:unit_preference", lambda w: "/notifications/unit/", POST_ONLY),
@@ -851,6 +883,19 @@ API: list[Check] = [
         "GET /api/v1/emergency-measures",
         lambda w: "/api/v1/emergency-measures?region=220202&on=2020-03-01",
         PUBLIC,
+    ),
+    Check(
+        "POST /api/v1/audit/reports",
+        lambda w: "/api/v1/audit/reports",
+        row(403, anon=T, ind_a=None, ind_b=None),
+        method="post",
+        data=lambda w: {"respondent_name": "某公司", "content": "内容", "request_key": "m2"},
+        refusals_only=True,
+    ),
+    Check(
+        "GET /api/v1/audit/reports/{number}",
+        lambda w: f"/api/v1/audit/reports/{_demo_complaint()}",
+        row(404, anon=T, ind_a=200),
     ),
     Check("GET /api/v1/bills", lambda w: "/api/v1/bills", row(200, anon=T)),
     Check(

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AuditConfig(AppConfig):
+    name = "shebao.audit"
+    verbose_name = "社会保险稽核"
+    default_auto_field = "django.db.models.BigAutoField"
