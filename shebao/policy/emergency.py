@@ -117,8 +117,8 @@ class Measure:
         return self.ongoing(day)
 
     def period_text(self) -> str:
-        end = f"至{_label(self.end)}解除" if self.end else "起，尚未解除"
-        return f"{_label(self.start)}{end}"
+        end = f"{_label(self.end)}解除" if self.end else "尚未解除"
+        return f"{_label(self.start)}起，{end}"
 
     def effects(self) -> list[Effect]:
         v = self.value

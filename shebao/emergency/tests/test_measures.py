@@ -116,7 +116,7 @@ def test_the_home_page_shows_the_measures_of_the_visitors_region_while_in_force(
         after = client.get("/?region=220200").content.decode()
 
     assert "新冠肺炎疫情防控期间社会保险业务延期办理（吉林市）" in during
-    assert "2020年1月25日至2020年6月30日解除，补办截止2020年9月30日" in during
+    assert "2020年1月25日起，2020年6月30日解除，补办截止2020年9月30日" in during
     assert "政策依据：吉林市社保局疫情防控期间答问（来源：吉林乌拉圈APP）" in during
     assert 'id="emergency"' not in wuhan
     assert 'id="emergency"' not in after
