@@ -271,6 +271,7 @@ EMERGENCY_MEASURES = (
     "suspend_audit_cases",
     "priority_injury_claims",
     "provisional_death_settlement",
+    "unemployment_claim_limit_lifted_from",
 )
 
 

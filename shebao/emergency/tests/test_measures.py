@@ -137,7 +137,9 @@ def test_a_matter_page_says_its_deadlines_are_extended_while_the_measures_are_in
         "可在2020年9月30日前补办，不影响个人权益记录和待遇领取"
     ) in during
     assert "政策依据：吉林市社保局疫情防控期间答问（来源：吉林乌拉圈APP）" in during
+    assert "申领失业保险金不受申领时限限制" in during  # the measure's tip on this matter
     assert "emergency-measure" not in after
+    assert "不受申领时限限制" not in after
 
 
 def test_the_measures_page_lists_the_measures_of_a_region_on_a_day(client, policy_data):
