@@ -353,6 +353,7 @@ def _mount() -> None:
     from shebao.payments.api import router as payments_router
     from shebao.pki.api import router as pki_router
     from shebao.policy.api import router as policy_router
+    from shebao.training.api import router as training_router
 
     api.add_router("/auth/ca", pki_router)
     api.add_router("/auth", accounts_router)
@@ -366,6 +367,7 @@ def _mount() -> None:
     api.add_router("", contributions_router)
     api.add_router("", payments_router)
     api.add_router("", cards_router)
+    api.add_router("", training_router)
 
 
 _mount()

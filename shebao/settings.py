@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "shebao.disputes",
     "shebao.emergency",
     "shebao.audit",
+    "shebao.training",
     "shebao.policy",
     "shebao.calculators",
     "shebao.hall",

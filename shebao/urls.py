@@ -20,6 +20,7 @@ urlpatterns = [
     path("payments/", include("shebao.payments.urls")),
     path("cards/", include("shebao.cards.urls")),
     path("disputes/", include("shebao.disputes.urls")),
+    path("training/", include("shebao.training.urls")),
     path("policy/", include("shebao.policy.urls")),
     path("emergency/", include("shebao.emergency.urls")),
     path("audit/", include("shebao.audit.urls")),

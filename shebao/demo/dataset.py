@@ -557,6 +557,7 @@ def demo_load() -> DemoReport:
     from shebao.demo.trueup import demo_trueup
     from shebao.disputes.demo import disputes_demo
     from shebao.insurance.demo import dispatch_licence_demo
+    from shebao.training.demo import training_demo
 
     regions_load()
     departments_load()
@@ -646,6 +647,12 @@ def demo_load() -> DemoReport:
         seat=actors["jl-ld-01"],
         handler=actors["jl-ld-01"],
         unit=songjiang,
+    )
+    training_demo(
+        worker=actors["zhang"],
+        institution=actors["liu"],
+        centre=actors["jl-rc-01"],
+        candidates=crowd[43:48],  # 松江机械's staff
     )
 
     from shebao.applications.models import Application

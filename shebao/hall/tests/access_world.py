@@ -50,6 +50,15 @@ from shebao.pki import services as pki
 from shebao.pki.models import UnitCertificate
 from shebao.policy.models import PolicyChange, PolicyParameter
 from shebao.testing import signed_in
+from shebao.training.models import (
+    AssessmentFiling,
+    AssessmentPlan,
+    Candidate,
+    SkillCertificate,
+    TrainingEvent,
+    TrainingInstitution,
+    TrainingRegistration,
+)
 
 ACTORS = [
     "anon",
@@ -97,6 +106,11 @@ class World:
     card_a: Card  # 张伟's social security card, in force
     dispute: DisputeCase  # 张伟's arbitration against 松江机械, accepted, hearing set
     dispute_hotline: DisputeCase  # 李娜's mediation request entered by the 12333 seat
+    institution_id: int  # a training institution of the directory (no unit of the hall)
+    registration: TrainingRegistration  # 张伟's registration, waiting for the institution
+    filing: AssessmentFiling  # 松江机械's approved filing as an assessment institution
+    plan: AssessmentPlan  # 松江机械's plan with issued certificates
+    skill_certificate: SkillCertificate  # a certificate of that plan (one of 松江机械's staff)
 
     def client(self, actor: str) -> Client:
         if actor in ("anon", "partner"):
@@ -231,6 +245,11 @@ def build_world() -> World:
         card_a=Card.objects.get(person=users["ind_a"].person, status=Card.Status.ACTIVE),
         dispute=DisputeCase.objects.get(submission_key="demo-dispute-arbitration"),
         dispute_hotline=DisputeCase.objects.get(submission_key="demo-dispute-hotline"),
+        institution_id=TrainingInstitution.objects.order_by("pk").values_list("pk", flat=True)[0],
+        registration=TrainingRegistration.objects.get(),
+        filing=AssessmentFiling.objects.get(),
+        plan=AssessmentPlan.objects.get(submission_key="demo-training-plan-past"),
+        skill_certificate=SkillCertificate.objects.order_by("pk").first(),
     )
 
 
@@ -276,5 +295,11 @@ def fingerprint() -> str:
         list(AuditCase.objects.order_by("pk").values_list("pk", "status", "due_on")),
         AuditCaseEvent.objects.count(),
         AuditSuspension.objects.count(),
+        list(TrainingRegistration.objects.order_by("pk").values_list("pk", "status")),
+        list(AssessmentFiling.objects.order_by("pk").values_list("pk", "status", "max_level")),
+        list(AssessmentPlan.objects.order_by("pk").values_list("pk", "status")),
+        list(Candidate.objects.order_by("pk").values_list("pk", "ticket_number", "passed")),
+        SkillCertificate.objects.count(),
+        TrainingEvent.objects.count(),
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()

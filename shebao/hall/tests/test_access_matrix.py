@@ -89,6 +89,15 @@ PAYER_GET = row(405, anon=L, **dict.fromkeys(STAFF, 403))
 APPLY = row(403, anon=L, ind_a=200, ind_b=200, admin=200, other_unit=200)
 SEES_DISPUTE = row(404, anon=L, ind_a=200, admin=200)
 
+# Training: 张伟's registration (himself; the institution has no unit in the demo);
+# 松江机械 as an assessment institution (its managers; the operator has no grant of 职业技能等级
+# 认定); the assessment centre is talent staff, of whom the matrix has none.
+REGISTRATION = row(404, anon=L, **dict.fromkeys(STAFF, 403), ind_a=200)
+INSTITUTION = row(403, anon=L, admin=200, other_unit=200)
+INSTITUTION_OR_STAFF = INSTITUTION | dict.fromkeys(STAFF, 200)
+CENTRE_ONLY = row(403, anon=L, **dict.fromkeys(STAFF, 404))
+PLAN = row(404, anon=L, ind_a=403, ind_b=403, admin=200)
+
 PAGES: list[Check] = [
     Check("hall:home", lambda w: "/", PUBLIC),
     Check("hall:individual_center", lambda w: "/me/", only(INDIVIDUALS)),
@@ -640,6 +649,92 @@ PAGES: list[Check] = [
         data=lambda w: {"action": "withdraw", "note": ""},
         refusals_only=True,
     ),
+    Check("training:institutions", lambda w: "/training/?trade=电工", PUBLIC),
+    Check("training:professional_exam", lambda w: "/training/professional-exam/", PUBLIC),
+    Check(
+        "training:register",
+        lambda w: f"/training/institutions/{w.institution_id}/register/",
+        only(INDIVIDUALS),
+    ),
+    Check(
+        "training:register",
+        lambda w: f"/training/institutions/{w.institution_id}/register/",
+        only(INDIVIDUALS, status=None),
+        method="post",
+        data=lambda w: {"employment_status": "employed", "submission_key": "matrix"},
+        refusals_only=True,
+    ),
+    Check(
+        "training:registrations",
+        lambda w: "/training/registrations/",
+        only(INDIVIDUALS + UNIT_USERS),
+    ),
+    Check(
+        "training:registration",
+        lambda w: f"/training/registrations/{w.registration.number}/",
+        REGISTRATION,
+    ),
+    Check(
+        "training:registration",
+        lambda w: f"/training/registrations/{w.registration.number}/",
+        REGISTRATION | {"ind_a": None},
+        method="post",
+        data=lambda w: {"action": "withdraw"},
+        refusals_only=True,
+    ),
+    Check("training:assessment", lambda w: "/training/assessment/", INSTITUTION_OR_STAFF),
+    *[
+        Check(route, lambda w, url=url: url, INSTITUTION)
+        for route, url in (
+            ("training:filing", "/training/assessment/filing/"),
+            ("training:plan_new", "/training/assessment/plans/new/"),
+        )
+    ],
+    *[
+        Check(
+            route,
+            lambda w, url=url: url,
+            INSTITUTION | {"admin": None, "other_unit": None},
+            method="post",
+            data=lambda w: {"max_level": "3", "submission_key": "matrix"},
+            refusals_only=True,
+        )
+        for route, url in (
+            ("training:filing", "/training/assessment/filing/"),
+            ("training:plan_new", "/training/assessment/plans/new/"),
+        )
+    ],
+    *[
+        Check(
+            "training:filing_review",
+            lambda w: f"/training/assessment/filings/{w.filing.pk}/",
+            CENTRE_ONLY,
+            method=method,
+            data=lambda w: {"action": "reject", "note": "矩阵"},
+            refusals_only=method == "post",
+        )
+        for method in ("get", "post")
+    ],
+    *[
+        Check(
+            route, lambda w, tail=tail: f"/training/assessment/plans/{w.plan.number}/{tail}", PLAN
+        )
+        for route, tail in (("training:plan", ""), ("training:tickets", "tickets.xlsx"))
+    ],
+    Check(
+        "training:plan",
+        lambda w: f"/training/assessment/plans/{w.plan.number}/",
+        PLAN | {"admin": 422},  # issued: nothing is left for the institution to do
+        method="post",
+        data=lambda w: {"action": "issue"},
+        refusals_only=True,
+    ),
+    Check("training:certificates", lambda w: "/training/certificates/", SIGNED_IN),
+    Check(
+        "training:certificate",
+        lambda w: f"/training/certificates/{w.skill_certificate.number}/",
+        row(404, anon=L, admin=200),
+    ),
     Check("calculators:index", lambda w: "/calculators/", PUBLIC),
     *[
         Check(
@@ -1083,6 +1178,11 @@ API: list[Check] = [
             ("payday", "payday?region=320400&month=2024-10"),
         )
     ],
+    Check(
+        "GET /api/v1/training/institutions",
+        lambda w: "/api/v1/training/institutions?trade=电工",
+        PUBLIC,
+    ),
     Check(
         "POST /api/v1/calculators/backpay-interest",
         lambda w: "/api/v1/calculators/backpay-interest",
