@@ -17,6 +17,7 @@ from shebao.accounts.forms import apply_error
 from shebao.common.errors import Conflict, InvalidInput, PermissionDenied
 from shebao.training import access, selectors, services
 from shebao.training.forms import CandidateForm, FilingForm, PlanForm, RegistrationForm, ResultForm
+from shebao.training.models import Trade
 from shebao.training.workflow import plan_path
 
 Refusal = (InvalidInput, Conflict)  # shown on the page; refusals of access propagate (403/404)
@@ -221,7 +222,7 @@ def plan_new(request: HttpRequest) -> HttpResponse:
     if not access.institution_may(actor):
         raise PermissionDenied("您没有获得办理职业技能等级认定的授权", code="MATTER_NOT_GRANTED")
     current = selectors.own_filing(actor=actor)
-    trades = current.trades.order_by("code") if current is not None else []
+    trades = current.trades.order_by("code") if current is not None else Trade.objects.none()
     form = PlanForm(request.POST or None, trades=trades)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
