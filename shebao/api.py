@@ -347,6 +347,7 @@ def _mount() -> None:
     from shebao.calculators.api import router as calculators_router
     from shebao.cards.api import router as cards_router
     from shebao.catalogue.api import router as catalogue_router
+    from shebao.certificates.api import router as certificates_router
     from shebao.contributions.api import router as contributions_router
     from shebao.emergency.api import router as emergency_router
     from shebao.insurance.api import router as insurance_router
@@ -368,6 +369,7 @@ def _mount() -> None:
     api.add_router("", payments_router)
     api.add_router("", cards_router)
     api.add_router("", training_router)
+    api.add_router("", certificates_router)
 
 
 _mount()

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "shebao.emergency",
     "shebao.audit",
     "shebao.training",
+    "shebao.certificates",
     "shebao.policy",
     "shebao.calculators",
     "shebao.hall",
@@ -369,6 +370,8 @@ SHEBAO_CA_KEY_PASSPHRASE = os.environ.get("SHEBAO_CA_KEY_PASSPHRASE", "")
 SHEBAO_CA_CERT_DAYS = env_int("SHEBAO_CA_CERT_DAYS", 730)  # unit users' certificates: 2 years
 SHEBAO_CA_CHALLENGE_SECONDS = env_int("SHEBAO_CA_CHALLENGE_SECONDS", 300)
 SHEBAO_AGENCY_NAME = os.environ.get("SHEBAO_AGENCY_NAME", "社会保险事业管理局")
+# The hall's public address: the verification link printed (and QR-coded) on every certificate.
+SHEBAO_PUBLIC_URL = os.environ.get("SHEBAO_PUBLIC_URL", "http://127.0.0.1:8000")
 # The pooling region this hall serves (GB/T 2260 code): what a visitor who is not signed in
 # sees on the home calendar and in the guides, until they pick another region.
 SHEBAO_HALL_REGION = os.environ.get("SHEBAO_HALL_REGION", "220200")

@@ -26,6 +26,7 @@ urlpatterns = [
     path("audit/", include("shebao.audit.urls")),
     path("calculators/", include("shebao.calculators.urls")),
     path("notifications/", include("shebao.notifications.urls")),
+    path("", include("shebao.certificates.urls")),
     path("", include("shebao.hall.urls")),
 ]
 if settings.SHEBAO_BENCHMARK:  # the load benchmark's yardstick; never mounted otherwise

@@ -287,10 +287,6 @@ PLAN = [
     PlannedApplication(
         "zhang", "person.unemployment_transfer_out", "withdrawn", None, 12, "暂不办理转移"
     ),
-    # Reviewed by staff until the documents capability gives it a handler (then 即办 again).
-    PlannedApplication(
-        "zhang", "person.insurance_certificate", "completed", "jl-dj-01", 8, "已出具参保证明"
-    ),
     # 李娜 (个人, 船营区)
     PlannedApplication("li", "person.flexible_enrol", "accepted", "jl-dj-02", 45),
     PlannedApplication(

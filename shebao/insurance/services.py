@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import transaction
 from django.utils import timezone
 
+from shebao.common.corrections import records_corrected
 from shebao.common.errors import Conflict, InvalidInput
 from shebao.common.periods import YearMonth
 from shebao.insurance.models import (
@@ -390,6 +391,7 @@ def _supersede(old: Sequence[Relation], new: Sequence[Relation], now: Any) -> li
     ids = [r.pk for r in old]
     for start in range(0, len(ids), 5000):
         Relation.objects.filter(pk__in=ids[start : start + 5000]).update(superseded_at=now)
+    records_corrected(person_ids={r.person_id for r in old})
     return Relation.objects.bulk_create(list(new), batch_size=2000)
 
 
@@ -544,6 +546,7 @@ def relations_void(*, actor: Actor | None, relations: Sequence[Relation], why: s
     Relation.objects.filter(pk__in=ids, superseded_at__isnull=True).update(
         superseded_at=now, note=f"已回退：{why}"[:200]
     )
+    records_corrected(person_ids={r.person_id for r in relations})
 
 
 # ------------------------------------------------------------------------------ dated facts

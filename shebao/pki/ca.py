@@ -451,6 +451,67 @@ def certificate_build(
     )
 
 
+# id-kp-documentSigning (RFC 9336): the key signs documents, and nothing else.
+DOCUMENT_SIGNING_OID = x509.ObjectIdentifier("1.3.6.1.5.5.7.3.36")
+
+
+def document_signing_certificate_build(
+    *,
+    authority: CertificateAuthority,
+    public_key: object,
+    name: str,
+    days: int,
+    now: datetime | None = None,
+) -> x509.Certificate:
+    """Certify the agency's own document-signing key (the signature on the certificates and
+    records the hall issues as PDF files): key usage digitalSignature and nonRepudiation
+    (critical), extended key usage documentSigning, not a CA, never past the CA's expiry."""
+    now = now or timezone.now()
+    ca_cert = authority_certificate(authority)
+    ca_key = authority_private_key(authority)
+    subject = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "CN"),
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, settings.SHEBAO_AGENCY_NAME),
+            x509.NameAttribute(NameOID.COMMON_NAME, name),
+        ]
+    )
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(ca_cert.subject)
+        .public_key(public_key)  # type: ignore[arg-type]
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - CLOCK_SKEW)
+        .not_valid_after(min(now + timedelta(days=days), ca_cert.not_valid_after_utc))
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .add_extension(
+            x509.KeyUsage(
+                digital_signature=True,
+                content_commitment=True,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=False,
+                crl_sign=False,
+                encipher_only=False,
+                decipher_only=False,
+            ),
+            critical=True,
+        )
+        .add_extension(x509.ExtendedKeyUsage([DOCUMENT_SIGNING_OID]), critical=False)
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(public_key),  # type: ignore[arg-type]
+            critical=False,
+        )
+        .add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()),  # type: ignore[arg-type]
+            critical=False,
+        )
+        .sign(ca_key, hashes.SHA256())
+    )
+
+
 def certificate_pem(cert: x509.Certificate) -> str:
     return cert.public_bytes(serialization.Encoding.PEM).decode()
 

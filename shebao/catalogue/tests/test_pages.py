@@ -162,7 +162,7 @@ def test_a_commitment_guide_shows_the_commitment_text(client, catalogue):
 
 
 def test_a_guide_whose_effect_no_handler_applies_says_a_reviewer_handles_it(client, catalogue):
-    html = client.get(guide("person.insurance_certificate")).content.decode()
+    html = client.get(guide("person.benefit_certificate")).content.decode()
 
     assert "<dt>承诺办结时限</dt><dd>1 个工作日</dd>" in html
     assert "本事项由经办人员审核办理" in html

@@ -33,6 +33,8 @@ from shebao.accounts.models import MatterGrant, UnitMembership, User
 from shebao.accounts.tokens import token_issue
 from shebao.applications.models import Application, ApplicationEvent, Material
 from shebao.cards.models import Card, CardEvent, ElectronicCard
+from shebao.certificates.models import Certificate
+from shebao.certificates.services import certificate_issue
 from shebao.contributions.models import AssessmentRun, Bill, ContributionAdjustment
 from shebao.demo.dataset import demo_load
 from shebao.disputes.models import DisputeCase, DisputeEvent
@@ -101,6 +103,8 @@ class World:
     adjustment: ContributionAdjustment  # an adjustment carried into one of the unit's bills
     receipt: Receipt  # 张伟's receipt of the month before (paid online in the demo)
     order: PaymentOrder  # 张伟's open order for his bill of last month
+    person_certificate: Certificate  # 张伟's 参保证明
+    unit_certificate: Certificate  # 松江机械's 单位权益单
     batch: BankBatch  # the demo's month-end deduction batch
     refund: Refund  # 松江机械's refund waiting for its telephone confirmation
     card_a: Card  # 张伟's social security card, in force
@@ -250,6 +254,10 @@ def build_world() -> World:
         filing=AssessmentFiling.objects.get(),
         plan=AssessmentPlan.objects.get(submission_key="demo-training-plan-past"),
         skill_certificate=SkillCertificate.objects.order_by("pk").first(),
+        person_certificate=certificate_issue(
+            actor=None, kind="participation", person=users["ind_a"].person
+        ).certificate,
+        unit_certificate=certificate_issue(actor=None, kind="unit_rights", unit=unit).certificate,
     )
 
 
@@ -301,5 +309,6 @@ def fingerprint() -> str:
         list(Candidate.objects.order_by("pk").values_list("pk", "ticket_number", "passed")),
         SkillCertificate.objects.count(),
         TrainingEvent.objects.count(),
+        list(Certificate.objects.order_by("pk").values_list("pk", "status")),
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()

@@ -441,6 +441,56 @@ PAGES: list[Check] = [
     ),
     Check("contributions:bill", lambda w: f"/contributions/bills/{w.bill.number}/", UNIT_BILL),
     Check("contributions:bill", lambda w: f"/contributions/bills/{w.self_bill.number}/", SELF_BILL),
+    # Certificates: the holder (a person; a unit's readers: its managers and the operator
+    # granted roster matters) and staff of the holder's district; verification is public.
+    Check(
+        "certificates:mine",
+        lambda w: "/certificates/",
+        only((*INDIVIDUALS, "admin", "other_unit", "op")),
+    ),
+    Check(
+        "certificates:mine",
+        lambda w: "/certificates/",
+        row(403, anon=L, ind_a=None, ind_b=None, admin=None, other_unit=None, op=None),
+        method="post",
+        data=lambda w: {"kind": "participation"},
+        refusals_only=True,
+    ),
+    Check(
+        "certificates:detail",
+        lambda w: f"/certificates/{w.person_certificate.number}/",
+        row(404, anon=L, ind_a=200, staff_here=200, staff_dept=200, editor=200),
+    ),
+    Check(
+        "certificates:detail",
+        lambda w: f"/certificates/{w.unit_certificate.number}/",
+        row(404, anon=L, admin=200, op=200, staff_here=200, staff_dept=200, editor=200),
+    ),
+    Check(
+        "certificates:file",
+        lambda w: f"/certificates/{w.person_certificate.number}.pdf",
+        row(404, anon=L, ind_a=200, staff_here=200, staff_dept=200, editor=200),
+    ),
+    Check(
+        "certificates:file",
+        lambda w: f"/certificates/{w.unit_certificate.number}.pdf",
+        row(404, anon=L, admin=200, op=200, staff_here=200, staff_dept=200, editor=200),
+    ),
+    Check("certificates:counter", lambda w: "/certificates/counter/", only(STAFF)),
+    Check(
+        "certificates:counter",
+        lambda w: "/certificates/counter/",
+        row(403, anon=L, **dict.fromkeys(STAFF, None)),
+        method="post",
+        data=lambda w: {"kind": "participation", "holder": w.users["ind_a"].person.id_number},
+        refusals_only=True,
+    ),
+    Check("certificates:verify_form", lambda w: "/verify/", PUBLIC),
+    Check(
+        "certificates:verify",
+        lambda w: f"/verify/{w.person_certificate.verify_code}/",
+        PUBLIC,
+    ),
     Check(
         "contributions:bill_pdf", lambda w: f"/contributions/bills/{w.bill.number}.pdf", UNIT_BILL
     ),
@@ -991,6 +1041,42 @@ API: list[Check] = [
         "GET /api/v1/audit/reports/{number}",
         lambda w: f"/api/v1/audit/reports/{_demo_complaint()}",
         row(404, anon=T, ind_a=200),
+        "POST /api/v1/me/certificates",
+        lambda w: "/api/v1/me/certificates",
+        row(403, anon=T, ind_a=None, ind_b=None),
+        method="post",
+        data=lambda w: {"kind": "participation"},
+        refusals_only=True,
+    ),
+    Check(
+        "POST /api/v1/units/{credit_code}/certificates",
+        lambda w: f"/api/v1/units/{DEMO_UNIT}/certificates",
+        row(403, anon=T, admin=None, op=None, other_unit=404),
+        method="post",
+        data=lambda w: {"kind": "unit_rights"},
+        refusals_only=True,
+    ),
+    Check(
+        "GET /api/v1/certificates/{number}.pdf",
+        lambda w: f"/api/v1/certificates/{w.person_certificate.number}.pdf",
+        row(404, anon=T, ind_a=200, staff_here=200, staff_dept=200, editor=200),
+    ),
+    Check(
+        "GET /api/v1/certificates/{number}.pdf",
+        lambda w: f"/api/v1/certificates/{w.unit_certificate.number}.pdf",
+        row(404, anon=T, admin=200, op=200, staff_here=200, staff_dept=200, editor=200),
+    ),
+    Check(
+        "GET /api/v1/verify/{verify_code}",
+        lambda w: f"/api/v1/verify/{w.person_certificate.verify_code}",
+        row(200),
+    ),
+    Check(
+        "POST /api/v1/verify",
+        lambda w: "/api/v1/verify",
+        row(422),
+        method="post",
+        data=lambda w: {"file": SimpleUploadedFile("证明.pdf", b"not a pdf")},
     ),
     Check("GET /api/v1/bills", lambda w: "/api/v1/bills", row(200, anon=T)),
     Check(
