@@ -97,7 +97,10 @@ def _known(world: World, actor: str | None, operation: Any) -> dict[str, Any] | 
             number = bill.number
             line = ContributionLine.objects.filter(bill=bill).order_by("pk").first()
             line_id = line.pk if line is not None else None
+    if path.startswith("/api/v1/certificates/"):
+        number = world.person_certificate.number
     existing = {
+        "verify_code": world.person_certificate.verify_code,
         "number": number,
         "line_id": line_id,
         "material_id": material_id,
