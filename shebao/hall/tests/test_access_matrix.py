@@ -1041,6 +1041,8 @@ API: list[Check] = [
         "GET /api/v1/audit/reports/{number}",
         lambda w: f"/api/v1/audit/reports/{_demo_complaint()}",
         row(404, anon=T, ind_a=200),
+    ),
+    Check(
         "POST /api/v1/me/certificates",
         lambda w: "/api/v1/me/certificates",
         row(403, anon=T, ind_a=None, ind_b=None),
