@@ -344,6 +344,7 @@ def _mount() -> None:
     from shebao.accounts.api import router as accounts_router
     from shebao.applications.api import router as applications_router
     from shebao.audit.api import router as audit_router
+    from shebao.appointments.api import router as appointments_router
     from shebao.calculators.api import router as calculators_router
     from shebao.cards.api import router as cards_router
     from shebao.catalogue.api import router as catalogue_router
@@ -370,6 +371,7 @@ def _mount() -> None:
     api.add_router("", cards_router)
     api.add_router("", training_router)
     api.add_router("", certificates_router)
+    api.add_router("", appointments_router)
 
 
 _mount()

@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "shebao.audit",
     "shebao.training",
     "shebao.certificates",
+    "shebao.appointments",
     "shebao.policy",
     "shebao.calculators",
     "shebao.hall",
@@ -292,12 +293,15 @@ TASKS = {
     }
 }
 # Housekeeping tasks `manage.py periodic` enqueues (all idempotent): 容缺 cases lapse when their
-# materials are overdue; certificates of ended unit roles are revoked; stalled SMS are retried.
+# materials are overdue; certificates of ended unit roles are revoked; stalled SMS are retried;
+# appointment slots are opened over the booking horizon and tomorrow's bookings reminded by SMS.
 SHEBAO_PERIODIC_TASKS = [
     "shebao.applications.tasks.lapse_overdue_deferred",
     "shebao.pki.tasks.sweep",
     "shebao.notifications.tasks.retry_pending",
     "shebao.cards.tasks.exchange",
+    "shebao.appointments.tasks.open_slots",
+    "shebao.appointments.tasks.send_reminders",
 ]
 
 # RQ queues (used when SHEBAO_TASKS_BACKEND=rq); connecting is lazy, so nothing needs Redis

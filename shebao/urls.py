@@ -21,6 +21,7 @@ urlpatterns = [
     path("cards/", include("shebao.cards.urls")),
     path("disputes/", include("shebao.disputes.urls")),
     path("training/", include("shebao.training.urls")),
+    path("appointments/", include("shebao.appointments.urls")),
     path("policy/", include("shebao.policy.urls")),
     path("emergency/", include("shebao.emergency.urls")),
     path("audit/", include("shebao.audit.urls")),

@@ -199,6 +199,8 @@ class ApplicationEvent(models.Model):
         COMPLETE = "complete", "办结"
         SUPPLY = "supply", "补交容缺材料"
         LAPSE = "lapse", "逾期未补齐材料，申请失效"
+        MAIL_SENT = "mail_sent", "邮寄纸质材料"
+        MAIL_RECEIVED = "mail_received", "签收邮寄材料"
 
     application = models.ForeignKey(
         Application, on_delete=models.PROTECT, related_name="events", verbose_name="申请"
@@ -306,6 +308,15 @@ class DeferredMaterial(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # Supplied on paper: the post that brought it, recorded as received by staff.
+    supplied_by_mail = models.ForeignKey(
+        "MailIn",
+        verbose_name="邮寄补交",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     lapsed_at = models.DateTimeField("逾期时间", null=True, blank=True)
     # Set when the case is returned: a new acceptance records what is still missing afresh.
     cancelled_at = models.DateTimeField("作废时间", null=True, blank=True)
@@ -340,3 +351,57 @@ class ApplicationCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.last}"
+
+
+class MailIn(models.Model):
+    """Paper materials the applicant sent by post (邮寄材料, seed 000): the carrier's tracking
+    number, where the envelope goes (the receiving section's address from the region's
+    directory, copied as it stood) and the note the envelope's remark field must carry. Staff
+    record its receipt; a 容缺 case's deferred materials it holds are supplied on receipt."""
+
+    class Carrier(models.TextChoices):
+        EMS = "ems", "中国邮政速递物流（EMS）"
+        POST = "post", "中国邮政（挂号信、包裹）"
+        SF = "sf", "顺丰速运"
+
+    application = models.ForeignKey(
+        Application, on_delete=models.PROTECT, related_name="mailings", verbose_name="申请"
+    )
+    carrier = models.CharField("寄递企业", max_length=8, choices=Carrier.choices)
+    tracking_number = models.CharField("运单号", max_length=20)
+    codes = models.JSONField("邮寄的材料", default=list)
+    contact = models.CharField("联系方式（电话、QQ或微信号）", max_length=50)
+    recipient = models.CharField("收件人", max_length=100)
+    address = models.CharField("收件地址", max_length=200)
+    postal_code = models.CharField("邮编", max_length=6, blank=True)
+    note = models.CharField("邮寄单备注", max_length=300)
+    sent_at = models.DateTimeField("登记时间")
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    received_at = models.DateTimeField("签收时间", null=True, blank=True)
+    received_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="签收人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "邮寄材料"
+        verbose_name_plural = "邮寄材料"
+        ordering = ["sent_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["carrier", "tracking_number"], name="mailin_one_per_tracking_number"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application.number} · {self.tracking_number}"

@@ -218,7 +218,15 @@ def _subject(data: dict[str, Any]) -> tuple[str, Person | None]:
 
 
 def _present_codes(application: Application) -> set[str]:
-    return set(application.materials.filter(removed_at__isnull=True).values_list("code", flat=True))
+    """Materials the agency holds: uploaded files, and paper materials received by post."""
+    present = set(
+        application.materials.filter(removed_at__isnull=True).values_list("code", flat=True)
+    )
+    for codes in application.mailings.filter(received_at__isnull=False).values_list(
+        "codes", flat=True
+    ):
+        present |= set(codes)
+    return present
 
 
 def _names(specs: list[dict[str, Any]]) -> str:

@@ -22,4 +22,6 @@ urlpatterns = [
         name="remove_material",
     ),
     path("<str:number>/decide/", views.application_decide, name="decide"),
+    path("<str:number>/mail/", views.mail_declare, name="mail"),
+    path("<str:number>/mail/<int:mailing_id>/receive/", views.mail_receive, name="mail_receive"),
 ]

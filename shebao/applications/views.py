@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shebao.accounts import actors
 from shebao.accounts.decorators import actor_required
-from shebao.applications import selectors, services
+from shebao.applications import mailing, selectors, services
 from shebao.applications.formschema import ApplicationDataInvalid, form_fields
 from shebao.applications.handlers import handler_for_key
 from shebao.applications.models import Application
@@ -186,6 +186,7 @@ def _detail(
             "max_upload_mb": settings.SHEBAO_UPLOAD_MAX_BYTES // (1024 * 1024),
         }
     )
+    context["mail"] = mailing.mail_overview(actor=actor, application=application)
     template = (
         "applications/staff_detail.html" if context["is_reviewer"] else "applications/detail.html"
     )
@@ -424,4 +425,37 @@ def queue(request: HttpRequest) -> HttpResponse:
             "districts": selectors.staff_districts(actor=actor),
             "query": _query_without_page(request),
         },
+    )
+
+
+@require_POST
+@actor_required(*APPLICANTS)
+def mail_declare(request: HttpRequest, number: str) -> HttpResponse:
+    """邮寄材料: the applicant records the post's tracking number and what it holds."""
+    return _act(
+        request,
+        number,
+        lambda actor, app: mailing.mail_in_declare(
+            actor=actor,
+            application=app,
+            carrier=request.POST.get("carrier", "")[:8],
+            tracking_number=request.POST.get("tracking_number", "")[:40],
+            codes=[c[:64] for c in request.POST.getlist("codes")[:50]],
+            contact=request.POST.get("contact", "")[:100],
+        ),
+        "已登记邮寄信息。请按页面所示地址寄送，并在邮寄单备注栏写明所办业务与联系方式。",
+    )
+
+
+@require_POST
+@actor_required(actors.STAFF)
+def mail_receive(request: HttpRequest, number: str, mailing_id: int) -> HttpResponse:
+    """签收: staff record that the post arrived (容缺 materials in it are supplied)."""
+    return _act(
+        request,
+        number,
+        lambda actor, app: mailing.mail_in_receive(
+            actor=actor, application=app, mailing=mailing_id
+        ),
+        "已登记签收邮寄材料。",
     )

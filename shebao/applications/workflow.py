@@ -248,7 +248,12 @@ BY_KEY: dict[str, Action] = {row.key: row for row in ACTIONS}
 REVIEWER_ORDER = ("accept", "approve", "complete", "return", "reject")
 
 # Actions that only exist in the audit trail (no row above): their labels.
-EVENT_ONLY_LABELS = {"create": "创建申请"}
+EVENT_ONLY_LABELS = {
+    "create": "创建申请",
+    # Mail-in (shebao.applications.mailing): the case keeps its state.
+    "mail_sent": "邮寄纸质材料",
+    "mail_received": "签收邮寄材料",
+}
 
 
 def transition_for(action: str, status: str) -> Action | None:

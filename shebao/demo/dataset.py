@@ -71,6 +71,7 @@ class DemoReport:
     months_assessed: int = 0
     adjustments_written: int = 0
     cards_built: int = 0
+    slots_open: int = 0  # appointment slots of the coming week
 
 
 # --- people ------------------------------------------------------------------------------------
@@ -366,6 +367,35 @@ def _build_applications(actors: dict[str, Actor], workers: dict[str, Person]) ->
     return built
 
 
+def _mailed_case(sender: Actor) -> None:
+    """松江机械's 容缺 information change: the missing document goes to the agency by EMS
+    (seed 000's 纸质材料邮寄), waiting for the reviewer to record its receipt."""
+    from shebao.applications.mailing import mail_in_declare, s10_check_digit
+    from shebao.applications.models import Application, MailIn
+
+    case = (
+        Application.objects.filter(
+            matter__code="unit.staff_info_change", status=Application.Status.ACCEPTED
+        )
+        .order_by("pk")
+        .first()
+    )
+    if case is None or MailIn.objects.filter(application=case).exists():
+        return
+    codes = [d.code for d in case.deferred.all() if d.outstanding]
+    if not codes:
+        return
+    serial = f"{case.pk % 10**8:08d}"
+    mail_in_declare(
+        actor=sender,
+        application=case,
+        carrier=MailIn.Carrier.EMS,
+        tracking_number=f"EA{serial}{s10_check_digit(serial)}CN",
+        codes=codes,
+        contact=sender.user.mobile or "13943110004",
+    )
+
+
 def _base_declaration(today: date) -> tuple[dict[str, str], Any]:
     """The answers of the demo's base declaration and the lines it carries: every employee of
     the unit from this month, at a wage spread over the limits (some below the floor, a few
@@ -549,6 +579,7 @@ def _assess_months(*, first: tuple[int, int], last: tuple[int, int]) -> int:
 
 def demo_load() -> DemoReport:
     """Build (or bring up to date) the demo hall; returns the accounts to print."""
+    from shebao.appointments.demo import appointments_demo
     from shebao.demo.payments import payments_demo
     from shebao.demo.trueup import demo_trueup
     from shebao.disputes.demo import disputes_demo
@@ -622,12 +653,18 @@ def demo_load() -> DemoReport:
             builder=builder,
         )
     report.applications_built = _build_applications(actors, workers)
+    _mailed_case(actors["chen"])
     report.months_assessed = _assess_months(first=ASSESSED_FROM, last=_last_month())
     report.adjustments_written = demo_trueup()
     payments_demo(
         city=CITY,
         songjiang_code=songjiang.credit_code,
         self_payer_id_number=individual["zhang"].username,
+    )
+    report.slots_open = appointments_demo(
+        today=timezone.localdate(),
+        booker_id_number=individual["zhang"].username,
+        caller_id_number=crowd[20].id_number,
     )
 
     from shebao.cards.demo import cards_demo

@@ -19,6 +19,8 @@ NAV: list[tuple[str, str, set[str]]] = [
     ("我的申请", "applications:list", {actors.INDIVIDUAL}),
     ("单位申请", "applications:list", {actors.UNIT}),
     ("待办队列", "applications:queue", {actors.STAFF}),
+    ("预约办理", "appointments:mine", {actors.INDIVIDUAL}),
+    ("约办台账", "appointments:desk", {actors.STAFF}),
     ("单位用户", "accounts:unit_users", {actors.UNIT}),
     ("CA证书", "pki:unit", {actors.UNIT}),
     ("CA证书", "pki:staff", {actors.STAFF}),
@@ -33,6 +35,7 @@ NAV: list[tuple[str, str, set[str]]] = [
         {actors.ANONYMOUS, actors.INDIVIDUAL, actors.UNIT, actors.STAFF},
     ),
     ("政策参数", "policy:index", {actors.ANONYMOUS, actors.STAFF}),
+    ("咨询约办", "appointments:directory", {actors.ANONYMOUS, actors.INDIVIDUAL, actors.UNIT}),
     ("消息", "notifications:inbox", {actors.INDIVIDUAL, actors.UNIT, actors.STAFF}),
 ]
 

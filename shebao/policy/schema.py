@@ -569,6 +569,21 @@ _spec(
 _spec("calendar.staff_change_deadline_day", "int", "人员增减申报截止日", "日")
 _spec("calendar.payment_deadline_day", "int", "缴费存入截止日", "日")
 _spec("calendar.office_hours", "json", "窗口办公时间", "", check=check_office_hours)
+_spec(
+    "appointments.slot_minutes",
+    "int",
+    "预约时段长度",
+    "分钟",
+    "办公时间按此长度划分为可预约的时段",
+)
+_spec("appointments.slot_capacity", "int", "每个时段可预约人数", "人", "每个部门、每个时段的名额")
+_spec(
+    "appointments.booking_days",
+    "int",
+    "可预约天数",
+    "天",
+    "可预约今后多少天内的时段（自次日起算，含休息日）",
+)
 
 # Labour disputes (劳动人事争议调解与仲裁) and skills assessment (职业技能等级认定)
 _spec(

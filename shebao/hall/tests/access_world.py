@@ -31,7 +31,14 @@ from shebao.accounts.actors import actor_for
 from shebao.accounts.capabilities import Capability, capability_grant
 from shebao.accounts.models import MatterGrant, UnitMembership, User
 from shebao.accounts.tokens import token_issue
-from shebao.applications.models import Application, ApplicationEvent, Material
+from shebao.applications.models import (
+    Application,
+    ApplicationEvent,
+    DeferredMaterial,
+    MailIn,
+    Material,
+)
+from shebao.appointments.models import Appointment, AppointmentEvent, Slot
 from shebao.cards.models import Card, CardEvent, ElectronicCard
 from shebao.certificates.models import Certificate
 from shebao.certificates.services import certificate_issue
@@ -115,6 +122,9 @@ class World:
     filing: AssessmentFiling  # 松江机械's approved filing as an assessment institution
     plan: AssessmentPlan  # 松江机械's plan with issued certificates
     skill_certificate: SkillCertificate  # a certificate of that plan (one of 松江机械's staff)
+    appointment: Appointment  # 张伟's live booking of the unemployment desk
+    slot: Slot  # a slot of the unemployment desk with places left, later this week
+    mailing: MailIn  # 松江机械's 容缺 case's materials by post, not yet received (昌邑区)
 
     def client(self, actor: str) -> Client:
         if actor in ("anon", "partner"):
@@ -258,6 +268,16 @@ def build_world() -> World:
             actor=None, kind="participation", person=users["ind_a"].person
         ).certificate,
         unit_certificate=certificate_issue(actor=None, kind="unit_rights", unit=unit).certificate,
+        appointment=(
+            appointment := Appointment.objects.get(
+                person=users["ind_a"].person, status=Appointment.Status.BOOKED
+            )
+        ),
+        slot=Slot.objects.filter(department_id="unemployment", day=appointment.slot.day)
+        .exclude(pk=appointment.slot_id)
+        .order_by("-starts_at")
+        .first(),
+        mailing=MailIn.objects.select_related("application").get(),
     )
 
 
@@ -310,5 +330,10 @@ def fingerprint() -> str:
         SkillCertificate.objects.count(),
         TrainingEvent.objects.count(),
         list(Certificate.objects.order_by("pk").values_list("pk", "status")),
+        list(Slot.objects.order_by("pk").values_list("pk", "booked")),
+        list(Appointment.objects.order_by("pk").values_list("pk", "status")),
+        AppointmentEvent.objects.count(),
+        list(MailIn.objects.order_by("pk").values_list("pk", "received_at")),
+        list(DeferredMaterial.objects.order_by("pk").values_list("pk", "supplied_at")),
     ]
     return hashlib.sha256(repr(parts).encode()).hexdigest()

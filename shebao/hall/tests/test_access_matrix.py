@@ -100,6 +100,87 @@ PLAN = row(404, anon=L, ind_a=403, ind_b=403, admin=200)
 
 PAGES: list[Check] = [
     Check("hall:home", lambda w: "/", PUBLIC),
+    # Mail-in: the unit's administrator records the post of its case; the case's reviewer
+    # (registration, 昌邑区: staff_here) records the receipt.
+    Check(
+        "applications:mail",
+        lambda w: f"/applications/{w.mailing.application.number}/mail/",
+        row(405, anon=L, **dict.fromkeys(STAFF, 403)),
+    ),
+    Check(
+        "applications:mail",
+        lambda w: f"/applications/{w.mailing.application.number}/mail/",
+        row(404, anon=L, admin=None, **dict.fromkeys(STAFF, 403)),
+        method="post",
+        data=lambda w: {"carrier": "ems", "tracking_number": "EA123456785CN", "codes": ["x"]},
+        refusals_only=True,
+    ),
+    Check(
+        "applications:mail_receive",
+        lambda w: f"/applications/{w.mailing.application.number}/mail/{w.mailing.pk}/receive/",
+        row(403, anon=L, **dict.fromkeys(STAFF, 405)),
+    ),
+    Check(
+        "applications:mail_receive",
+        lambda w: f"/applications/{w.mailing.application.number}/mail/{w.mailing.pk}/receive/",
+        row(403, anon=L, staff_here=None, staff_there=404, staff_dept=404, editor=404),
+        method="post",
+        refusals_only=True,
+    ),
+    # Appointments: the person's own bookings; the desk's staff (unemployment: staff_dept) may
+    # cancel and mark 张伟's booking; other staff are refused without a trace.
+    Check("appointments:mine", lambda w: "/appointments/", only(INDIVIDUALS)),
+    Check("appointments:directory", lambda w: "/appointments/directory/", PUBLIC),
+    Check("appointments:desk", lambda w: "/appointments/staff/", only(STAFF)),
+    Check(
+        "appointments:book", lambda w: "/appointments/book/", row(403, anon=L, ind_a=405, ind_b=405)
+    ),
+    Check(
+        "appointments:book",
+        lambda w: "/appointments/book/",
+        row(403, anon=L, ind_a=302, ind_b=None),  # 张伟 already holds a booking: refused
+        method="post",
+        data=lambda w: {"slot": w.slot.pk},
+        refusals_only=True,
+    ),
+    Check(
+        "appointments:cancel",
+        lambda w: f"/appointments/{w.appointment.pk}/cancel/",
+        row(405, anon=L, op=403, admin=403, other_unit=403),
+    ),
+    Check(
+        "appointments:cancel",
+        lambda w: f"/appointments/{w.appointment.pk}/cancel/",
+        row(404, anon=L, op=403, admin=403, other_unit=403, ind_a=None, staff_dept=None),
+        method="post",
+        refusals_only=True,
+    ),
+    Check("appointments:phone", lambda w: "/appointments/staff/phone/", only(STAFF, status=405)),
+    Check(
+        "appointments:phone",
+        lambda w: "/appointments/staff/phone/",
+        only(STAFF, status=302) | {"staff_dept": None},  # refused: back to the desk, a message
+        method="post",
+        data=lambda w: {
+            "slot": w.slot.pk,
+            "id_number": w.users["ind_b"].username,
+            "mobile": "13943110002",
+        },
+        refusals_only=True,
+    ),
+    Check(
+        "appointments:mark",
+        lambda w: f"/appointments/staff/{w.appointment.pk}/mark/",
+        only(STAFF, status=405),
+    ),
+    Check(
+        "appointments:mark",
+        lambda w: f"/appointments/staff/{w.appointment.pk}/mark/",
+        only(STAFF, status=302),  # the desk's own staff too: the day has not come
+        method="post",
+        data=lambda w: {"outcome": "arrived"},
+        refusals_only=True,
+    ),
     Check("hall:individual_center", lambda w: "/me/", only(INDIVIDUALS)),
     Check("hall:benefits", lambda w: "/me/benefits/", only(INDIVIDUALS)),
     Check("hall:benefit_payouts", lambda w: "/me/benefits/payouts/", only(INDIVIDUALS)),
@@ -1023,6 +1104,24 @@ API: list[Check] = [
         "GET /api/v1/me/contributions",
         lambda w: "/api/v1/me/contributions?from=2020-01&to=2020-12",
         row(403, anon=T, ind_a=200, ind_b=200),
+        "GET /api/v1/appointments/slots",
+        lambda w: f"/api/v1/appointments/slots?department=unemployment&date={w.slot.day}",
+        PUBLIC,
+    ),
+    Check(
+        "POST /api/v1/appointments",
+        lambda w: "/api/v1/appointments",
+        row(403, anon=T, ind_a=409, ind_b=None, staff_dept=422),  # staff_dept: no caller given
+        method="post",
+        data=lambda w: {"slot": w.slot.pk},
+        refusals_only=True,
+    ),
+    Check(
+        "DELETE /api/v1/appointments/{id}",
+        lambda w: f"/api/v1/appointments/{w.appointment.pk}",
+        row(404, anon=T, ind_a=None, staff_dept=None),
+        method="delete",
+        refusals_only=True,
     ),
     Check(
         "GET /api/v1/emergency-measures",

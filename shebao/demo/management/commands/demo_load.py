@@ -24,6 +24,7 @@ class Command(BaseCommand):
             f"{report.applications_total} 件申请（本次新建 {report.applications_built} 件），"
             f"本次新建参保关系 {report.relations_built} 条，本次核定 {report.months_assessed} 个月的缴费，"
             f"本次新建社会保障卡 {report.cards_built} 张（各种制卡、挂失状态）。"
+            f"一周内开放预约时段 {report.slots_open} 个。"
         )
         out.write(f"所有演示账号的密码均为：{DEMO_PASSWORD}")
         out.write("")

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class AppointmentsConfig(AppConfig):
+    name = "shebao.appointments"
+    verbose_name = "预约办理"
+    default_auto_field = "django.db.models.BigAutoField"
