@@ -4,7 +4,7 @@ selector or service, render."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -191,6 +191,8 @@ def desk(request: HttpRequest) -> HttpResponse:
             "open_slots": [s for s in slots if s.left],
             "today": timezone.localdate(),
             "back": _desk_url(office, department, day),
+            "previous_url": _desk_url(office, department, day - timedelta(days=1)),
+            "next_url": _desk_url(office, department, day + timedelta(days=1)),
         },
     )
 

@@ -98,7 +98,7 @@ def test_the_booking_page_books_and_cancels(world):
     shown = page.get(f"/appointments/?department=unemployment&date={world.day}")
     assert shown.status_code == 200
     text = shown.content.decode()
-    assert "08:30—09:00" in text and "余 4" in text
+    assert "08:30—09:00" in text and "剩余 4 个名额" in text
     slot = world.slot(index=2)
     done = page.post(
         "/appointments/book/",

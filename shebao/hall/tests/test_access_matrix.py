@@ -105,7 +105,7 @@ PAGES: list[Check] = [
     Check(
         "applications:mail",
         lambda w: f"/applications/{w.mailing.application.number}/mail/",
-        row(405, anon=L, **dict.fromkeys(STAFF, 403)),
+        POST_ONLY,
     ),
     Check(
         "applications:mail",
@@ -118,7 +118,7 @@ PAGES: list[Check] = [
     Check(
         "applications:mail_receive",
         lambda w: f"/applications/{w.mailing.application.number}/mail/{w.mailing.pk}/receive/",
-        row(403, anon=L, **dict.fromkeys(STAFF, 405)),
+        POST_ONLY,
     ),
     Check(
         "applications:mail_receive",
