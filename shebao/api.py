@@ -343,8 +343,8 @@ def _mount() -> None:
     """Each domain app owns its router in its ``api.py``."""
     from shebao.accounts.api import router as accounts_router
     from shebao.applications.api import router as applications_router
-    from shebao.audit.api import router as audit_router
     from shebao.appointments.api import router as appointments_router
+    from shebao.audit.api import router as audit_router
     from shebao.calculators.api import router as calculators_router
     from shebao.cards.api import router as cards_router
     from shebao.catalogue.api import router as catalogue_router

@@ -1104,6 +1104,8 @@ API: list[Check] = [
         "GET /api/v1/me/contributions",
         lambda w: "/api/v1/me/contributions?from=2020-01&to=2020-12",
         row(403, anon=T, ind_a=200, ind_b=200),
+    ),
+    Check(
         "GET /api/v1/appointments/slots",
         lambda w: f"/api/v1/appointments/slots?department=unemployment&date={w.slot.day}",
         PUBLIC,
