@@ -22,6 +22,7 @@ from shebao.applications.formschema import ApplicationDataInvalid, form_fields
 from shebao.applications.handlers import handler_for_key
 from shebao.applications.models import Application
 from shebao.common.errors import DomainError, NotFound
+from shebao.common.identifiers import tracking_number_spelling
 
 PAGE_SIZE = 20
 APPLICANTS = (actors.INDIVIDUAL, actors.UNIT)
@@ -439,7 +440,7 @@ def mail_declare(request: HttpRequest, number: str) -> HttpResponse:
             actor=actor,
             application=app,
             carrier=request.POST.get("carrier", "")[:8],
-            tracking_number=request.POST.get("tracking_number", "")[:40],
+            tracking_number=tracking_number_spelling(request.POST.get("tracking_number", ""))[:40],
             codes=[c[:64] for c in request.POST.getlist("codes")[:50]],
             contact=request.POST.get("contact", "")[:100],
         ),

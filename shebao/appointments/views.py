@@ -20,6 +20,7 @@ from shebao.accounts.decorators import actor_required
 from shebao.accounts.selectors import actor_region, visitor_region
 from shebao.appointments import selectors, services
 from shebao.common.errors import DomainError
+from shebao.common.identifiers import id_number_spelling, mobile_spelling
 from shebao.policy.selectors import param
 from shebao.registry.directory import Office, directory_for, office_get, offices
 from shebao.registry.selectors import regions_pooling
@@ -206,8 +207,8 @@ def phone(request: HttpRequest) -> HttpResponse:
         appointment = services.appointment_book(
             actor=actor,
             slot=request.POST.get("slot", ""),
-            id_number=request.POST.get("id_number", "")[:40],
-            mobile=request.POST.get("mobile", "")[:40],
+            id_number=id_number_spelling(request.POST.get("id_number", "")[:40]),
+            mobile=mobile_spelling(request.POST.get("mobile", "")[:40]),
             matter=request.POST.get("matter", "")[:200],
         )
     except DomainError as refused:

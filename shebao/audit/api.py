@@ -13,7 +13,7 @@ from shebao.accounts.api_auth import api_actor, token_auth
 from shebao.audit import selectors, services
 from shebao.audit.models import AuditCase
 from shebao.common.errors import NotFound
-from shebao.common.schemas import ErrorOut
+from shebao.common.schemas import CreditCodeStr, ErrorOut
 
 router = Router(tags=["社会保险稽核"])
 
@@ -21,7 +21,7 @@ router = Router(tags=["社会保险稽核"])
 class ReportIn(Schema):
     kind: str = Field("complaint", description="complaint 投诉 / report 举报")
     respondent_name: str = Field(description="被投诉举报单位名称")
-    respondent_credit_code: str = Field("", description="统一社会信用代码（知道时填写）")
+    respondent_credit_code: CreditCodeStr = Field("", description="统一社会信用代码（知道时填写）")
     content: str = Field(description="投诉举报内容（必填）")
     materials: str = Field("", description="已有的证据材料（留存）")
     request_key: str = Field(description="客户端生成的提交标识：重复提交只登记一次")

@@ -23,7 +23,7 @@ from shebao.accounts.api_auth import api_actor, token_auth
 from shebao.certificates import selectors, services
 from shebao.certificates.models import PERSON_KINDS, UNIT_KINDS, Certificate, Kind
 from shebao.common.pdf import pdf_response
-from shebao.common.schemas import ErrorOut
+from shebao.common.schemas import CreditCodeStr, ErrorOut
 
 router = Router(tags=["证明与核验"])
 
@@ -145,7 +145,9 @@ def issue_mine(request: HttpRequest, payload: PersonCertificateIn) -> Status:
         "CERT_NO_RECORD、CERT_PERIOD_INVALID。"
     ),
 )
-def issue_unit(request: HttpRequest, credit_code: str, payload: UnitCertificateIn) -> Status:
+def issue_unit(
+    request: HttpRequest, credit_code: CreditCodeStr, payload: UnitCertificateIn
+) -> Status:
     actor = api_actor(request)
     actor.require(actors.UNIT)
     unit = selectors.unit_holder(actor=actor, credit_code=credit_code)

@@ -79,7 +79,9 @@ class BillLinesQuery(Schema):
         le=MAX_LIMIT,
         description="可选：每页明细条数（不填则返回全部明细）",
     )
-    offset: int = Field(default=0, ge=0, description="可选：跳过的明细条数（与 limit 一起使用）")
+    offset: int = Field(
+        default=0, ge=0, le=MAX_OFFSET, description="可选：跳过的明细条数（与 limit 一起使用）"
+    )
 
 
 class BillDetailOut(BillOut):

@@ -12,6 +12,7 @@ from django.utils import timezone
 from shebao.accounts import actors
 from shebao.accounts.decorators import actor_required
 from shebao.common.errors import DomainError, InvalidInput, NotFound
+from shebao.common.identifiers import id_number_spelling
 from shebao.common.periods import YearMonth
 from shebao.contributions import history, selectors
 from shebao.contributions.views import _page_number, _paged, _query_without_page
@@ -123,7 +124,7 @@ def staff_history(request: HttpRequest) -> HttpResponse:
     """Staff: a person's record by ID number, if the person is in the staff member's districts
     (the capability model's REVIEW rows)."""
     actor = request.actor  # type: ignore[attr-defined]
-    key = request.GET.get("id_number", "").strip()[:30]
+    key = id_number_spelling(request.GET.get("id_number", ""))[:30]
     context: dict[str, Any] = {"key": key, "staff_scope": bool(history.staff_districts(actor))}
     if key:
         try:

@@ -146,6 +146,8 @@ _NOT_IDENTIFIERS = {
     "api:applications.upload_material.code",  # a material's code in the matter's list
     "shebao/applications/views.py:code",  # the same, on the application page
     "admin:catalogue.Matter.code",  # a matter's code, searched in the admin
+    # a certificate's verification code (印在证明上的核验码), normalised by its own service
+    "shebao/certificates/views.py:code",
 }
 
 

@@ -106,6 +106,16 @@ EXEMPT: dict[str, str] = {
     "admin:logout": "signs a session out: an anonymous visitor has none, nothing is written",
     "hall:home": "a page that only reads: a POST is answered like a GET, nothing is written",
     "policy:index": "a page that only reads: a POST is answered like a GET, nothing is written",
+    "emergency:measures": "a page that only reads: a POST is answered like a GET, nothing is written",
+    "certificates:verify": (
+        "reads a certificate by its code, or checks an uploaded PDF (capped at "
+        "certificates.services.MAX_UPLOAD_BYTES before it is read): nothing is written"
+    ),
+    "certificates:verify_form": "the verification form: a page that only reads",
+    "POST /api/v1/verify": (
+        "checks an uploaded PDF (capped at certificates.services.MAX_UPLOAD_BYTES before it is "
+        "read) and writes nothing"
+    ),
     "accounts:code_send": (
         "limited where the codes are made (shebao/accounts/services/codes.py: one a minute and "
         "ten a day per mobile, sixty an hour per address), answered in the form's status line"

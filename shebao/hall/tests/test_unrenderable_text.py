@@ -69,7 +69,19 @@ def _json_body(operation: Any, token: bytes) -> bytes:
 
 
 JSON_OPERATIONS = [op for op in api_operations() if "application/json" in op.body_types]
-FORM_OPERATIONS = [op for op in api_operations() if "multipart/form-data" in op.body_types]
+
+
+def _takes_text(operation: Any) -> bool:
+    """A multipart operation with at least one field that is not a file (a file's bytes are
+    the operation's own to judge: POST /api/v1/verify takes only a PDF)."""
+    content = operation.spec["requestBody"]["content"]["multipart/form-data"]
+    properties = resolve_ref(content["schema"])["properties"]
+    return any(resolve_ref(spec).get("format") != "binary" for spec in properties.values())
+
+
+FORM_OPERATIONS = [
+    op for op in api_operations() if "multipart/form-data" in op.body_types and _takes_text(op)
+]
 QUERY_OPERATIONS = [op for op in api_operations() if op.query_parameters]
 
 
