@@ -25,7 +25,7 @@ from shebao.notifications.models import OutboundMessage
 from shebao.notifications.services import notify, sms_queue
 from shebao.policy.selectors import param, policy_scope
 from shebao.registry.directory import Office, directories, office_get
-from shebao.registry.models import Person
+from shebao.registry.models import Person, Region
 
 if TYPE_CHECKING:
     from shebao.accounts.actors import Actor
@@ -93,9 +93,14 @@ def slots_open_ahead(*, today: date | None = None) -> int:
     """Daily: open every office's slots from tomorrow over the region's booking horizon
     (``appointments.booking_days``). Idempotent."""
     today = today or timezone.localdate()
+    offices = [office for directory in directories() for office in directory.offices]
+    # A hall that has not loaded an office's region yet has no policy there to open slots by.
+    loaded = set(
+        Region.objects.filter(code__in={o.region for o in offices}).values_list("code", flat=True)
+    )
     total = 0
-    for directory in directories():
-        for office in directory.offices:
+    for office in offices:
+        if office.region in loaded:
             days = param(region=office.region, key="appointments.booking_days", on=today).value
             total += slots_open(office=office, start=today + timedelta(days=1), days=days)
     return total

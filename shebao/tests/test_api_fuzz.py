@@ -109,6 +109,7 @@ def _known(world: World, actor: str | None, operation: Any) -> dict[str, Any] | 
         "record_id": world.provisional_record.pk,
         "code": "unit.staff_enrol",
         "channel": "localbank",  # the local payment channel
+        "id": world.appointment.pk,  # 张伟's live booking (DELETE /api/v1/appointments/{id})
     }
     names = re.findall(r"{(\w+)}", path)
     missing = [name for name in names if name not in existing]
