@@ -88,6 +88,13 @@ class Card(models.Model):
     )
     IN_FORCE = (Status.ACTIVE, Status.TEMP_LOST, Status.LOST)
     LOST_STATES = (Status.TEMP_LOST, Status.LOST)
+    # The replacement matter's reasons (补换卡原因), as the holder chose them.
+    REASON_LABELS = {
+        "lost": "遗失补卡",
+        "damaged": "损坏换卡",
+        "info_change": "信息变更换卡",
+        "expired": "有效期满换卡",
+    }
 
     class Meta:
         verbose_name = "社会保障卡"
@@ -126,6 +133,10 @@ class Card(models.Model):
     def reference(self) -> str:
         """The hall's reference of the card in the files exchanged with the bureau."""
         return f"SBK{self.pk:010d}"
+
+    @property
+    def reason_label(self) -> str:
+        return self.REASON_LABELS.get(self.reason, "")
 
     @property
     def masked_number(self) -> str:

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from shebao.accounts.capabilities import Capability, districts_for
 from shebao.cards.models import Card, CardEvent, ElectronicCard, TrackingEvent
+from shebao.certificates.models import Certificate, Kind
 from shebao.common.errors import NotFound, PermissionDenied
 from shebao.common.identifiers import normalize_id_number
 from shebao.registry.models import Person
@@ -58,6 +59,7 @@ class CardRecord:
     events: list[CardEvent]  # the timeline of the card followed (production, else current)
     tracking: list[TrackingEvent]
     ecard: ElectronicCard | None
+    proof: Certificate | None = None  # the latest valid 领卡证明 of the card being made
 
     @property
     def followed(self) -> Card | None:
@@ -84,6 +86,7 @@ def card_record(*, actor: Actor, person: Person) -> CardRecord:
     ecard = None
     if current is not None:
         ecard = ElectronicCard.objects.filter(card=current, revoked_at__isnull=True).first()
+    proofs = card_proofs_for(card=production) if production is not None else []
     return CardRecord(
         person=person,
         current=current,
@@ -92,6 +95,7 @@ def card_record(*, actor: Actor, person: Person) -> CardRecord:
         events=events,
         tracking=tracking,
         ecard=ecard,
+        proof=proofs[0] if proofs else None,
     )
 
 
@@ -100,3 +104,18 @@ def card_for_staff(*, actor: Actor, pk: int) -> Card:
     if card is None or not card_staff_may(actor=actor, person=card.person):
         raise NotFound("未找到该社会保障卡", code="CARD_NOT_FOUND")
     return card
+
+
+def card_proofs_for(*, card: Card) -> list[Certificate]:
+    """The valid 领卡证明 issued for ``card``, newest first, without their files (the caller
+    has the card in scope)."""
+    return list(
+        Certificate.objects.filter(
+            kind=Kind.CARD_PROOF,
+            person_id=card.person_id,
+            status=Certificate.Status.VALID,
+            options__card=card.reference,
+        )
+        .defer("file")
+        .order_by("-issued_at", "-pk")
+    )

@@ -26,6 +26,7 @@ from shebao.accounts.capabilities import Capability, staff_require
 from shebao.cards.bureau import FileExchange, LocalBureau, RequestLine
 from shebao.cards.courier import DELIVERED, Parcel, courier
 from shebao.cards.models import BureauFile, Card, CardEvent, ElectronicCard, TrackingEvent
+from shebao.cards.proof import card_proofs_revoke
 from shebao.cards.selectors import card_staff_may
 from shebao.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shebao.common.identifiers import normalize_tracking_number
@@ -84,7 +85,9 @@ def _move(
     notify_holder: bool = True,
 ) -> CardEvent:
     """Put the card in state ``to`` with its event and the holder's notification. The caller
-    holds the holder's lock and has checked the guard."""
+    holds the holder's lock and has checked the guard. A card leaving production (in force,
+    or cancelled) takes its 领卡证明 with it: they are revoked in the same transaction."""
+    left_production = card.status in Card.IN_PRODUCTION and to not in Card.IN_PRODUCTION
     card.status = to
     card.stage_at = at
     card.save()
@@ -109,6 +112,8 @@ def _move(
                 link=reverse("cards:mine"),
                 sms=to in SMS_STATES,
             )
+    if left_production:
+        card_proofs_revoke(card=card)
     return event
 
 

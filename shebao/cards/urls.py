@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.mine, name="mine"),
     path("loss/", views.loss, name="loss"),
     path("loss/cancel/", views.loss_cancel, name="loss_cancel"),
+    path("proof/", views.card_proof, name="proof"),
     path("ecard/", views.ecard, name="ecard"),
     path("ecard/code/", views.ecard_code, name="ecard_code"),
     path("staff/", views.staff, name="staff"),

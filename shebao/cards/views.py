@@ -18,7 +18,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from shebao.accounts import actors
 from shebao.accounts.decorators import actor_required
 from shebao.accounts.forms import apply_error
-from shebao.cards import selectors, services
+from shebao.cards import proof, selectors, services
 from shebao.cards.forms import ECardCheckForm, LossForm, MailForm, StaffLookupForm
 from shebao.cards.models import Card
 from shebao.common.errors import DomainError
@@ -82,6 +82,21 @@ def loss_cancel(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, "已解除挂失，卡片恢复使用")
     return redirect("cards:mine")
+
+
+@actor_required(actors.INDIVIDUAL)
+@require_POST
+def card_proof(request: HttpRequest) -> HttpResponse:
+    """开具领卡证明: the signed 新发和补（换）社会保障卡领卡证明 of the card being made; the
+    certificate's page offers its file and verification code."""
+    actor = request.actor  # type: ignore[attr-defined]
+    try:
+        issued = proof.card_proof_issue(actor=actor)
+    except DomainError as error:
+        messages.error(request, error.message)
+        return redirect("cards:mine")
+    messages.success(request, "领卡证明已开具，可下载打印；新卡启用前可凭此证明看病就医。")
+    return redirect("certificates:detail", issued.certificate.number)
 
 
 def _qr_svg(text: str) -> str:

@@ -103,13 +103,15 @@ def _verification_out(found: services.Verification) -> dict[str, Any]:
         401: ErrorOut,
         403: ErrorOut,
         404: ErrorOut,
+        409: ErrorOut,
         422: ErrorOut,
     },
     summary="出具本人的证明",
     description=(
         "按本人的社会保险记录出具加盖电子签名的证明。同一天记录未变时重复请求返回已出具的证明"
         "（200）。错误码：CERT_KIND_UNKNOWN（不支持的证明类型）、CERT_NO_RECORD（没有可证明的"
-        "记录）、CERT_PERIOD_INVALID、CERT_RECEIPT_NOT_FOUND。"
+        "记录）、CERT_PERIOD_INVALID、CERT_RECEIPT_NOT_FOUND；card_proof（领卡证明）仅在本人有"
+        "社会保障卡正在制作时出具，否则 409 CARD_PROOF_NOT_IN_PRODUCTION。"
     ),
 )
 def issue_mine(request: HttpRequest, payload: PersonCertificateIn) -> Status:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -237,6 +238,11 @@ def _relation_rows(relations: list[Relation], as_of: YearMonth) -> list[tuple[st
 
 def _person_fields(person: Person) -> list[tuple[str, str]]:
     return [("姓名", person.name), ("公民身份号码", person.id_number)]
+
+
+def person_masked(person: Person) -> str:
+    """张伟（220202********0011）: the holder as the public verification shows them."""
+    return _person_masked(person)
 
 
 def _person_masked(person: Person) -> str:
@@ -574,6 +580,25 @@ def _unit_rights(unit: Unit, as_of: YearMonth, options: dict[str, str]) -> Conte
     )
 
 
+# Contents that other apps build from their own records (the card's 领卡证明 from the cards
+# app): ``kind → builder(person, as_of, options)``. The builders register at start-up, so this
+# app never imports the apps whose records they read.
+ContentBuilder = Callable[[Person, YearMonth, dict[str, str]], Content]
+CONTENT_BUILDERS: dict[str, ContentBuilder] = {}
+
+
+def content_register(kind: str) -> Callable[[ContentBuilder], ContentBuilder]:
+    """Register the builder of a person's ``kind`` content (one per kind)."""
+
+    def register(builder: ContentBuilder) -> ContentBuilder:
+        if kind in CONTENT_BUILDERS and CONTENT_BUILDERS[kind] is not builder:
+            raise RuntimeError(f"certificate content {kind!r} registered twice")
+        CONTENT_BUILDERS[kind] = builder
+        return builder
+
+    return register
+
+
 def content_for(
     *,
     kind: str,
@@ -592,6 +617,8 @@ def content_for(
         assert holder is not None
         return _payment_voucher(holder, options)
     assert person is not None
+    if kind in CONTENT_BUILDERS:
+        return CONTENT_BUILDERS[kind](person, as_of, options)
     if kind == Kind.PARTICIPATION:
         return _participation(person, as_of, options)
     if kind == Kind.RIGHTS:

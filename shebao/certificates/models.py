@@ -25,6 +25,7 @@ class Kind(models.TextChoices):
     PENSION_VOUCHER = "pension_voucher", "基本养老保险参保缴费凭证"
     INSTITUTION_PENSION = "institution_pension", "机关事业单位养老保险缴费证明"
     PAYMENT_VOUCHER = "payment_voucher", "缴费凭证"
+    CARD_PROOF = "card_proof", "新发和补（换）社会保障卡领卡证明"
 
 
 PERSON_KINDS = (
@@ -33,7 +34,11 @@ PERSON_KINDS = (
     Kind.PAYMENT_VOUCHER,
     Kind.PENSION_VOUCHER,
     Kind.INSTITUTION_PENSION,
+    Kind.CARD_PROOF,
 )
+# Kinds only the holder themself may have issued (not staff at the counter): the card's 领卡证明
+# stands in for the holder's card while a new one is made.
+HOLDER_ONLY_KINDS = (Kind.CARD_PROOF,)
 UNIT_KINDS = (Kind.UNIT_RIGHTS, Kind.PAYMENT_VOUCHER)
 
 

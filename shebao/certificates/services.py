@@ -25,13 +25,14 @@ from shebao.accounts.actors import Actor
 from shebao.accounts.models import UnitMembership, User
 from shebao.certificates import documents, signing
 from shebao.certificates.models import (
+    HOLDER_ONLY_KINDS,
     PERSON_KINDS,
     UNIT_KINDS,
     Certificate,
     CertificateEvent,
     Kind,
 )
-from shebao.common.errors import DomainError, InvalidInput, NotFound
+from shebao.common.errors import DomainError, InvalidInput, NotFound, PermissionDenied
 from shebao.common.periods import YearMonth
 from shebao.notifications.services import notify
 from shebao.registry.models import Person, Unit
@@ -196,13 +197,22 @@ def certificate_issue(
 ) -> Issued:
     """Issue a signed ``kind`` certificate of ``person`` (or ``unit``) from the records.
 
-    The caller has checked that the actor may have it (see ``selectors.holder_for``). The same
+    The caller has checked that the actor may have it (see ``selectors.holder_for``); a kind
+    only the holder may have (``HOLDER_ONLY_KINDS``) is refused to anyone else. The same
     certificate asked for again on the same day, on unchanged records, is the one already
     issued (``created`` false): a double click or a retry issues once.
     """
     if (person is None) == (unit is None):
         raise InvalidInput("须指定证明的持有人", code="CERT_HOLDER_REQUIRED")
     kind_check(kind, allowed=PERSON_KINDS if person is not None else UNIT_KINDS)
+    if kind in HOLDER_ONLY_KINDS and not (
+        actor is not None
+        and actor.is_individual
+        and actor.person is not None
+        and person is not None
+        and actor.person.pk == person.pk
+    ):
+        raise PermissionDenied(f"《{Kind(kind).label}》只能由本人开具", code="CERT_HOLDER_ONLY")
     holder_model = Person if person is not None else Unit
     holder = holder_model.objects.select_for_update().get(pk=(person or unit).pk)  # type: ignore[union-attr]
     as_of = _this_month()

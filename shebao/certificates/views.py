@@ -14,7 +14,13 @@ from django.views.decorators.http import require_http_methods
 from shebao.accounts import actors
 from shebao.accounts.decorators import actor_required
 from shebao.certificates import selectors, services
-from shebao.certificates.models import PERSON_KINDS, UNIT_KINDS, Certificate, Kind
+from shebao.certificates.models import (
+    HOLDER_ONLY_KINDS,
+    PERSON_KINDS,
+    UNIT_KINDS,
+    Certificate,
+    Kind,
+)
 from shebao.common.errors import DomainError
 from shebao.common.pdf import pdf_response
 
@@ -26,7 +32,10 @@ KIND_HELP = {
     Kind.PENSION_VOUCHER: "转移养老保险关系时交新参保地",
     Kind.INSTITUTION_PENSION: "机关事业单位工作人员的养老保险缴费证明",
     Kind.UNIT_RIGHTS: "单位当月参保缴费人员和近一年的缴费情况",
+    Kind.CARD_PROOF: "新发或补换社会保障卡制卡期间看病就医用，仅在新卡制作期间可开具",
 }
+# What staff print at the counter: every kind but those only the holder may have.
+COUNTER_KINDS = tuple(k for k in Kind.values if k not in HOLDER_ONLY_KINDS)
 
 
 def _kinds(allowed: tuple[str, ...]) -> list[dict[str, str]]:
@@ -124,7 +133,7 @@ def counter(request: HttpRequest) -> HttpResponse:
             **_options(request),
         }
         try:
-            kind = services.kind_check(values["kind"], allowed=tuple(Kind.values))
+            kind = services.kind_check(values["kind"], allowed=COUNTER_KINDS)
             if kind == Kind.UNIT_RIGHTS:
                 holder: dict[str, Any] = {
                     "unit": selectors.unit_holder(actor=actor, credit_code=values["holder"])
@@ -150,7 +159,7 @@ def counter(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "certificates/counter.html",
-        {"kinds": _kinds(tuple(Kind.values)), "values": values, "error": error},
+        {"kinds": _kinds(COUNTER_KINDS), "values": values, "error": error},
     )
 
 

@@ -40,6 +40,7 @@ from shebao.applications.models import (
 )
 from shebao.appointments.models import Appointment, AppointmentEvent, Slot
 from shebao.cards.models import Card, CardEvent, ElectronicCard
+from shebao.cards.proof import card_proof_issue
 from shebao.certificates.models import Certificate
 from shebao.certificates.services import certificate_issue
 from shebao.contributions.models import AssessmentRun, Bill, ContributionAdjustment
@@ -115,6 +116,7 @@ class World:
     batch: BankBatch  # the demo's month-end deduction batch
     refund: Refund  # 松江机械's refund waiting for its telephone confirmation
     card_a: Card  # 张伟's social security card, in force
+    card_proof: Certificate  # 陈晓燕's 领卡证明 (her replacement card is in the post; 昌邑区)
     dispute: DisputeCase  # 张伟's arbitration against 松江机械, accepted, hearing set
     dispute_hotline: DisputeCase  # 李娜's mediation request entered by the 12333 seat
     institution_id: int  # a training institution of the directory (no unit of the hall)
@@ -257,6 +259,17 @@ def build_world() -> World:
         batch=BankBatch.objects.get(),
         refund=Refund.objects.get(),
         card_a=Card.objects.get(person=users["ind_a"].person, status=Card.Status.ACTIVE),
+        card_proof=card_proof_issue(
+            actor=actor_for(
+                User.objects.get(
+                    person=Card.objects.get(
+                        kind=Card.Kind.REPLACE, status=Card.Status.MAILED
+                    ).person,
+                    kind=User.Kind.INDIVIDUAL,
+                ),
+                "individual",
+            )
+        ).certificate,
         dispute=DisputeCase.objects.get(submission_key="demo-dispute-arbitration"),
         dispute_hotline=DisputeCase.objects.get(submission_key="demo-dispute-hotline"),
         institution_id=TrainingInstitution.objects.order_by("pk").values_list("pk", flat=True)[0],

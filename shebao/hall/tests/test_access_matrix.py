@@ -557,6 +557,16 @@ PAGES: list[Check] = [
         lambda w: f"/certificates/{w.unit_certificate.number}.pdf",
         row(404, anon=L, admin=200, op=200, staff_here=200, staff_dept=200, editor=200),
     ),
+    # 陈晓燕's 领卡证明: herself (not one of the matrix's actors) and staff of 昌邑区.
+    *[
+        Check(
+            route,
+            lambda w, tail=tail: f"/certificates/{w.card_proof.number}{tail}",
+            row(404, anon=L, staff_here=200, staff_dept=200, editor=200),
+        )
+        for route, tail in (("certificates:detail", "/"), ("certificates:file", ".pdf"))
+    ],
+    Check("certificates:verify", lambda w: f"/verify/{w.card_proof.verify_code}/", PUBLIC),
     Check("certificates:counter", lambda w: "/certificates/counter/", only(STAFF)),
     Check(
         "certificates:counter",
@@ -890,6 +900,16 @@ PAGES: list[Check] = [
     # the card service (张伟 lives in 昌邑区: 李秀梅 of 船营区 does not find his card).
     Check("cards:mine", lambda w: "/cards/", only(INDIVIDUALS)),
     Check("cards:ecard", lambda w: "/cards/ecard/", only(INDIVIDUALS)),
+    # The 领卡证明 is the holder's, while a card is made: 张伟's card is in force and 李娜 has
+    # none, so both are sent back to the card page with the refusal; nobody else may ask.
+    Check("cards:proof", lambda w: "/cards/proof/", only(INDIVIDUALS, status=405)),
+    Check(
+        "cards:proof",
+        lambda w: "/cards/proof/",
+        only(INDIVIDUALS, status=302),
+        method="post",
+        refusals_only=True,
+    ),
     Check("cards:ecard_code", lambda w: "/cards/ecard/code/", only(INDIVIDUALS)),
     Check(
         "cards:ecard",
