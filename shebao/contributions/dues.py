@@ -29,7 +29,7 @@ class Due:
     bill_id: int
     on: date
     total_fen: int  # the bill's unit and individual shares, adjustments carried in included
-    paid_fen: int  # what the payments on the bill add up to
+    paid_fen: int  # what the payments on the bill add up to, less what refunds drew from it
 
     @property
     def due_fen(self) -> int:
@@ -41,13 +41,14 @@ class Due:
 
 
 def dues_of(bill_ids: Iterable[int], *, on: date) -> dict[int, Due]:
-    """The parts of the amount due of each bill in ``bill_ids`` on ``on``: two queries per
+    """The parts of the amount due of each bill in ``bill_ids`` on ``on``: three queries per
     ``CHUNK`` bills (the bank's deduction file asks for a month's bills at once)."""
     # The payments app records the payments; read through the model registry so that the
     # contributions app does not import the app built on it.
     from django.apps import apps
 
     payment = apps.get_model("payments", "Payment")
+    allocation = apps.get_model("payments", "RefundAllocation")
     ids = list(bill_ids)
     dues: dict[int, Due] = {}
     for start in range(0, len(ids), CHUNK):
@@ -66,12 +67,22 @@ def dues_of(bill_ids: Iterable[int], *, on: date) -> dict[int, Due]:
             .values_list("bill_id", "s")
             .order_by()
         )
+        # A refund paid back out of a bill's credit (payments beyond its total) is money the
+        # payer no longer has on the bill: should the total rise again (the month assessed
+        # after a difference was refunded), that part is due once more.
+        refunded = dict(
+            allocation.objects.filter(bill_id__in=chunk)
+            .values("bill_id")
+            .annotate(s=Sum("amount_fen"))
+            .values_list("bill_id", "s")
+            .order_by()
+        )
         for pk, unit, individual, adjust_unit, adjust_individual in rows:
             dues[pk] = Due(
                 bill_id=pk,
                 on=on,
                 total_fen=unit + individual + adjust_unit + adjust_individual,
-                paid_fen=int(paid.get(pk) or 0),
+                paid_fen=int(paid.get(pk) or 0) - int(refunded.get(pk) or 0),
             )
     return dues
 

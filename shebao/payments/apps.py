@@ -7,5 +7,5 @@ class PaymentsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Register the payment matter's effect with the workflow engine.
-        from shebao.payments import handlers  # noqa: F401
+        # Register the payment and refund matters' effects with the workflow engine.
+        from shebao.payments import handlers, refunds  # noqa: F401

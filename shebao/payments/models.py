@@ -422,6 +422,8 @@ class Refund(models.Model):
     )
     confirmed_at = models.DateTimeField("核实时间", null=True, blank=True)
     confirmed_phone = models.CharField("核实电话", max_length=20, blank=True)
+    # Who answered the call (the insured person, the unit's legal representative …).
+    confirmed_with = models.CharField("接听人", max_length=50, blank=True)
     confirmed_note = models.CharField("核实情况", max_length=200, blank=True)
     paid_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -451,6 +453,13 @@ class Refund(models.Model):
                 condition=~models.Q(reference=""),
                 name="refund_channel_ref",
             ),
+            # One refund per application: a second approval, or a repeated request, pays
+            # nothing twice.
+            models.UniqueConstraint(
+                fields=["application"],
+                condition=models.Q(application__isnull=False),
+                name="refund_one_per_application",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -463,3 +472,66 @@ class Refund(models.Model):
     @property
     def masked_account(self) -> str:
         return mask_bank_account(self.account_number) if self.account_number else ""
+
+
+class RefundAllocation(models.Model):
+    """The part of a refund drawn from one bill's credit (what was paid on it beyond its
+    total). A bill's refundable credit is its payments less its total less its allocations, so
+    no refund ever pays back more than was paid in excess."""
+
+    refund = models.ForeignKey(Refund, on_delete=models.CASCADE, related_name="allocations")
+    bill = models.ForeignKey(
+        "contributions.Bill", verbose_name="征集单", on_delete=models.PROTECT, related_name="+"
+    )
+    amount_fen = models.BigIntegerField("退费金额（分）")
+
+    class Meta:
+        verbose_name = "退费来源"
+        verbose_name_plural = "退费来源"
+        constraints = [
+            models.UniqueConstraint(fields=["refund", "bill"], name="refund_allocation_bill"),
+            models.CheckConstraint(
+                condition=models.Q(amount_fen__gt=0), name="refund_allocation_positive"
+            ),
+        ]
+        indexes = [models.Index(fields=["bill"], name="refund_allocation_of_bill")]
+
+    def __str__(self) -> str:
+        return f"{self.refund_id}:{self.bill_id}"
+
+
+class RefundCall(models.Model):
+    """A telephone call of the agency to confirm a refund application with the payer (seed
+    003: 退费业务需要与参保人电话核实确认): who answered, the number called, when, the outcome.
+    Recorded by the reviewing staff before the approval; the approval needs the latest call to
+    have confirmed the refund."""
+
+    class Outcome(models.TextChoices):
+        CONFIRMED = "confirmed", "确认申请，同意退费"
+        DECLINED = "declined", "否认申请或不同意退费"
+        UNREACHABLE = "unreachable", "无人接听或无法接通"
+
+    application = models.ForeignKey(
+        "applications.Application",
+        verbose_name="退费业务",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    phone = models.CharField("拨打号码", max_length=20)
+    spoke_with = models.CharField("接听人", max_length=50, blank=True)
+    called_at = models.DateTimeField("通话时间")
+    outcome = models.CharField("核实结果", max_length=12, choices=Outcome.choices)
+    note = models.CharField("通话情况", max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="核实人", on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField("记录时间")
+
+    class Meta:
+        verbose_name = "退费电话核实"
+        verbose_name_plural = "退费电话核实"
+        ordering = ["application", "called_at", "id"]
+        indexes = [models.Index(fields=["application", "called_at"], name="refund_call_case")]
+
+    def __str__(self) -> str:
+        return f"{self.application_id} {self.called_at:%Y-%m-%d %H:%M} {self.outcome}"

@@ -130,7 +130,7 @@ def refund_for(*, actor: Actor, number: str) -> Refund:
     finance_require(actor, district=None)
     refund = (
         Refund.objects.filter(_finance_scope(actor))
-        .select_related("unit", "person", "confirmed_by", "paid_by", "bill")
+        .select_related("unit", "person", "confirmed_by", "paid_by", "bill", "application")
         .filter(number=number)
         .first()
     )

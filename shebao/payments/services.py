@@ -349,27 +349,37 @@ def refund_create(
     return refund
 
 
-@transaction.atomic
-def refund_confirm_phone(*, actor: Actor, refund: Refund, phone: str, note: str) -> Refund:
-    """Record the telephone confirmation with the payee (who called, when, which number, what
-    was said): the condition of any payout."""
+def phone_number(phone: str) -> str:
+    """The number a confirmation call was made to: a mobile (checked) or a landline with its
+    area code (digits and hyphens); ``PHONE_INVALID`` otherwise."""
     from shebao.common.identifiers import normalize_mobile
 
+    text = "".join((phone or "").split())
+    if text.isdigit() and len(text) == 11:
+        return normalize_mobile(text, field="phone")
+    if not (text.replace("-", "").isdigit() and 7 <= len(text) <= 20):
+        raise InvalidInput("请填写核实所拨打的电话号码", code="PHONE_INVALID", field="phone")
+    return text
+
+
+@transaction.atomic
+def refund_confirm_phone(
+    *, actor: Actor, refund: Refund, phone: str, note: str, spoke_with: str = ""
+) -> Refund:
+    """Record the telephone confirmation with the payee (who called, when, which number, who
+    answered, what was said): the condition of any payout."""
     finance_require(actor, district=_refund_district(refund))
     locked = Refund.objects.select_for_update().get(pk=refund.pk)
     if locked.status != Refund.Status.PENDING:
         raise Conflict("该退费已核实", code="REFUND_ALREADY_CONFIRMED")
-    text = "".join((phone or "").split())
-    if text.isdigit() and len(text) == 11:
-        text = normalize_mobile(text, field="phone")
-    elif not (text.replace("-", "").isdigit() and 7 <= len(text) <= 20):
-        raise InvalidInput("请填写核实所拨打的电话号码", code="PHONE_INVALID", field="phone")
+    text = phone_number(phone)
     if not (note or "").strip():
         raise InvalidInput("请填写电话核实情况", code="NOTE_REQUIRED", field="note")
     locked.status = Refund.Status.CONFIRMED
     locked.confirmed_by = actor.user
     locked.confirmed_at = timezone.now()
     locked.confirmed_phone = text
+    locked.confirmed_with = " ".join((spoke_with or "").split())[:50]
     locked.confirmed_note = note.strip()[:200]
     locked.save(
         update_fields=[
@@ -377,6 +387,7 @@ def refund_confirm_phone(*, actor: Actor, refund: Refund, phone: str, note: str)
             "confirmed_by",
             "confirmed_at",
             "confirmed_phone",
+            "confirmed_with",
             "confirmed_note",
         ]
     )
@@ -406,4 +417,22 @@ def refund_pay(refund: Refund, actor: Actor) -> Refund:
         locked.paid_at = timezone.now()
         locked.reference = reference
         locked.save(update_fields=["status", "paid_by", "paid_at", "reference"])
+        if locked.application_id is not None:
+            _complete_case(locked, actor)
     return locked
+
+
+def _complete_case(refund: Refund, actor: Actor) -> None:
+    """The refund matter is done (办结) when its money has gone back: the payout completes the
+    approved application in the payout's transaction."""
+    from shebao.applications.models import Application
+    from shebao.applications.services import application_complete
+
+    application = Application.objects.get(pk=refund.application_id)
+    if application.status == Application.Status.APPROVED:
+        application_complete(
+            actor=actor,
+            application=application,
+            version=application.version,
+            reason="退费已支付",
+        )

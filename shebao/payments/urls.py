@@ -15,4 +15,5 @@ urlpatterns = [
     path("staff/bank/<str:number>/file.csv", views.bank_file, name="bank_file"),
     path("staff/refunds/", views.refunds, name="refunds"),
     path("staff/refunds/<str:number>/", views.refund, name="refund"),
+    path("staff/refund-cases/<str:number>/calls/", views.refund_call, name="refund_call"),
 ]

@@ -256,6 +256,7 @@ def refund(request: HttpRequest, number: str) -> HttpResponse:
                     refund=found,
                     phone=request.POST.get("phone", "")[:20],
                     note=request.POST.get("note", "")[:200],
+                    spoke_with=request.POST.get("spoke_with", "")[:50],
                 )
                 messages.success(request, "电话核实情况已记录。")
             else:
@@ -270,3 +271,38 @@ def refund(request: HttpRequest, number: str) -> HttpResponse:
         {"refund": found, "error": error, "outcomes": DeductionAgreement.LocalOutcome},
         status=422 if error else 200,
     )
+
+
+@actor_required(actors.STAFF)
+@require_POST
+def refund_call(request: HttpRequest, number: str) -> HttpResponse:
+    """The reviewer records a telephone call confirming a refund application with the payer;
+    back to the case page, where a refusal is shown."""
+    from django.utils.dateparse import parse_datetime
+
+    from shebao.common.errors import NotFound
+    from shebao.payments.refunds import refund_call_record
+
+    raw = request.POST.get("called_at", "").strip()[:25]
+    called_at = parse_datetime(raw) if raw else None
+    try:
+        if raw and called_at is None:
+            from shebao.common.errors import InvalidInput
+
+            raise InvalidInput("通话时间格式不正确", code="CALLED_AT_INVALID", field="called_at")
+        refund_call_record(
+            actor=request.actor,  # type: ignore[attr-defined]
+            number=number,
+            phone=request.POST.get("phone", "")[:20],
+            spoke_with=request.POST.get("spoke_with", "")[:50],
+            outcome=request.POST.get("outcome", "")[:12],
+            note=request.POST.get("note", "")[:200],
+            called_at=called_at,
+        )
+    except NotFound:
+        raise
+    except DomainError as refused:
+        messages.error(request, f"电话核实未记录：{refused.message}")
+    else:
+        messages.success(request, "电话核实已记录。")
+    return redirect("applications:detail", number=number.strip().upper()[:40])

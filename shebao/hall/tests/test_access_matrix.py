@@ -737,6 +737,21 @@ PAGES: list[Check] = [
         data=lambda w: {"action": "confirm", "phone": "13943110001", "note": "确认"},
         refusals_only=True,
     ),
+    # The telephone confirmation of a refund application: the case's reviewers only (a case
+    # of another matter, or out of the staff's scope, is not found); POST only.
+    Check(
+        "payments:refund_call",
+        lambda w: f"/payments/staff/refund-cases/{w.app_a.number}/calls/",
+        row(403, anon=L, **dict.fromkeys(STAFF, 405)),
+    ),
+    Check(
+        "payments:refund_call",
+        lambda w: f"/payments/staff/refund-cases/{w.app_a.number}/calls/",
+        row(403, anon=L, **dict.fromkeys(STAFF, 404)),
+        method="post",
+        data=lambda w: {"phone": "13943110001", "spoke_with": "本人", "outcome": "confirmed"},
+        refusals_only=True,
+    ),
     Check("disputes:index", lambda w: "/disputes/", SIGNED_IN),
     *[
         Check(f"disputes:apply_{kind}", lambda w, kind=kind: f"/disputes/apply/{kind}/", APPLY)
