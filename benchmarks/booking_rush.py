@@ -9,7 +9,10 @@ booking service, by other people), issues each client an API token, serves the h
 ``scripts/serve.sh`` on ``--port`` and then releases every client at once: each sends one
 ``POST /api/v1/appointments`` on its own connection. It prints how many bookings were made
 (exactly ``--places`` must be), the answers by status, the latency percentiles of all
-requests, and checks the slot's counter and the live bookings in the database.
+requests, and checks the slot's counter and the live bookings in the database. Beside it, the
+bare view of ``load.py`` (``/bench/bare/``) is rushed by as many clients the same way, just
+before and just after the bookings: the latency the server and the machine give a request that
+does nothing, at that moment.
 
 Usage: ``python benchmarks/booking_rush.py [--clients 200] [--places 20] [--capacity 100]``.
 """
@@ -29,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
-from load import _read_response, start_server, stop_server  # noqa: E402
+from load import BARE, _read_response, start_server, stop_server  # noqa: E402
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/shebao_booking"
 
@@ -152,7 +155,14 @@ def main() -> None:
                     ],
                 )
             )
+        # The bare view (load.py's yardstick) rushed by as many clients in the same way, before
+        # and after the bookings: what the server and this machine answer at all, right now.
+        bare_request = (
+            f"GET {BARE} HTTP/1.1\r\nHost: 127.0.0.1:{args.port}\r\nConnection: close\r\n\r\n"
+        ).encode()
+        bare_before = asyncio.run(_rush(args.port, [bare_request] * args.clients))
         results = asyncio.run(_rush(args.port, [_request(args.port, t, slot) for t in tokens]))
+        bare_after = asyncio.run(_rush(args.port, [bare_request] * args.clients))
     finally:
         stop_server(server)
     from shebao.appointments.models import Appointment, Slot
@@ -169,8 +179,17 @@ def main() -> None:
     print(f"bookings made: {by_status.get(201, 0)} (expected {args.places})")
     print(f"slot counter {booked}, live bookings {live} (capacity {args.capacity})")
     print(
-        f"latency ms: p50 {_pct(latencies, 0.5):.0f}, p90 {_pct(latencies, 0.9):.0f}, p99 {_pct(latencies, 0.99):.0f}, max {max(latencies) * 1000:.0f}"
+        f"booking latency ms: p50 {_pct(latencies, 0.5):.0f}, p90 {_pct(latencies, 0.9):.0f}, "
+        f"p99 {_pct(latencies, 0.99):.0f}, max {max(latencies) * 1000:.0f}"
     )
+    for label, bare in (("before", bare_before), ("after", bare_after)):
+        seconds = [t for _, t in bare]
+        answered = sum(1 for status, _ in bare if status == 200)
+        print(
+            f"bare view {BARE} ({label}), {answered}/{len(bare)} answered: "
+            f"p50 {_pct(seconds, 0.5):.0f}, p90 {_pct(seconds, 0.9):.0f}, "
+            f"p99 {_pct(seconds, 0.99):.0f}, max {max(seconds) * 1000:.0f}"
+        )
     print(f"load average during the run: {load[0]:.1f} {load[1]:.1f} {load[2]:.1f}")
     ok = by_status.get(201, 0) == args.places and booked == live == args.capacity
     print("RESULT:", "exactly the free places were booked" if ok else "MISMATCH")

@@ -209,6 +209,15 @@ def appointment_book(
         )
     now = timezone.now()
     _bookable(found, now)
+    # A slot already full when read is refused at once: in a rush for the last places most
+    # requests lose, and they need neither the person's lock nor to queue on the slot's row
+    # (the conditional update below stays the rule; this read only saves the losers' time).
+    # The person's own booking of it (a double click) keeps its own answer.
+    if (
+        found.booked >= found.capacity
+        and not Appointment.objects.filter(slot=found, person=person, status=Status.BOOKED).exists()
+    ):
+        raise Conflict("该时段已约满，请选择其他时段", code="SLOT_FULL", field="slot")
     # One person's bookings one at a time: the second of two concurrent requests waits here
     # and then sees the first one's booking.
     Person.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True).get()

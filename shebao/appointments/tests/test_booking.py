@@ -89,6 +89,21 @@ def test_a_full_slot_is_refused_and_nothing_written(world):
     assert refused.message == "该时段已约满，请选择其他时段"
 
 
+def test_a_double_click_on_the_slot_it_filled_is_told_it_is_booked_not_full(world):
+    slot = world.slot()
+    Slot.objects.filter(pk=slot.pk).update(booked=slot.capacity - 1)
+    first = services.appointment_book(actor=act(world.a), slot=slot.pk)
+    assert Slot.objects.get(pk=slot.pk).booked == slot.capacity
+    refused = _refused(lambda: services.appointment_book(actor=act(world.a), slot=slot.pk))
+    assert (refused.code, refused.details) == (
+        "APPOINTMENT_ALREADY_BOOKED",
+        {"appointment": first.pk},
+    )
+    # another person is told the slot is full
+    refused = _refused(lambda: services.appointment_book(actor=act(world.b), slot=slot.pk))
+    assert refused.code == "SLOT_FULL"
+
+
 def test_a_slot_in_the_past_is_refused(world):
     slot = world.slot()
     past = timezone.now() - timedelta(hours=2)
