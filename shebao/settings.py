@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "shebao.insurance",
     "shebao.contributions",
     "shebao.payments",
+    "shebao.retention",
     "shebao.cards",
     "shebao.disputes",
     "shebao.emergency",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("insurance/", include("shebao.insurance.urls")),
     path("contributions/", include("shebao.contributions.urls")),
     path("payments/", include("shebao.payments.urls")),
+    path("retention/", include("shebao.retention.urls")),
     path("cards/", include("shebao.cards.urls")),
     path("disputes/", include("shebao.disputes.urls")),
     path("training/", include("shebao.training.urls")),

@@ -18,7 +18,8 @@ Every channel collects money on bills and pays refunds back:
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import TYPE_CHECKING
+from decimal import Decimal
+from typing import TYPE_CHECKING, Protocol
 
 from django.urls import reverse
 
@@ -27,7 +28,17 @@ from shebao.payments.models import Channel, PaymentOrder
 
 if TYPE_CHECKING:
     from shebao.accounts.actors import Actor
-    from shebao.payments.models import Refund
+
+
+class Payout(Protocol):
+    """Money the agency pays out: a refund (退费), a 稳岗返还 to a unit."""
+
+    number: str
+    account_number: str
+    account_name: str
+
+    @property
+    def amount(self) -> Decimal: ...
 
 
 class ChannelAdapter(ABC):
@@ -35,15 +46,15 @@ class ChannelAdapter(ABC):
     label: str
 
     @abstractmethod
-    def payout(self, refund: Refund, actor: Actor) -> str:
-        """Move the refund's money to the payee; return the channel's reference of it."""
+    def payout(self, refund: Payout, actor: Actor | None) -> str:
+        """Move the payout's money to the payee; return the channel's reference of it."""
 
 
 class CounterChannel(ChannelAdapter):
     channel = Channel.COUNTER
     label = "柜台"
 
-    def payout(self, refund: Refund, actor: Actor) -> str:
+    def payout(self, refund: Payout, actor: Actor | None) -> str:
         # Cash handed over at the counter: the counter's slip number is the reference.
         return f"CT-{refund.number}"
 
@@ -57,7 +68,7 @@ class OnlineChannel(ChannelAdapter):
         """Where the payer goes to pay the order: the gateway's cashier (local: 模拟网银)."""
         return localbank.cashier_url(order)
 
-    def payout(self, refund: Refund, actor: Actor) -> str:
+    def payout(self, refund: Payout, actor: Actor | None) -> str:
         return localbank.refund_to_card(refund)
 
 
@@ -68,7 +79,7 @@ class BankChannel(ChannelAdapter):
     def export_url(self, batch_number: str) -> str:
         return reverse("payments:bank_file", args=[batch_number])
 
-    def payout(self, refund: Refund, actor: Actor) -> str:
+    def payout(self, refund: Payout, actor: Actor | None) -> str:
         return localbank.payout_transfer(refund)
 
 

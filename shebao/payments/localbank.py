@@ -25,7 +25,8 @@ from django.utils import timezone
 from shebao.common.money import from_fen, money_str
 
 if TYPE_CHECKING:
-    from shebao.payments.models import Payment, PaymentOrder, Refund
+    from shebao.payments.channels import Payout
+    from shebao.payments.models import Payment, PaymentOrder
 
 GATEWAY = "localbank"
 BANK_CODE = "LOCAL"  # the local bank's code in deduction files
@@ -104,7 +105,7 @@ def deduction_run(export_text: str) -> str:
 # --- payouts ---------------------------------------------------------------------------------------
 
 
-def _journal(kind: str, refund: Refund) -> str:
+def _journal(kind: str, refund: Payout) -> str:
     folder = settings.VAR_DIR / "localbank"
     folder.mkdir(parents=True, exist_ok=True)
     reference = f"LB{kind}{refund.number}"
@@ -122,11 +123,11 @@ def _journal(kind: str, refund: Refund) -> str:
     return reference
 
 
-def refund_to_card(refund: Refund) -> str:
+def refund_to_card(refund: Payout) -> str:
     """The gateway's refund to the card the payer paid with."""
     return _journal("R", refund)
 
 
-def payout_transfer(refund: Refund) -> str:
+def payout_transfer(refund: Payout) -> str:
     """A transfer to the payee's account (the day's payout file)."""
     return _journal("T", refund)

@@ -520,6 +520,50 @@ _spec(
     nullable=True,
 )
 _spec("unemployment.near_retirement_months", "int", "距法定退休年龄不足此月数可领至退休", "月")
+# Stabilising-employment refund (稳岗返还), read on the first day of the year the refund is
+# applied for; the year assessed is the one before.
+_spec(
+    "unemployment.retention_layoff_rate_cap",
+    "rate",
+    "稳岗返还裁员率上限",
+    "",
+    "上年度裁员率不高于上年度全国城镇调查失业率控制目标",
+)
+_spec("unemployment.retention_small_unit_staff", "int", "稳岗返还按小企业认定的参保人数上限", "人")
+_spec(
+    "unemployment.retention_small_unit_layoff_rate_cap",
+    "rate",
+    "稳岗返还小企业裁员率上限",
+    "",
+    "参保职工在此人数（含）以下的企业，裁员率不高于参保职工总数的该比例",
+)
+_spec(
+    "unemployment.retention_min_paid_months",
+    "int",
+    "稳岗返还须足额缴纳失业保险费的月数",
+    "月",
+)
+_spec(
+    "unemployment.retention_large_unit_staff",
+    "int",
+    "稳岗返还按大型企业返还的月均参保人数",
+    "人",
+    "上年度月均参保人数达到该数的按大型企业比例返还",
+)
+_spec(
+    "unemployment.retention_pct_large",
+    "rate",
+    "稳岗返还比例（大型企业）",
+    "",
+    "占企业及其职工上年度实际缴纳失业保险费的比例",
+)
+_spec(
+    "unemployment.retention_pct_sme",
+    "rate",
+    "稳岗返还比例（中小微企业）",
+    "",
+    "占企业及其职工上年度实际缴纳失业保险费的比例",
+)
 
 # Death benefits
 _spec("death.scheme", "json", "丧葬补助金和抚恤金计发办法", "", check=check_death_scheme)

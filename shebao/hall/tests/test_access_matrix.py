@@ -752,6 +752,16 @@ PAGES: list[Check] = [
         data=lambda w: {"phone": "13943110001", "spoke_with": "本人", "outcome": "confirmed"},
         refusals_only=True,
     ),
+    # 稳岗返还: a unit's own eligibility, for its managers (the operator has no grant of the
+    # matter); individuals and staff are the wrong kind of actor.
+    Check("retention:mine", lambda w: "/retention/", row(403, anon=L, admin=200, other_unit=200)),
+    Check(
+        "retention:mine",
+        lambda w: "/retention/",
+        row(405, anon=L, **dict.fromkeys((*STAFF, *INDIVIDUALS), 403)),
+        method="post",
+        refusals_only=True,
+    ),
     Check("disputes:index", lambda w: "/disputes/", SIGNED_IN),
     *[
         Check(f"disputes:apply_{kind}", lambda w, kind=kind: f"/disputes/apply/{kind}/", APPLY)
