@@ -117,6 +117,10 @@ class Assessment:
         return from_fen(self.paid_fen)
 
     @property
+    def pct_text(self) -> str:
+        return _percent(self.pct)
+
+    @property
     def unmet(self) -> list[Condition]:
         return [c for c in self.conditions if not c.met]
 

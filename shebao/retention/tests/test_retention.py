@@ -289,6 +289,7 @@ def test_the_unit_page_explains_its_eligibility(world):
     assert "2021年度" in html and "符合条件" in html
     assert f"{amount // 100:,}.{amount % 100:02d} 元" in html
     assert "人社部发〔2022〕23号" in html and "本系统演示取值" in html
+    assert "中小微企业（月均参保 5.00 人）：60%" in html
     assert "/applications/new/unit.job_retention_refund/" in html
     assert client.get("/retention/?year=1999").status_code == 422
 
