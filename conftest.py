@@ -48,7 +48,6 @@ def _test_settings(settings, tmp_path):
 @pytest.fixture
 def reference_data(db):
     """Regions and departments from the repository's data files."""
-    from shebao.registry.services import departments_load, regions_load
+    from shebao.testing import reference_load
 
-    regions_load()
-    departments_load()
+    reference_load()

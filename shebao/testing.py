@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date
 from itertools import count
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management.color import no_style
+from django.db import IntegrityError, connection, models, transaction
 from django.test import Client
 
 from shebao.accounts import actors
@@ -321,3 +324,79 @@ def make_card(
     )
     CardEvent.objects.create(card=card, state=status, at=now, note="测试建卡")
     return card
+
+
+# -- The repository's data files, loaded once per test process ---------------------------------
+#
+# Nearly every test starts from the regions, departments, catalogue and policy of the data
+# files. Loading them runs the real loaders (parse, check, write row by row): about half a second,
+# which thousands of tests would pay again and again. The first load in a process runs the
+# loader and keeps the rows it wrote; later loads write the same rows back in one statement per
+# table. The loaders' own tests call the loaders directly.
+
+_loaded: dict[str, list[tuple[type[models.Model], list[dict[str, Any]]]]] = {}
+
+
+def _tables() -> list[type[models.Model]]:
+    return [m for m in apps.get_models(include_auto_created=True) if m._meta.managed]
+
+
+def _load_once(key: str, load: Callable[[], object]) -> None:
+    rows = _loaded.get(key)
+    if rows is not None:
+        try:
+            with transaction.atomic():
+                for model, values in rows:
+                    model._base_manager.bulk_create([model(**v) for v in values])
+        except IntegrityError:  # some of it is there already: let the loader decide
+            load()
+            return
+        if connection.vendor == "postgresql":  # explicit keys: keep each sequence past them
+            statements = connection.ops.sequence_reset_sql(no_style(), [m for m, _ in rows])
+            with connection.cursor() as cursor:
+                for statement in statements:
+                    cursor.execute(statement)
+        return
+    before = {m: set(m._base_manager.values_list("pk", flat=True)) for m in _tables()}
+    with transaction.atomic():
+        load()
+    written = []
+    for model, keys in before.items():
+        new = [v for v in model._base_manager.values() if v[model._meta.pk.attname] not in keys]
+        if len(new) + len(keys) != model._base_manager.count():
+            return  # the loader changed rows that were there: nothing to replay
+        if new:
+            written.append((model, [_by_attname(model, v) for v in new]))
+    _loaded[key] = written
+
+
+def _by_attname(model: type[models.Model], values: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name: f.attname for f in model._meta.concrete_fields}
+    return {names.get(k, k): v for k, v in values.items()}
+
+
+def reference_load() -> None:
+    """The regions and departments of the data files."""
+    from shebao.registry.services import departments_load, regions_load
+
+    def load() -> None:
+        regions_load()
+        departments_load()
+
+    _load_once("reference", load)
+
+
+def policy_data_load() -> None:
+    """The policy parameters of the data files (the reference data loaded first)."""
+    from shebao.policy.services import policy_load
+
+    _load_once("policy", policy_load)
+
+
+def hall_load() -> None:
+    """The catalogue and the policy parameters of the data files, as a deployment has them (the
+    reference data loaded first)."""
+    from shebao.catalogue.services import catalogue_load
+
+    _load_once("catalogue", catalogue_load)
+    policy_data_load()

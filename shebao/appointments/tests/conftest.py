@@ -49,11 +49,10 @@ class World:
 @pytest.fixture
 def world(reference_data) -> World:
     from shebao.appointments.services import slots_open
-    from shebao.policy.services import policy_load
     from shebao.registry.directory import office_get
-    from shebao.testing import make_individual, make_staff
+    from shebao.testing import make_individual, make_staff, policy_data_load
 
-    policy_load()
+    policy_data_load()
     office = office_get(OFFICE)
     day, later = next_workdays(2)
     slots_open(office=office, start=day, days=(later - day).days + 1)

@@ -6,14 +6,14 @@ from shebao.accounts.actors import actor_for
 from shebao.accounts.capabilities import Capability, capability_grant
 from shebao.accounts.models import StaffProfile, User
 from shebao.accounts.tokens import token_issue
-from shebao.policy.services import policy_load
 from shebao.registry.models import Person
+from shebao.testing import policy_data_load
 
 
 @pytest.fixture
 def policy_data(reference_data):
     """Regions, departments and the repository's policy data files, as a deployment has them."""
-    policy_load()
+    policy_data_load()
 
 
 @pytest.fixture

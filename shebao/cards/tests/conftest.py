@@ -33,11 +33,9 @@ class World:
 
 @pytest.fixture
 def hall(reference_data):
-    from shebao.catalogue.services import catalogue_load
-    from shebao.policy.services import policy_load
+    from shebao.testing import hall_load
 
-    catalogue_load()
-    policy_load()
+    hall_load()
 
 
 @pytest.fixture

@@ -23,16 +23,16 @@ class World:
 
 @pytest.fixture
 def world(reference_data) -> World:
-    from shebao.policy.services import policy_load
     from shebao.testing import (
         OTHER_DISTRICT,
         make_individual,
         make_member,
         make_staff,
         make_unit,
+        policy_data_load,
     )
 
-    policy_load()
+    policy_data_load()
     unit = make_unit(name="吉林市江城机械有限公司")
     return World(
         unit=unit,

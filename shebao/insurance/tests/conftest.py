@@ -11,11 +11,9 @@ from shebao.testing import make_person, make_unit
 @pytest.fixture
 def hall(reference_data):
     """The catalogue and the policy parameters, as a deployment has them."""
-    from shebao.catalogue.services import catalogue_load
-    from shebao.policy.services import policy_load
+    from shebao.testing import hall_load
 
-    catalogue_load()
-    policy_load()
+    hall_load()
 
 
 @pytest.fixture

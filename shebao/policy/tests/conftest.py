@@ -9,12 +9,12 @@ from shebao.accounts.actors import actor_for
 from shebao.accounts.capabilities import Capability, capability_grant
 from shebao.accounts.models import User
 from shebao.accounts.tokens import token_issue
-from shebao.policy.services import policy_load
 from shebao.testing import (
     make_individual,
     make_member,
     make_staff,
     make_unit,
+    policy_data_load,
     signed_in,
 )
 
@@ -22,7 +22,7 @@ from shebao.testing import (
 @pytest.fixture
 def policy_data(reference_data):
     """Regions, departments and the repository's policy data files, as a deployment has them."""
-    return policy_load()
+    policy_data_load()
 
 
 @pytest.fixture

@@ -25,11 +25,17 @@ class World:
 
 @pytest.fixture
 def world(reference_data) -> World:
-    from shebao.policy.services import policy_load
-    from shebao.testing import OTHER_DISTRICT, make_individual, make_member, make_staff, make_unit
+    from shebao.testing import (
+        OTHER_DISTRICT,
+        make_individual,
+        make_member,
+        make_staff,
+        make_unit,
+        policy_data_load,
+    )
     from shebao.training.models import Trade, TrainingInstitution
 
-    policy_load()
+    policy_data_load()
     electrician = Trade.objects.create(code="6-31-01-03", name="电工")
     welder = Trade.objects.create(code="6-18-02-04", name="焊工")
     school = TrainingInstitution.objects.create(
