@@ -303,6 +303,7 @@ SHEBAO_PERIODIC_TASKS = [
     "shebao.cards.tasks.exchange",
     "shebao.appointments.tasks.open_slots",
     "shebao.appointments.tasks.send_reminders",
+    "shebao.contributions.tasks.mark_arrears",
 ]
 
 # RQ queues (used when SHEBAO_TASKS_BACKEND=rq); connecting is lazy, so nothing needs Redis

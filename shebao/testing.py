@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, timedelta
 from itertools import count
 from typing import Any
 
@@ -242,10 +242,13 @@ def make_bill(
     unit_fen: int = 100_000,
     individual_fen: int = 40_000,
     region: str = "220200",
+    due_date: date | None = None,
 ) -> Any:
     """An unpaid bill (征集单) of ``unit`` or of the self-paying ``person`` for ``month``
     (default 2020-03), with the given totals in fen and no lines (the assessment's own tests
-    build bills from lines; the payment tests need only the totals)."""
+    build bills from lines; the payment tests need only the totals). Payable by ``due_date``;
+    by default a day not passed yet (a month after today), so that no late fee runs — the
+    arrears tests give the due date."""
     from django.utils import timezone
 
     from shebao.common.periods import YearMonth
@@ -263,7 +266,7 @@ def make_bill(
         payer_id=payer.pk,
         unit=unit,
         person=person,
-        due_date=date(month.year, month.month, 28),
+        due_date=due_date or timezone.localdate() + timedelta(days=30),
         unit_total_fen=unit_fen,
         individual_total_fen=individual_fen,
         created_at=now,

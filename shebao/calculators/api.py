@@ -78,6 +78,7 @@ class SegmentOut(Schema):
     end: str
     days: int
     daily_rate: str
+    waived_by: str | None  # the emergency measure that waives the late fee on these days
 
 
 class LateFeeOut(Answer):
@@ -85,6 +86,7 @@ class LateFeeOut(Answer):
     daily_rate: str
     fee: str
     capped: bool
+    waived_days: int  # days an emergency measure waives the late fee on
     segments: list[SegmentOut]
 
 
@@ -181,7 +183,8 @@ def flexible(request: HttpRequest, region: str, month: str, grade: str) -> dict[
 def late_fee(
     request: HttpRequest, amount: str, start: str, end: str, region: str | None = None
 ) -> dict[str, Any]:
-    """首尾两日均计；按日期适用全国日费率（2011-07-01 前后分段）；``region`` 适用当地封顶。
+    """首尾两日均计；按日期适用全国日费率（2011-07-01 前后分段）；``region`` 适用当地封顶，
+    以及应急措施期间免收滞纳金（``waived_days``，各段 ``waived_by``）。
     ``daily_rate`` 为截止日适用的费率，各段见 ``segments`` 与 ``trace``。"""
     return calculate(LATE_FEE, {"amount": amount, "start": start, "end": end, "region": region})
 

@@ -211,7 +211,7 @@ LATE_FEE = Calculator(
             "参保地区",
             REGION,
             required=False,
-            help="可不选；选择后适用当地滞纳金封顶规定（如有）",
+            help="可不选；选择后适用当地滞纳金封顶规定和应急措施期间免收滞纳金的规定（如有）",
         ),
     ),
     compute=lambda v: services.late_fee_calculate(
@@ -222,18 +222,21 @@ LATE_FEE = Calculator(
         "daily_rate": rate(r.daily_rate),
         "fee": m(r.fee),
         "capped": r.capped,
+        "waived_days": r.waived_days,
         "segments": [
             {
                 "start": s.start.isoformat(),
                 "end": s.end.isoformat(),
                 "days": s.days,
                 "daily_rate": rate(s.daily_rate),
+                "waived_by": s.waived_by or None,
             }
             for s in r.segments
         ],
     },
     amounts=lambda r: {"fee": r.fee},
-    note="本测算未计入应急措施期间（如疫情期间在规定时限内补办）免收滞纳金的情形。",
+    note="选择参保地区后，应急措施期间（含解除后补办期限内）的天数按当地措施免收滞纳金，"
+    "计算过程中列明所依据的措施。",
     example=(("amount", "10000"), ("start", "2024-01-01"), ("end", "2024-01-31")),
 )
 

@@ -11,7 +11,8 @@ Dates used to look parameters up:
 - contribution, flexible, unemployment, payday: the first day of the month asked about;
 - death benefit: the day of death; transfer: the first day of the month of the move;
 - retirement and pension: today (the law in force now);
-- late fee: each day of the period for the daily rate, the last day for a local cap;
+- late fee: each day of the period for the daily rate and the emergency measures, the last day
+  for a local cap;
 - back-payment interest: 1 January of each year for that year's crediting rate.
 Calculators without a region use the national values (region ``000000``).
 """
@@ -133,10 +134,20 @@ def flexible_grades(*, region: str, month: YearMonth) -> list[int]:
 
 
 def late_fee_calculate(
-    *, amount: Decimal, start: date, end: date, region: str | None = None
+    *,
+    amount: Decimal,
+    start: date,
+    end: date,
+    region: str | None = None,
+    payments: Sequence[tuple[date, Decimal]] = (),
 ) -> latefee.LateFeeResult:
     """The late fee on ``amount`` yuan from ``start`` to ``end`` (both counted), at the national
-    daily rate by date; ``region`` adds its local cap, if it has one."""
+    daily rate by date; ``region`` adds its local cap, if it has one, and its emergency measures:
+    the days a measure waives the late fee on are not charged (seeds 000, 003). ``payments``
+    (day, yuan) are paid on the arrears within the period (a bill's due asks with them).
+
+    The one computation of a late fee: the calculator and every bill's amount due
+    (:mod:`shebao.contributions.dues`) call it, so both read the same emergency record."""
     if end < start:
         raise InvalidInput(
             f"截止日期 {end.isoformat()} 早于起始日期 {start.isoformat()}",
@@ -147,11 +158,23 @@ def late_fee_calculate(
     rates = policy.param_series(region=where, key=latefee.RATE_KEY, start=start, end=end)
     rounding = policy.param(region=where, key="rounding.amount", on=end)
     cap = policy.param_or_none(region=where, key="latefee.cap", on=end) if region else None
+    waivers = (
+        policy.param_series(region=where, key=latefee.EMERGENCY_KEY, start=start, end=end)
+        if region
+        else []
+    )
     result = _run(
         where,
         start,
         lambda: latefee.late_fee(
-            amount=amount, start=start, end=end, daily_rates=rates, rounding=rounding, cap=cap
+            amount=amount,
+            start=start,
+            end=end,
+            daily_rates=rates,
+            rounding=rounding,
+            cap=cap,
+            payments=payments,
+            waivers=waivers,
         ),
     )
     if region:

@@ -99,9 +99,20 @@ def region_districts(region: Region) -> list[str]:
 def due_date(snapshot: ParameterSnapshot) -> date:
     """The bill's due date: the day policy sets (``calendar.payment_deadline_day``: Wuhan the
     20th, seed 001), else the last day of the fee month — contributions are declared and paid
-    month by month (社会保险费征缴暂行条例 第十条: 按月缴纳)."""
-    day = payment_deadline_day(snapshot)
-    return snapshot.month.day(day) if day else snapshot.month.last_day
+    month by month (社会保险费征缴暂行条例 第十条: 按月缴纳) — moved to the end of the collection
+    period an emergency measure extends for the month (Beijing 2020-01 and 02, seed 003)."""
+    return collection_due_date(
+        region=snapshot.region_id, month=snapshot.month, day=payment_deadline_day(snapshot)
+    )
+
+
+def collection_due_date(*, region: str, month: YearMonth, day: int | None = None) -> date:
+    """The due date of ``month``'s bills in ``region``: ``day`` of the month (the last day when
+    None), or the later day an emergency measure extends the month's collection period to."""
+    from shebao.policy.emergency import collection_extended
+
+    deadline = month.day(day) if day else month.last_day
+    return collection_extended(region=region, month=month, deadline=deadline)
 
 
 # --- the SQL -------------------------------------------------------------------------------------
@@ -377,10 +388,10 @@ def bills_total(month: YearMonth, region: str, kind: str, lo: int, hi: int) -> i
     def scope(alias: str) -> str:
         return (
             f"{alias}.month = %s AND {alias}.region_id = %s AND {alias}.payer_kind = %s "
-            f"AND {alias}.payer_id >= %s AND {alias}.payer_id < %s AND {alias}.status = %s"
+            f"AND {alias}.payer_id >= %s AND {alias}.payer_id < %s AND {alias}.status <> %s"
         )
 
-    scope_params = [m, region, kind, lo, hi, Bill.Status.UNPAID]
+    scope_params = [m, region, kind, lo, hi, Bill.Status.PAID]
     updated = _execute(
         f"UPDATE {bills} SET unit_total_fen = t.u, individual_total_fen = t.i, line_count = t.n, "
         "provisional = (t.p = 1), updated_at = %s FROM (SELECT payer_id, SUM(unit_fen) AS u, "

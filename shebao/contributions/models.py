@@ -289,11 +289,21 @@ class AssessmentRun(models.Model):
 
 
 class Bill(models.Model):
-    """A payer's collection sheet (征集单) for a month: the totals of its lines, in fen."""
+    """A payer's collection sheet (征集单) for a month: the totals of its lines, in fen.
+
+    ``status`` is stored for queries: unpaid, then arrears (欠费) once the day by which it is
+    payable has passed — set set-based every day by ``bills_mark_arrears`` (housekeeping) —
+    then paid when what was paid covers the amount due, late fee included. A read on any day
+    does not wait for the housekeeping: :func:`shebao.contributions.dues.bill_state` derives
+    the state from the dates (:mod:`shebao.contributions.dues` says how much and why)."""
 
     class Status(models.TextChoices):
         UNPAID = "unpaid", "待缴费"
+        ARREARS = "arrears", "欠费"
         PAID = "paid", "已缴费"
+
+    # Bills still to be paid (a payment channel takes them; adjustments are carried into them).
+    OPEN = (Status.UNPAID, Status.ARREARS)
 
     number = models.CharField("征集单号", max_length=24, unique=True)
     month = YearMonthField("费款所属年月")
@@ -309,6 +319,9 @@ class Bill(models.Model):
         "registry.Person", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     due_date = models.DateField("缴费截止日期")
+    # A deferral (缓缴) approved for the bill: the day it is payable by instead, without late fee
+    # and without loss of rights (seeds 000, 003).
+    deferred_to = models.DateField("缓缴至", null=True, blank=True)
     unit_total_fen = models.BigIntegerField("单位缴费合计（分）", default=0)
     individual_total_fen = models.BigIntegerField("个人缴费合计（分）", default=0)
     line_count = models.PositiveIntegerField("明细数", default=0)

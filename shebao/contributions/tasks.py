@@ -1,8 +1,10 @@
 """Background work of contributions (django-tasks; thin wrappers around services)."""
 
+from django.utils import timezone
 from django_tasks import task
 
 from shebao.contributions.assessment import assessment_execute
+from shebao.contributions.dues import bills_mark_arrears
 from shebao.contributions.models import AssessmentRun
 
 
@@ -14,3 +16,10 @@ def month_assess_task(run_id: int) -> int:
     if run.status == AssessmentRun.Status.DONE:
         return 0
     return assessment_execute(run).lines_written
+
+
+@task(queue_name="batch")
+def mark_arrears() -> int:
+    """Daily: bills unpaid after the day they were payable by become arrears (欠费), set-based;
+    returns the bills changed. Idempotent (a second run the same day changes nothing)."""
+    return bills_mark_arrears(on=timezone.localdate())

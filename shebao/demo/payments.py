@@ -37,7 +37,7 @@ def payments_demo(*, city: str, songjiang_code: str, self_payer_id_number: str) 
     done = {"counter": 0, "online": 0, "bank": 0}
 
     unit_bill = bills.filter(unit__credit_code=songjiang_code).first()
-    if unit_bill is not None and unit_bill.status == Bill.Status.UNPAID:
+    if unit_bill is not None and unit_bill.status != Bill.Status.PAID:
         counter_pay(
             actor=finance,
             bill=unit_bill,
@@ -57,7 +57,7 @@ def payments_demo(*, city: str, songjiang_code: str, self_payer_id_number: str) 
         )
 
     own = bills.filter(person__id_number=self_payer_id_number).first()
-    if own is not None and own.status == Bill.Status.UNPAID:
+    if own is not None and own.status != Bill.Status.PAID:
         user = User.objects.get(person=own.person)
         order, _ = order_create(actor=actor_for(user, "individual"), bill=own)
         localbank.notice_send(order)
@@ -67,7 +67,7 @@ def payments_demo(*, city: str, songjiang_code: str, self_payer_id_number: str) 
     # bank; the first self-payer's passbook is short (余额不足).
     if not DeductionAgreement.objects.exists():
         others = list(
-            bills.filter(status=Bill.Status.UNPAID)
+            bills.filter(status__in=Bill.OPEN)
             .exclude(pk__in=[b.pk for b in (unit_bill, own) if b is not None])
             .order_by("payer_kind", "number")[:4]
         )

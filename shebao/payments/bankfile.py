@@ -19,7 +19,7 @@ any other code is a failure with the bank's message.
 
 Reconciliation stages the result rows in a table (COPY on PostgreSQL) and joins them to the
 batch's rows and the bills in SQL: a row is *paid* when it matches its batch row (sequence,
-bill, account and amount to the fen), the bank says ``00`` and the bill is still unpaid;
+bill, account and amount to the fen), the bank says ``00`` and the bill is not paid yet;
 otherwise it is listed with why, and its bill stays unpaid. Importing the same file again is a
 no-op (its SHA-256 is unique), and a payment is keyed by the batch and the row, so even another
 file with the same rows pays nothing twice.
@@ -218,7 +218,7 @@ def batch_export(
     existing = BankBatch.objects.filter(region=region, month=month, bank_code=bank).first()
     if existing is not None:
         return existing, False
-    bills = Bill.objects.filter(region=region, month=month, status=Bill.Status.UNPAID)
+    bills = Bill.objects.filter(region=region, month=month, status__in=Bill.OPEN)
     if actor is not None:
         codes = finance_districts(actor)
         bills = bills.filter(Q(unit__district_id__in=codes) | Q(person__district_id__in=codes))
@@ -400,8 +400,8 @@ def _reconcile(*, result: BankResultImport, batch: BankBatch, actor_user_id: int
         x(
             f"UPDATE {t} SET outcome = %s WHERE result_id = %s AND outcome = '' AND "
             f"(SELECT bl.status FROM {b} r JOIN {bill} bl ON bl.id = r.bill_id "
-            f"WHERE r.id = {t}.bank_row_id) <> %s",
-            [Outcome.SETTLED, result.pk, Bill.Status.UNPAID],
+            f"WHERE r.id = {t}.bank_row_id) = %s",
+            [Outcome.SETTLED, result.pk, Bill.Status.PAID],
         )
         x(
             f"UPDATE {t} SET outcome = %s WHERE result_id = %s AND outcome = ''",
@@ -453,15 +453,28 @@ def _reconcile(*, result: BankResultImport, batch: BankBatch, actor_user_id: int
                 ),
                 [day, Channel.BANK, result.pk, Outcome.PAID],
             )
+        today = timezone.localdate(now)
+        # A bill not yet overdue owes its total: paid when the payments cover it (one statement).
         x(
-            f"UPDATE {bill} SET status = %s, updated_at = %s WHERE status = %s AND id IN "
+            f"UPDATE {bill} SET status = %s, updated_at = %s WHERE status <> %s AND id IN "
             f"(SELECT r.bill_id FROM {t} JOIN {b} r ON r.id = {t}.bank_row_id "
-            f"WHERE {t}.result_id = %s AND {t}.outcome = %s) AND unit_total_fen + "
+            f"WHERE {t}.result_id = %s AND {t}.outcome = %s) "
+            "AND COALESCE(deferred_to, due_date) >= %s AND unit_total_fen + "
             "individual_total_fen + adjustment_unit_fen + adjustment_individual_fen <= "
             f"(SELECT COALESCE(SUM(p.amount_fen), 0) FROM {pay} p "
             f"WHERE p.bill_id = {bill}.id)",
-            [Bill.Status.PAID, now, Bill.Status.UNPAID, result.pk, Outcome.PAID],
+            [Bill.Status.PAID, now, Bill.Status.PAID, result.pk, Outcome.PAID, today],
         )
+        # An overdue one owes its late fee too: the amount due says whether it is covered.
+        x(
+            f"SELECT id FROM {bill} WHERE status <> %s AND id IN "
+            f"(SELECT r.bill_id FROM {t} JOIN {b} r ON r.id = {t}.bank_row_id "
+            f"WHERE {t}.result_id = %s AND {t}.outcome = %s)",
+            [Bill.Status.PAID, result.pk, Outcome.PAID],
+        )
+        overdue = [row[0] for row in cursor.fetchall()]
+    settled = [pk for pk, due in dues_of(overdue, on=today).items() if due.due_fen == 0]
+    Bill.objects.filter(pk__in=settled).update(status=Bill.Status.PAID, updated_at=now)
 
 
 def result_import(

@@ -4,7 +4,7 @@ A payer — a unit for its bills, or a self-paying person for their own — appl
 amount, the months and the account. What may be refunded is computed from the records, bill by
 bill, never taken from the form:
 
-- a bill's **credit** is what was paid on it beyond its total, less what refunds already drew
+- a bill's **credit** is what was paid on it beyond its total (and its late fee), less what refunds already drew
   from it (:class:`~shebao.payments.models.RefundAllocation`). A total can fall below what was
   paid when adjustments (多退少补) are carried into it after an order or a deduction file was made
   for the old amount, or below zero when the adjustments carried in exceed the month's lines;
@@ -40,6 +40,7 @@ from shebao.applications.handlers import MatterHandler, register
 from shebao.common.errors import Conflict, InvalidInput, NotFound
 from shebao.common.money import from_fen, money_str, to_fen
 from shebao.common.periods import YearMonth
+from shebao.contributions.dues import dues_of
 from shebao.contributions.models import Bill, ContributionAdjustment, PayerKind
 from shebao.payments.models import Channel, Payment, Refund, RefundAllocation, RefundCall
 
@@ -62,10 +63,11 @@ class BillCredit:
     paid_fen: int  # the payments recorded on it
     refunded_fen: int  # what refunds already drew from it
     base_difference_fen: int = 0  # the employee's downward differences carried in (≥ 0)
+    late_fee_fen: int = 0  # the late fee the bill owes: paid towards it, it is not a credit
 
     @property
     def credit_fen(self) -> int:
-        return max(self.paid_fen - self.total_fen - self.refunded_fen, 0)
+        return max(self.paid_fen - self.total_fen - self.late_fee_fen - self.refunded_fen, 0)
 
     def refundable_fen(self, kind: str) -> int:
         if kind == BASE_DIFFERENCE:
@@ -157,6 +159,14 @@ def refundable_for(
         paid=_sum(Payment, "amount_fen", bill_id=OuterRef("pk")),
         refunded=_sum(RefundAllocation, "amount_fen", bill_id=OuterRef("pk")),
     ).order_by("month", "pk")
+    found = list(annotated)
+    # Only a bill paid beyond its total may hold a credit; what of that paid a late fee does not.
+    fees = {
+        pk: due.late_fee_fen
+        for pk, due in dues_of(
+            [b.pk for b in found if int(b.paid) > b.total_fen], on=timezone.localdate()
+        ).items()
+    }
     credits = [
         BillCredit(
             bill=bill,
@@ -164,8 +174,9 @@ def refundable_for(
             paid_fen=int(bill.paid),
             refunded_fen=int(bill.refunded),
             base_difference_fen=base_diff.get(bill.pk, 0),
+            late_fee_fen=fees.get(bill.pk, 0),
         )
-        for bill in annotated
+        for bill in found
     ]
     return Refundable(
         kind=kind, start=start, end=end, credits=[c for c in credits if c.refundable_fen(kind)]

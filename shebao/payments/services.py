@@ -19,13 +19,12 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from shebao.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shebao.common.money import from_fen, money_str, to_decimal, to_fen
-from shebao.contributions.dues import amount_due
+from shebao.contributions.dues import amount_due, due_parts
 from shebao.contributions.models import Bill, PayerKind
 from shebao.payments.access import finance_require, payer_district
 from shebao.payments.models import Channel, Payment, PaymentOrder, Receipt, Refund
@@ -70,7 +69,8 @@ def _record(
     note: str = "",
 ) -> Payment:
     """Record a payment on the (locked) bill with its receipt, and mark the bill paid when the
-    payments cover its total. The caller holds the bill's lock."""
+    payments cover its amount due (its total, and the late fee of an overdue bill) on the day of
+    payment. The caller holds the bill's lock."""
     payment = Payment.objects.create(
         bill=bill,
         channel=channel,
@@ -93,8 +93,8 @@ def _record(
         channel=channel,
         paid_at=paid_at,
     )
-    paid = Payment.objects.filter(bill=bill).aggregate(s=Sum("amount_fen"))["s"] or 0
-    if paid >= bill.total_fen and bill.status != Bill.Status.PAID:
+    due = due_parts(bill, on=timezone.localdate(paid_at))
+    if due.due_fen == 0 and bill.status != Bill.Status.PAID:
         bill.status = Bill.Status.PAID
         bill.updated_at = timezone.now()
         bill.save(update_fields=["status", "updated_at"])

@@ -226,6 +226,20 @@ def deadline_extended(*, region: str, deadline: date, on: date) -> date:
     return deadline
 
 
+def collection_extended(*, region: str, month: YearMonth, deadline: date) -> date:
+    """The day the contributions of ``month`` are payable by in ``region``: ``deadline``, or the
+    later day an emergency measure extends the collection period of that month to (Beijing:
+    January and February 2020 until the end of March, seed 003). The record read is the one in
+    force on ``deadline``."""
+    measure = measure_in_force(region=region, on=deadline)
+    if measure is None:
+        return deadline
+    for ext in measure.value["collection_extensions"]:
+        if month in ext["months"] and ext["until"] > deadline:
+            deadline = ext["until"]
+    return deadline
+
+
 def certification_waiver(*, region: str, on: date) -> Measure | None:
     """The measures under which a pensioner who missed the qualification certification on
     ``on`` is not suspended (seed 000), or None: the benefits capability asks this before it

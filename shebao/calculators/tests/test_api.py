@@ -176,6 +176,17 @@ def test_late_fee_split_at_2011_07_01(client):
     assert any("分段计算" in note for note in data["trace"]["notes"])
 
 
+def test_late_fee_waived_inside_an_emergency_window_and_charged_outside_it(client):
+    params = {"amount": "10000", "start": "2020-09-01", "end": "2020-10-31", "region": "110000"}
+    data = ok(get(client, "late-fee", params))
+    assert (data["fee"], data["waived_days"]) == ("155.00", 30)
+    assert [(s["start"], s["days"], s["waived_by"]) for s in data["segments"]] == [
+        ("2020-09-01", 30, "新冠肺炎疫情防控期间社会保险经办措施（北京市）"),
+        ("2020-10-01", 31, None),
+    ]
+    assert any("免收滞纳金" in note for note in data["trace"]["notes"])
+
+
 @pytest.mark.parametrize(
     ("change", "status", "code", "field"),
     [

@@ -86,6 +86,33 @@ def test_a_local_late_fee_cap_applies_only_when_a_region_is_given():
     assert services.late_fee_calculate(**period, region="110000").fee == Decimal("4000.00")
 
 
+def test_the_late_fee_is_waived_inside_beijings_emergency_window_and_charged_outside_it():
+    """Seed 003: no late fee within the emergency and the late handling after it (the record
+    ``emergency.measures`` of 110000, 2020-01-31 to 2020-09-30); charged before and after."""
+    inside = services.late_fee_calculate(
+        amount=Decimal("10000"), start=date(2020, 3, 1), end=date(2020, 9, 30), region="110000"
+    )
+    assert (inside.fee, inside.waived_days) == (Decimal("0.00"), 214)
+    measure = next(ref for ref in inside.trace.params if ref.key == "emergency.measures")
+    assert (measure.region, measure.valid_from) == ("110000", date(2020, 1, 31))
+    assert any("北京市" in note and "免收滞纳金" in note for note in inside.trace.notes)
+
+    after = services.late_fee_calculate(
+        amount=Decimal("10000"), start=date(2020, 9, 1), end=date(2020, 10, 31), region="110000"
+    )
+    assert (after.fee, after.waived_days) == (Decimal("155.00"), 30)
+    # The national calculator (no region) has no emergency measure: every day is charged.
+    national = services.late_fee_calculate(
+        amount=Decimal("10000"), start=date(2020, 3, 1), end=date(2020, 9, 30)
+    )
+    assert (national.fee, national.waived_days) == (Decimal("1070.00"), 0)
+    # Another region's record does not waive Beijing's and Beijing's does not reach Wuhan.
+    wuhan = services.late_fee_calculate(
+        amount=Decimal("10000"), start=date(2020, 3, 1), end=date(2020, 9, 30), region=WUHAN
+    )
+    assert wuhan.waived_days == 0
+
+
 def test_backpay_interest_uses_the_provisional_2025_rate_and_says_so():
     result = services.backpay_calculate(
         months=[(YearMonth(2024, 10), Decimal("1000"))], pay_month=YearMonth(2025, 4)

@@ -23,6 +23,7 @@ from shebao.common.money import from_fen, yuan_display
 from shebao.common.periods import YearMonth
 from shebao.contributions.assessment import month_assess
 from shebao.contributions.bases import template_workbook
+from shebao.contributions.dues import due_parts
 from shebao.contributions.models import Bill, ContributionBase
 from shebao.hall.tests.test_browser_journey import Journey
 from shebao.hall.tests.test_browser_journey import chromium as chromium  # the fixture
@@ -192,7 +193,9 @@ def test_a_unit_declares_bases_from_excel_sees_its_bill_and_pays_online(
     bill.refresh_from_db()
     assert bill.status == Bill.Status.PAID
     payment = Payment.objects.get(bill=bill)
-    assert (payment.channel, payment.amount_fen) == ("online", bill.total_fen)
+    # January's bill paid later in the year: its total and the late fee up to the payment.
+    fee = due_parts(bill, on=timezone.localdate()).late_fee_fen
+    assert (payment.channel, payment.amount_fen) == ("online", bill.total_fen + fee)
 
 
 def test_a_flexible_worker_changes_her_grade_and_pays_her_own_bill(

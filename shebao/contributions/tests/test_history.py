@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from freezegun import freeze_time
 
 from shebao.accounts.tokens import token_issue
 from shebao.common.money import from_fen
@@ -37,7 +38,8 @@ def _pay(bill: Bill, slip: str) -> None:
     from shebao.contributions.dues import amount_due
 
     finance = staff_actor(make_finance_staff(districts=("220202", "220204"), name=f"罗{slip}"))
-    counter_pay(actor=finance, bill=bill, amount=amount_due(bill, bill.due_date), slip=slip)
+    with freeze_time(bill.due_date):  # paid on time: no late fee
+        counter_pay(actor=finance, bill=bill, amount=amount_due(bill, bill.due_date), slip=slip)
 
 
 @pytest.fixture

@@ -5,9 +5,11 @@ it, and the bill is paid online from its page."""
 from __future__ import annotations
 
 import pytest
+from django.utils import timezone
 
 from shebao.common.periods import YearMonth
 from shebao.contributions.assessment import month_assess
+from shebao.contributions.dues import due_parts
 from shebao.contributions.models import Bill
 from shebao.insurance.models import Category
 from shebao.insurance.services import Opening, flexible_grade_set, relations_open
@@ -67,6 +69,9 @@ def test_a_new_grade_is_billed_from_its_month_and_the_bill_is_paid_online(flexib
     cashier = client.post(f"/payments/bills/{january.number}/pay/")["Location"]
     assert client.post(cashier).status_code == 200
     payment = Payment.objects.get()
-    assert (payment.bill, payment.amount_fen) == (january, january.total_fen)
+    # Paid years after its due date: the total and the late fee from the day after it.
+    fee = due_parts(january, on=timezone.localdate()).late_fee_fen
+    assert fee > 0
+    assert (payment.bill, payment.amount_fen) == (january, january.total_fen + fee)
     assert Bill.objects.get(pk=january.pk).status == Bill.Status.PAID
     assert Bill.objects.get(pk=december.pk).status == Bill.Status.UNPAID

@@ -107,3 +107,65 @@ def test_a_float_amount_is_refused():
             daily_rates=RATES,
             rounding=FEN,
         )
+
+
+# --- payments and emergency waivers ------------------------------------------------------------
+
+BEIJING_2020 = param(
+    "emergency.measures",
+    {
+        "code": "COVID19-110000",
+        "name": "新冠肺炎疫情防控期间社会保险经办措施（北京市）",
+        "lifted_on": "2020-06-30",
+        "deferral_months_after_lift": 3,
+        "waive_late_fee": True,
+    },
+    region="110000",
+    valid_from=date(2020, 1, 31),
+    valid_to=date(2020, 9, 30),
+)
+
+
+def test_a_partial_payment_stops_the_fee_on_what_it_paid_after_its_day():
+    # 10,000 from 1 to 10 March, 4,000 paid on the 10th: 6,000 from the 11th to the 20th.
+    result = fee(
+        "10000", date(2024, 3, 1), date(2024, 3, 20), payments=[(date(2024, 3, 10), "4000")]
+    )
+    assert [(s.start, s.days, s.principal) for s in result.segments] == [
+        (date(2024, 3, 1), 10, Decimal("10000")),
+        (date(2024, 3, 11), 10, Decimal("6000")),
+    ]
+    # 10,000 × 0.05% × 10 + 6,000 × 0.05% × 10
+    assert result.fee == Decimal("80.00")
+    assert any("尚未缴纳的金额" in note for note in result.trace.notes)
+
+
+def test_the_late_fee_is_waived_inside_an_emergency_window_and_charged_outside_it():
+    inside = fee("10000", date(2020, 4, 1), date(2020, 8, 31), waivers=[BEIJING_2020])
+    assert (inside.fee, inside.waived_days, inside.days) == (Decimal("0.00"), 153, 153)
+    assert inside.trace.params[-2].key == "emergency.measures"
+    assert any("免收滞纳金" in note for note in inside.trace.notes)
+
+    # Across the end of the window: September waived, October charged (31 days).
+    across = fee("10000", date(2020, 9, 1), date(2020, 10, 31), waivers=[BEIJING_2020])
+    assert [(s.start, s.end, bool(s.waived_by)) for s in across.segments] == [
+        (date(2020, 9, 1), date(2020, 9, 30), True),
+        (date(2020, 10, 1), date(2020, 10, 31), False),
+    ]
+    assert (across.fee, across.waived_days) == (Decimal("155.00"), 30)
+
+    # Outside it the record changes nothing.
+    outside = fee("10000", date(2024, 1, 1), date(2024, 1, 31), waivers=[BEIJING_2020])
+    assert (outside.fee, outside.waived_days) == (Decimal("155.00"), 0)
+
+
+def test_a_measure_that_does_not_waive_the_fee_charges_it():
+    no_waiver = param(
+        "emergency.measures",
+        {"name": "不免滞纳金的措施", "waive_late_fee": False},
+        region="110000",
+        valid_from=date(2020, 1, 31),
+        valid_to=date(2020, 9, 30),
+    )
+    result = fee("10000", date(2020, 4, 1), date(2020, 4, 30), waivers=[no_waiver])
+    assert (result.fee, result.waived_days) == (Decimal("150.00"), 0)
