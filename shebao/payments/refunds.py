@@ -4,8 +4,8 @@ A payer — a unit for its bills, or a self-paying person for their own — appl
 amount, the months and the account. What may be refunded is computed from the records, bill by
 bill, never taken from the form:
 
-- a bill's **credit** is what was paid on it beyond its total (and its late fee), less what refunds already drew
-  from it (:class:`~shebao.payments.models.RefundAllocation`). A total can fall below what was
+- a bill's **credit** is what was paid on it beyond its total and its late fee, less what
+  refunds already drew from it (:class:`~shebao.payments.models.RefundAllocation`). A total can fall below what was
   paid when adjustments (多退少补) are carried into it after an order or a deduction file was made
   for the old amount, or below zero when the adjustments carried in exceed the month's lines;
 - **overpaid / mistaken** (多缴、重复缴费、误缴): the credits of the payer's bills of the months
