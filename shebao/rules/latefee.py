@@ -128,8 +128,8 @@ def late_fee(
     for index, day in enumerate(ordered):
         segment_end = ordered[index + 1] - timedelta(days=1) if index + 1 < len(ordered) else end
         unpaid = principal - sum((a for d, a in paid if d < day), Decimal(0))
-        if unpaid <= 0:
-            break
+        if unpaid <= 0 < principal:
+            break  # paid in full: nothing runs after
         param = in_force(daily_rates, day)
         if param is None:
             raise missing(RATE_KEY, on=day)

@@ -42,11 +42,12 @@ MOBILE = "13943110001"
 
 
 @pytest.fixture(autouse=True)
-def in_march_2020(settings, tmp_path):
+def in_february_2020(settings, tmp_path):
+    """Before February's bill falls due (2020-02-29): its amounts carry no late fee."""
     from freezegun import freeze_time
 
     settings.VAR_DIR = tmp_path
-    with freeze_time("2020-03-16 10:00:00+08:00"):
+    with freeze_time("2020-02-25 10:00:00+08:00"):
         yield
 
 
@@ -399,7 +400,7 @@ def test_the_case_page_shows_the_refundable_bills_and_records_the_call(case):
             "spoke_with": "参保人本人 刘一",
             "outcome": "confirmed",
             "note": "确认",
-            "called_at": "2020-03-16T10:00",
+            "called_at": "2020-02-25T10:00",
         },
     )
     assert response.status_code == 302
