@@ -23,6 +23,7 @@ from shebao.common.paging import LIMIT_HELP, MAX_LIMIT, MAX_OFFSET, OFFSET_HELP
 from shebao.common.periods import YearMonth
 from shebao.common.schemas import ErrorOut
 from shebao.contributions import history, selectors
+from shebao.contributions.dues import bill_state
 from shebao.contributions.explain import line_explain
 from shebao.contributions.models import Bill
 
@@ -35,7 +36,9 @@ class BillFilters(Schema):
     )
     month: str | None = Field(default=None, max_length=7, description="费款所属年月 YYYY-MM")
     status: str | None = Field(
-        default=None, max_length=8, description="unpaid 待缴费 / paid 已缴费"
+        default=None,
+        max_length=8,
+        description="unpaid 待缴费 / arrears 欠费（过缴费截止日期仍未缴清）/ paid 已缴费",
     )
     limit: int = Field(default=20, ge=1, le=MAX_LIMIT, description=LIMIT_HELP)
     offset: int = Field(default=0, ge=0, le=MAX_OFFSET, description=OFFSET_HELP)
@@ -86,6 +89,8 @@ class BillLinesQuery(Schema):
 
 class BillDetailOut(BillOut):
     payer_name: str
+    late_fee: str  # the late fee to date (滞纳金, "0.00" when none runs)
+    amount_due: str  # what is to be paid today: the total and the late fee, less what was paid
     lines_total: int
     lines: list[BillLineOut]
 
@@ -115,7 +120,7 @@ def bill_out(bill: Bill) -> dict[str, Any]:
         "month": str(bill.month),
         "region": bill.region_id,
         "due_date": bill.due_date.isoformat(),
-        "status": bill.status,
+        "status": bill_state(bill, on=timezone.localdate()),
         "unit_total": _m(bill.unit_total_fen),
         "individual_total": _m(bill.individual_total_fen),
         "total": _m(bill.total_fen),
@@ -129,7 +134,8 @@ def bill_out(bill: Bill) -> dict[str, Any]:
     summary="征集单列表",
     description=(
         "单位令牌：本单位的征集单；个人令牌：本人个人缴费的征集单；经办人员令牌：本区县的征集单。"
-        "筛选：payer（信用代码或身份证号码）、month（YYYY-MM）、status（unpaid / paid）。"
+        "筛选：payer（信用代码或身份证号码）、month（YYYY-MM）、status（unpaid / arrears / paid）；"
+        "过缴费截止日期（或缓缴期限）仍未缴清的征集单为 arrears（欠费）。"
         "金额为两位小数的字符串；provisional 为 true 表示含临时政策参数，正式值公布后多退少补。"
     ),
 )
@@ -158,15 +164,19 @@ def bills(request: HttpRequest, filters: Query[BillFilters]) -> dict[str, Any]:
     summary="征集单及其明细",
     description=(
         "征集单与每名人员每个险种的缴费基数、单位缴费、个人缴费（工伤保险含行业风险类别），默认返回"
-        "全部明细；可选 limit / offset 分段读取，lines_total 为明细总数。"
+        "全部明细；可选 limit / offset 分段读取，lines_total 为明细总数。late_fee 为截至今日的滞纳金"
+        "（应急措施免收的天数不计），amount_due 为今日应缴金额（合计与滞纳金减已缴）。"
     ),
 )
 def bill(request: HttpRequest, number: str, paging: Query[BillLinesQuery]) -> dict[str, Any]:
     found = selectors.bill_for_reader(actor=api_actor(request), number=number)
     total, lines = selectors.bill_lines(bill=found, limit=paging.limit, offset=paging.offset)
+    standing = selectors.bill_standing(found)
     return {
         **bill_out(found),
         "payer_name": found.unit.name if found.unit_id else found.person.name,
+        "late_fee": _m(standing.due.late_fee_fen),
+        "amount_due": _m(standing.due.due_fen),
         "lines_total": total,
         "lines": [
             {

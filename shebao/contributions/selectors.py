@@ -11,15 +11,18 @@ Anything out of scope is ``NotFound``, never ``PermissionDenied``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from shebao.common.errors import NotFound
 from shebao.common.identifiers import SPELLINGS, normalize_credit_code
 from shebao.common.money import from_fen
 from shebao.common.periods import YearMonth
+from shebao.contributions.dues import Due, bill_state, bills_with_state, dues_of
 from shebao.contributions.models import (
     AdjustmentCause,
     AssessmentRun,
@@ -227,10 +230,43 @@ def bills_for(
         bills = bills.filter(Q(unit__credit_code=text) | Q(person__id_number=text))
     if month is not None:
         bills = bills.filter(month=month)
-    if status:
-        bills = bills.filter(status=status)
+    if status in Bill.Status.values:
+        # As read today: a bill past the day it was payable by is in arrears even before the
+        # daily step stores it.
+        bills = bills_with_state(bills, state=status, on=timezone.localdate())
+    elif status:
+        bills = bills.none()  # no bill has a state of another name
     bills = bills.order_by("-month", "number")
     return bills.count(), list(bills[offset : offset + limit])
+
+
+@dataclass(frozen=True)
+class BillStanding:
+    """A bill as its payer reads it on a day: its state (unpaid, arrears, paid) and the parts
+    of its amount due, the late fee to date among them."""
+
+    bill: Bill
+    due: Due
+    state: str
+
+    @property
+    def state_label(self) -> str:
+        return Bill.Status(self.state).label
+
+    @property
+    def arrears(self) -> bool:
+        return self.state == Bill.Status.ARREARS
+
+
+def bills_standing(bills: list[Bill], *, on: date | None = None) -> list[BillStanding]:
+    """Each of ``bills`` (already scoped) with its state and amount due on ``on`` (today)."""
+    day = on or timezone.localdate()
+    dues = dues_of([b.pk for b in bills], on=day)
+    return [BillStanding(b, dues[b.pk], bill_state(b, on=day)) for b in bills]
+
+
+def bill_standing(bill: Bill, *, on: date | None = None) -> BillStanding:
+    return bills_standing([bill], on=on)[0]
 
 
 def bill_for_reader(*, actor: Actor, number: str) -> Bill:

@@ -23,6 +23,7 @@ from shebao.common.money import from_fen
 from shebao.common.pdf import pdf_response
 from shebao.common.periods import YearMonth
 from shebao.contributions import bases, documents, selectors
+from shebao.contributions.models import Bill
 from shebao.insurance.exports import xlsx_response
 
 # Employees the on-screen declaration lists; a larger unit declares with the sheet.
@@ -232,11 +233,21 @@ def bills(request: HttpRequest) -> HttpResponse:
     if actor.is_unit:
         selectors.unit_for_reader(actor=actor, credit_code=actor.unit.credit_code)
     number = _page_number(request)
-    total, rows = selectors.bills_for(actor=actor, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE)
+    status = request.GET.get("status", "").strip()[:8]
+    status = status if status in Bill.Status.values else ""
+    total, rows = selectors.bills_for(
+        actor=actor, status=status or None, limit=PAGE_SIZE, offset=(number - 1) * PAGE_SIZE
+    )
     return render(
         request,
         "contributions/bills.html",
-        {"page": _paged(request, total, rows, PAGE_SIZE), "total": total, "query": ""},
+        {
+            "page": _paged(request, total, selectors.bills_standing(rows), PAGE_SIZE),
+            "total": total,
+            "status": status,
+            "statuses": Bill.Status.choices,
+            "query": f"status={status}" if status else "",
+        },
     )
 
 
@@ -250,11 +261,17 @@ def bill_detail(request: HttpRequest, number: str) -> HttpResponse:
     total, lines = selectors.bill_lines(
         bill=bill, limit=LINES_PAGE, offset=(page_number - 1) * LINES_PAGE, q=q or None
     )
+    from shebao.calculators.definitions import trace_out
+
+    standing = selectors.bill_standing(bill)
+    fee = standing.due.late_fee
     return render(
         request,
         "contributions/bill.html",
         {
             "bill": bill,
+            "standing": standing,
+            "late_fee_trace": trace_out(fee.trace) if fee is not None else None,
             "page": _paged(request, total, lines, LINES_PAGE),
             "total": total,
             "q": q,

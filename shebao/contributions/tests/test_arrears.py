@@ -172,3 +172,72 @@ def test_beijings_january_and_february_2020_are_assessed_payable_by_the_end_of_m
     assert collection_due_date(region=BEIJING, month=YearMonth(2020, 2)) == date(2020, 3, 31)
     assert collection_due_date(region=BEIJING, month=YearMonth(2020, 3)) == date(2020, 3, 31)
     assert collection_due_date(region=BEIJING, month=YearMonth(2020, 4)) == date(2020, 4, 30)
+
+
+# --- what the payer reads ----------------------------------------------------------------------
+
+
+def _api(user, context):
+    from django.test import Client
+
+    from shebao.accounts.tokens import token_issue
+
+    token = token_issue(user=user, context=context)
+    client = Client()
+    return lambda url: client.get(url, HTTP_AUTHORIZATION=f"Bearer {token}")
+
+
+def test_the_api_gives_arrears_with_the_late_fee_to_date_and_filters_by_them(beijing_unit):
+    from shebao.testing import make_member
+
+    overdue = make_bill(
+        unit=beijing_unit,
+        month=YearMonth(2024, 1),
+        unit_fen=700_000,
+        individual_fen=300_000,
+        region=BEIJING,
+        due_date=date(2024, 1, 31),
+    )
+    current = make_bill(unit=beijing_unit, month=YearMonth(2024, 2), region=BEIJING)
+    get = _api(make_member(beijing_unit, "admin"), f"unit:{beijing_unit.pk}")
+    with freeze_time("2024-03-02 10:00:00+08:00"):
+        listed = get("/api/v1/bills?status=arrears").json()
+        assert [i["number"] for i in listed["items"]] == [overdue.number]
+        assert listed["items"][0]["status"] == "arrears"
+        assert [i["number"] for i in get("/api/v1/bills?status=unpaid").json()["items"]] == [
+            current.number
+        ]
+        assert get("/api/v1/bills?status=nonsense").json()["total"] == 0
+        body = get(f"/api/v1/bills/{overdue.number}").json()
+    # 1 February to 2 March, 31 days × 0.05% × 10,000.00
+    assert (body["status"], body["late_fee"], body["amount_due"], body["total"]) == (
+        "arrears",
+        "155.00",
+        "10155.00",
+        "10000.00",
+    )
+    with freeze_time("2024-03-02 10:00:00+08:00"):
+        fresh = get(f"/api/v1/bills/{current.number}").json()
+    assert (fresh["late_fee"], fresh["amount_due"]) == ("0.00", "1400.00")
+
+
+def test_the_bills_pages_show_arrears_and_the_late_fee_with_its_explanation(beijing_unit):
+    from shebao.testing import make_member, signed_in
+
+    overdue = make_bill(
+        unit=beijing_unit,
+        month=YearMonth(2020, 1),
+        unit_fen=700_000,
+        individual_fen=300_000,
+        region=BEIJING,
+        due_date=date(2020, 3, 31),
+    )
+    client = signed_in(make_member(beijing_unit, "admin"), f"unit:{beijing_unit.pk}")
+    with freeze_time("2020-10-31 10:00:00+08:00"):
+        listing = client.get("/contributions/bills/?status=arrears").content.decode()
+        page = client.get(f"/contributions/bills/{overdue.number}/").content.decode()
+    assert overdue.number in listing and "欠费" in listing and "155.00" in listing
+    assert "欠费" in page and "155.00" in page and "10,155.00" in page
+    # The waiver and the record it comes from are in the explanation.
+    assert "新冠肺炎疫情防控期间社会保险经办措施（北京市）" in page
+    assert "免收滞纳金" in page

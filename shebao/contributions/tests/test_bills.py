@@ -59,7 +59,7 @@ def test_the_api_lists_the_units_bills_with_amounts_as_strings(assessed):
         "month": "2020-03",
         "region": "220200",
         "due_date": "2020-03-31",
-        "status": "unpaid",
+        "status": "arrears",  # unpaid long after its due date
         "unit_total": f"{Decimal(bill.unit_total_fen) / 100:.2f}",
         "individual_total": f"{Decimal(bill.individual_total_fen) / 100:.2f}",
         "total": f"{Decimal(bill.total_fen) / 100:.2f}",
@@ -68,6 +68,8 @@ def test_the_api_lists_the_units_bills_with_amounts_as_strings(assessed):
     assert get("/api/v1/bills?month=2020-04").json()["total"] == 0
     assert get(f"/api/v1/bills?payer={unit.credit_code.lower()}").json()["total"] == 1
     assert get("/api/v1/bills?status=paid").json()["total"] == 0
+    assert get("/api/v1/bills?status=arrears").json()["total"] == 1
+    assert get("/api/v1/bills?status=unpaid").json()["total"] == 0
     assert get("/api/v1/bills?month=2020-13").status_code == 422
 
 
