@@ -250,14 +250,13 @@ def _paid_fen(unit: Unit, year: int) -> int:
 
 
 def _arrears(unit: Unit, today: date) -> list[str]:
-    from shebao.contributions.dues import dues_of
+    from shebao.contributions.dues import dues_of, overdue_q
 
+    # Past the day they were payable by (a deferral's included), whether or not the daily
+    # step has marked them arrears yet.
     unpaid = dict(
         Bill.objects.filter(
-            payer_kind=PayerKind.UNIT,
-            payer_id=unit.pk,
-            status=Bill.Status.UNPAID,
-            due_date__lt=today,
+            overdue_q(today), payer_kind=PayerKind.UNIT, payer_id=unit.pk
         ).values_list("pk", "number")
     )
     dues = dues_of(unpaid, on=today)
