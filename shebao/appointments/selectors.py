@@ -14,9 +14,16 @@ from shebao.appointments.access import staff_desks, staff_handles
 from shebao.appointments.models import Appointment, Slot
 from shebao.common.errors import InvalidInput, NotFound
 from shebao.common.workcalendar import HOLIDAY_LABELS, holiday_name, is_workday
-from shebao.policy.selectors import param
-from shebao.registry.directory import Office, office_get, offices
-from shebao.registry.models import Department
+from shebao.policy.selectors import param, param_or_none
+from shebao.registry.directory import (
+    Contact,
+    Office,
+    RegionDirectory,
+    directory_for,
+    office_get,
+    offices,
+)
+from shebao.registry.models import Department, Region
 
 if TYPE_CHECKING:
     from shebao.accounts.actors import Actor
@@ -123,3 +130,39 @@ def day_slots(*, actor: Actor, office: Office, department: str, day: date) -> li
     now = timezone.now()
     rows = Slot.objects.filter(office=office.code, department_id=department, day=day)
     return [SlotView(s, 0 if s.starts_at <= now else s.left) for s in rows.order_by("starts_at")]
+
+
+@dataclass(frozen=True)
+class Consultation:
+    """Where a person asks for help in a region (seed 000, 附件1): the consultation hotline, the
+    sections' appointment telephones and online groups (``department``'s own when asked for one
+    and the directory lists it), and the office hours from policy."""
+
+    region_code: str
+    region_name: str
+    directory: RegionDirectory
+    department: str  # the department whose contacts these are ("" for every section)
+    contacts: list[Contact]
+    hours: list[tuple[str, str]]  # (from, to) pairs of a working day, from policy
+    hours_source: str
+
+
+def consultation_for(*, region: Region | None, department: str = "") -> Consultation | None:
+    """The consultation directory of ``region`` (its city's), narrowed to ``department``'s
+    sections when it lists any; None where no directory is published."""
+    if region is None:
+        return None
+    directory = directory_for(region.code)
+    if directory is None:
+        return None
+    own = directory.contacts_of(department) if department else []
+    hours = param_or_none(region=region.code, key="calendar.office_hours", on=timezone.localdate())
+    return Consultation(
+        region_code=region.code,
+        region_name=region.name,
+        directory=directory,
+        department=department if own else "",
+        contacts=own or list(directory.contacts),
+        hours=[(str(pair[0]), str(pair[1])) for pair in hours.value] if hours else [],
+        hours_source=hours.ref.source if hours else "",
+    )

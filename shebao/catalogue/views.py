@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from shebao.accounts.selectors import visitor_region
+from shebao.appointments.selectors import consultation_for
 from shebao.catalogue import selectors
 from shebao.catalogue.guide import apply_hint, guide_for, time_limit_text
 from shebao.common.errors import InvalidInput
@@ -84,5 +85,6 @@ def matter_detail(request: HttpRequest, code: str) -> HttpResponse:
             "region_choices": regions_pooling(),
             "can_apply": allowed,
             "apply_hint": apply_hint(actor=actor, matter=matter, allowed=allowed),
+            "consult": consultation_for(region=region, department=matter.department_id),
         },
     )

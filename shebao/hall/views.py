@@ -9,6 +9,7 @@ from django.utils import timezone
 from shebao.accounts import actors
 from shebao.accounts.decorators import actor_required
 from shebao.accounts.selectors import visitor_region
+from shebao.appointments.selectors import consultation_for
 from shebao.common.errors import DomainError
 from shebao.emergency.selectors import measures_shown
 from shebao.hall import selectors
@@ -29,6 +30,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "measures": measures_shown(region=region, on=timezone.localdate()) if region else [],
             "region": region,
             "region_choices": regions_pooling(),
+            "consult": consultation_for(region=region),
         },
     )
 
