@@ -159,9 +159,22 @@ def _months(year: int) -> list[YearMonth]:
 
 def _staff_avg(unit: Unit, year: int) -> Decimal:
     """The year's average monthly number of employees insured for unemployment with the unit."""
-    relations = Relation.objects.current().filter(unit=unit, insurance=UNEMPLOYMENT)
+    months = _months(year)
+    spells = list(
+        Relation.objects.current()
+        .filter(unit=unit, insurance=UNEMPLOYMENT, start_month__lte=months[-1])
+        .filter(Q(end_month__isnull=True) | Q(end_month__gte=months[0]))
+        .values_list("person_id", "start_month", "end_month")
+    )  # one read for the year, counted month by month as ``covering`` does
     total = sum(
-        relations.covering(month).values("person").distinct().count() for month in _months(year)
+        len(
+            {
+                person
+                for person, start, end in spells
+                if start <= month and (end is None or end >= month)
+            }
+        )
+        for month in months
     )
     return (Decimal(total) / 12).quantize(Decimal("0.01"), ROUND_HALF_UP)
 

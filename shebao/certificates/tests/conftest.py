@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from freezegun import freeze_time
 
 from shebao.hall.tests.test_browser_journey import chromium  # noqa: F401  (the browser fixture)
 
@@ -54,9 +55,10 @@ def world(hall) -> World:
     receipt = None
     for month in (1, 2):
         bill = Bill.objects.get(unit=unit, month=YearMonth(2020, month))
-        payment, _ = counter_pay(
-            actor=finance, bill=bill, amount=str(from_fen(bill.total_fen)), slip=f"s{month}"
-        )
+        with freeze_time(bill.due_date):  # paid on time: no late fee
+            payment, _ = counter_pay(
+                actor=finance, bill=bill, amount=str(from_fen(bill.total_fen)), slip=f"s{month}"
+            )
         receipt = receipt or payment.receipt
     return World(
         unit=unit,
