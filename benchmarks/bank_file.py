@@ -1,9 +1,9 @@
 #!/usr/bin/env python
 """A bank result file of ``--rows`` rows imported and reconciled, against a bare COPY.
 
-Builds a PostgreSQL database ``shebao_bench_bank`` (dropped and recreated), loads the regions,
-then adds ``--rows`` self-paying persons, each with an unpaid bill of one month and a deduction
-agreement with the local bank (COPY; 1% of the accounts frozen, 1% short of money). Through the
+Builds a PostgreSQL database (``shebao_bench_bank`` unless ``--db`` names another; dropped and
+recreated), loads the regions, then adds ``--rows`` self-paying persons, each with an unpaid
+bill of one month and a deduction agreement with the local bank (COPY; 1% of the accounts frozen, 1% short of money). Through the
 real services it then exports the month's deduction file, lets the local bank write its result
 file, and times:
 
@@ -14,8 +14,8 @@ file, and times:
 3. the same file again (a no-op by its digest).
 
 The target (issue 8) is step 2 in at most 10 s for 100,000 rows. Usage:
-``python benchmarks/bank_file.py [--rows 100000]`` (PostgreSQL at 127.0.0.1:5432 as user
-postgres, or ``BENCH_PG=postgres://…``).
+``python benchmarks/bank_file.py [--rows 100000] [--db shebao_bench_bank]`` (PostgreSQL at
+127.0.0.1:5432 as user postgres, or ``BENCH_PG=postgres://…``; ``--db`` names the database).
 """
 
 from __future__ import annotations
@@ -35,13 +35,13 @@ sys.path.insert(0, str(ROOT))
 DB = "shebao_bench_bank"
 
 
-def prepare_database(base_url: str) -> str:
+def prepare_database(base_url: str, name: str = DB) -> str:
     import psycopg
 
     with psycopg.connect(f"{base_url}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB}")
-    return f"{base_url}/{DB}"
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return f"{base_url}/{name}"
 
 
 def populate(rows: int) -> None:
@@ -69,8 +69,9 @@ def populate(rows: int) -> None:
         ids = [r[0] for r in cur.fetchall()]
         with raw.copy(
             "COPY contributions_bill (number, month, region_id, payer_kind, payer_id, person_id, "
-            "due_date, unit_total_fen, individual_total_fen, line_count, provisional, status, "
-            "created_at, updated_at) FROM STDIN"
+            "due_date, unit_total_fen, individual_total_fen, line_count, adjustment_unit_fen, "
+            "adjustment_individual_fen, adjustment_count, provisional, status, created_at, "
+            "updated_at) FROM STDIN"
         ) as copy:
             for n, pk in enumerate(ids):
                 fen = 30_000 + (n * 7919) % 170_000
@@ -86,6 +87,9 @@ def populate(rows: int) -> None:
                         0,
                         fen,
                         1,
+                        0,
+                        0,
+                        0,
                         False,
                         "unpaid",
                         now,
@@ -109,10 +113,11 @@ def populate(rows: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--db", default=DB, help=f"the database to (re)create (default {DB})")
     args = parser.parse_args()
 
     base = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-    os.environ["DATABASE_URL"] = prepare_database(base)
+    os.environ["DATABASE_URL"] = prepare_database(base, args.db)
     os.environ.setdefault("SHEBAO_VAR_DIR", "/tmp/shebao-bench-bank")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shebao.settings")
     import django

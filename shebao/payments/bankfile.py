@@ -357,7 +357,11 @@ def _reconcile(*, result: BankResultImport, batch: BankBatch, actor_user_id: int
     pay = _table(Payment)
     rec = _table(Receipt)
     now = timezone.now()
-    ref = f"%s || ':' || CAST({t}.seq AS VARCHAR(10))"
+    today = timezone.localdate(now)
+
+    def ref(alias: str) -> str:  # a bank payment's reference: the batch number and the row
+        return f"%s || ':' || CAST({alias}.seq AS VARCHAR(10))"
+
     with connection.cursor() as cursor:
         x = cursor.execute
         if connection.vendor == "postgresql":
@@ -367,45 +371,38 @@ def _reconcile(*, result: BankResultImport, batch: BankBatch, actor_user_id: int
                 "ORDER BY id FOR UPDATE",
                 [batch.pk],
             )
+        # Every row's outcome in one pass, the first rule that holds deciding: not in the
+        # file sent (sequence, bill and account) → unknown; a sequence already on an earlier
+        # line of this file → repeated; another amount → mismatch; the bank's code not 00 →
+        # failed; already paid by an earlier file → repeated; the bill paid meanwhile →
+        # settled; otherwise paid.
         x(
-            f"UPDATE {t} SET bank_row_id = (SELECT r.id FROM {b} r JOIN {bill} bl ON bl.id = "
-            f"r.bill_id WHERE r.batch_id = %s AND r.seq = {t}.seq AND bl.number = "
-            f"{t}.bill_number AND r.account_number = {t}.account_number) WHERE result_id = %s",
-            [batch.pk, result.pk],
-        )
-        x(
-            f"UPDATE {t} SET outcome = %s WHERE result_id = %s AND bank_row_id IS NULL",
-            [Outcome.UNKNOWN, result.pk],
-        )
-        x(
-            f"UPDATE {t} SET outcome = %s WHERE result_id = %s AND outcome = '' AND EXISTS "
-            f"(SELECT 1 FROM {t} e WHERE e.result_id = {t}.result_id AND e.seq = {t}.seq "
-            f"AND e.line < {t}.line)",
-            [Outcome.REPEATED, result.pk],
-        )
-        x(
-            f"UPDATE {t} SET outcome = %s WHERE result_id = %s AND outcome = '' AND amount_fen "
-            f"<> (SELECT r.amount_fen FROM {b} r WHERE r.id = {t}.bank_row_id)",
-            [Outcome.MISMATCH, result.pk],
-        )
-        x(
-            f"UPDATE {t} SET outcome = %s WHERE result_id = %s AND outcome = '' AND code <> %s",
-            [Outcome.FAILED, result.pk, OK],
-        )
-        x(
-            f"UPDATE {t} SET outcome = %s WHERE result_id = %s AND outcome = '' AND EXISTS "
-            f"(SELECT 1 FROM {pay} p WHERE p.channel = %s AND p.reference = {ref})",
-            [Outcome.REPEATED, result.pk, Channel.BANK, batch.number],
-        )
-        x(
-            f"UPDATE {t} SET outcome = %s WHERE result_id = %s AND outcome = '' AND "
-            f"(SELECT bl.status FROM {b} r JOIN {bill} bl ON bl.id = r.bill_id "
-            f"WHERE r.id = {t}.bank_row_id) = %s",
-            [Outcome.SETTLED, result.pk, Bill.Status.PAID],
-        )
-        x(
-            f"UPDATE {t} SET outcome = %s WHERE result_id = %s AND outcome = ''",
-            [Outcome.PAID, result.pk],
+            f"UPDATE {t} SET bank_row_id = s.row_id, outcome = s.outcome FROM ("
+            f"SELECT x.id AS id, m.id AS row_id, CASE WHEN m.id IS NULL THEN %s "
+            "WHEN ROW_NUMBER() OVER (PARTITION BY x.seq ORDER BY x.line) > 1 THEN %s "
+            "WHEN x.amount_fen <> m.amount_fen THEN %s WHEN x.code <> %s THEN %s "
+            "WHEN p.id IS NOT NULL THEN %s WHEN m.status = %s THEN %s ELSE %s END AS outcome "
+            f"FROM {t} x LEFT JOIN (SELECT r.id, r.seq, r.account_number, r.amount_fen, "
+            f"bl.number, bl.status FROM {b} r JOIN {bill} bl ON bl.id = r.bill_id "
+            "WHERE r.batch_id = %s) m ON m.seq = x.seq AND m.number = x.bill_number "
+            f"AND m.account_number = x.account_number LEFT JOIN {pay} p ON p.channel = %s "
+            f"AND p.reference = {ref('x')} WHERE x.result_id = %s) s "
+            f"WHERE {t}.id = s.id",
+            [
+                Outcome.UNKNOWN,
+                Outcome.REPEATED,
+                Outcome.MISMATCH,
+                OK,
+                Outcome.FAILED,
+                Outcome.REPEATED,
+                Bill.Status.PAID,
+                Outcome.SETTLED,
+                Outcome.PAID,
+                batch.pk,
+                Channel.BANK,
+                batch.number,
+                result.pk,
+            ],
         )
         if connection.vendor == "postgresql":
             # Fresh statistics of the staged rows with their outcomes, so that the joins below
@@ -413,7 +410,7 @@ def _reconcile(*, result: BankResultImport, batch: BankBatch, actor_user_id: int
             x(f"ANALYZE {t}")
         payments_sql = (
             f"INSERT INTO {pay} (bill_id, channel, reference, amount_fen, order_id, paid_at, "
-            f"recorded_by_id, note) SELECT r.bill_id, %s, {ref}, {t}.amount_fen, NULL, %s, %s, "
+            f"recorded_by_id, note) SELECT r.bill_id, %s, {ref(t)}, {t}.amount_fen, NULL, %s, %s, "
             f"{t}.bank_ref FROM {t} JOIN {b} r ON r.id = {t}.bank_row_id "
             f"WHERE {t}.result_id = %s AND {t}.outcome = %s "
             "ON CONFLICT (channel, reference) DO NOTHING"
@@ -453,17 +450,17 @@ def _reconcile(*, result: BankResultImport, batch: BankBatch, actor_user_id: int
                 ),
                 [day, Channel.BANK, result.pk, Outcome.PAID],
             )
-        today = timezone.localdate(now)
-        # A bill not yet overdue owes its total: paid when the payments cover it (one statement).
+        # A bill not yet overdue owes its total: paid when the payments cover it (one statement,
+        # the payments of the bills paid now summed once, by bill).
         x(
-            f"UPDATE {bill} SET status = %s, updated_at = %s WHERE status <> %s AND id IN "
-            f"(SELECT r.bill_id FROM {t} JOIN {b} r ON r.id = {t}.bank_row_id "
-            f"WHERE {t}.result_id = %s AND {t}.outcome = %s) "
-            "AND COALESCE(deferred_to, due_date) >= %s AND unit_total_fen + "
-            "individual_total_fen + adjustment_unit_fen + adjustment_individual_fen <= "
-            f"(SELECT COALESCE(SUM(p.amount_fen), 0) FROM {pay} p "
-            f"WHERE p.bill_id = {bill}.id)",
-            [Bill.Status.PAID, now, Bill.Status.PAID, result.pk, Outcome.PAID, today],
+            f"UPDATE {bill} SET status = %s, updated_at = %s FROM (SELECT p.bill_id, "
+            f"SUM(p.amount_fen) AS paid_fen FROM {pay} p WHERE p.bill_id IN (SELECT r.bill_id "
+            f"FROM {t} JOIN {b} r ON r.id = {t}.bank_row_id WHERE {t}.result_id = %s AND "
+            f"{t}.outcome = %s) GROUP BY p.bill_id) s WHERE {bill}.id = s.bill_id AND "
+            f"{bill}.status <> %s AND COALESCE({bill}.deferred_to, {bill}.due_date) >= %s AND "
+            f"{bill}.unit_total_fen + {bill}.individual_total_fen + {bill}.adjustment_unit_fen "
+            f"+ {bill}.adjustment_individual_fen <= s.paid_fen",
+            [Bill.Status.PAID, now, result.pk, Outcome.PAID, Bill.Status.PAID, today],
         )
         # An overdue one owes its late fee too: the amount due says whether it is covered.
         x(

@@ -284,3 +284,38 @@ def test_payments_and_what_stays_unpaid_add_up_to_the_bills_to_the_fen(
         set(Bill.objects.filter(pk__in=ids, status="paid").values_list("pk", flat=True))
         == expected_paid
     )
+
+
+def test_a_line_the_bank_wrote_twice_pays_once_and_is_listed_as_repeated(world):
+    """The first line of a sequence counts; a later line of the same sequence is repeated,
+    whatever its amount or code, and a line not in the file sent stays unknown however often
+    it comes."""
+    jilin = Region.objects.get(code="220200")
+    sign(world.unit)
+    sign(world.person)
+    batch, _ = bankfile.batch_export(actor=None, region=jilin, month=MARCH, bank_code=BANK)
+    text = localbank.deduction_run(bankfile.batch_file(batch))
+    header, first, second = text.splitlines()
+    twice = first.replace(",00,", ",51,")  # the same row again, now said to have failed
+    short = first.split(",")
+    short[4] = "0.01"
+    stranger = second.replace(second.split(",")[2], "ZJ000000P0000000000")
+    head = header.split(",")
+    head[4] = "6"
+    lines = [",".join(head), first, second, twice, ",".join(short), stranger, stranger]
+    result, _ = bankfile.result_import(actor=None, data=("\n".join(lines) + "\n").encode())
+    outcomes = list(result.rows.order_by("line").values_list("outcome", flat=True))
+    assert outcomes == [
+        Outcome.PAID,
+        Outcome.PAID,
+        Outcome.REPEATED,
+        Outcome.REPEATED,
+        Outcome.UNKNOWN,
+        Outcome.UNKNOWN,
+    ]
+    assert (result.paid_count, result.failed_count) == (2, 4)
+    assert Payment.objects.filter(channel=Channel.BANK).count() == 2
+    assert set(Bill.objects.filter(status="paid").values_list("pk", flat=True)) == {
+        world.unit_bill.pk,
+        world.self_bill.pk,
+    }
