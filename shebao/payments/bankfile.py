@@ -30,6 +30,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -148,7 +149,14 @@ def _yuan(fen: int) -> str:
     return money_str(from_fen(fen))
 
 
+# An amount as this module writes it (yuan, two decimals): read straight into fen.
+PLAIN_AMOUNT = re.compile(r"([0-9]{1,15})\.([0-9]{2})", re.ASCII)
+
+
 def _fen(text: str, *, line: int) -> int:
+    plain = PLAIN_AMOUNT.fullmatch(text)
+    if plain is not None:
+        return int(plain[1]) * 100 + int(plain[2])
     try:
         value = to_decimal(text, field="amount")
     except InvalidInput:
@@ -326,30 +334,39 @@ def _parse_result(data: bytes) -> tuple[Header, list[tuple[Any, ...]]]:
     return header, rows
 
 
-def _stage(result_id: int, rows: list[tuple[Any, ...]]) -> None:
-    """Put the rows into the staging table: COPY on PostgreSQL, multi-row INSERTs elsewhere."""
-    table = _table(BankResultRow)
-    columns = (
-        "result_id, line, seq, bill_number, account_number, amount_fen, code, message, "
-        "bank_ref, outcome"
-    )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
-            with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row((result_id, *row, ""))
-        return
+# The file's rows as read, before reconciliation: a temporary table of the connection, so that
+# each row is written to the staged rows once, with its outcome (INSERT … SELECT below).
+INCOMING = "bank_result_incoming"
+INCOMING_COLUMNS = "line, seq, bill_number, account_number, amount_fen, code, message, bank_ref"
+
+
+def _stage(rows: list[tuple[Any, ...]]) -> None:
+    """Put the file's rows into the temporary table: COPY on PostgreSQL, multi-row INSERTs
+    elsewhere."""
     with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {INCOMING}")
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {INCOMING} (line INTEGER NOT NULL, seq INTEGER NOT NULL, "
+            "bill_number VARCHAR(24) NOT NULL, account_number VARCHAR(30) NOT NULL, "
+            "amount_fen BIGINT NOT NULL, code VARCHAR(4) NOT NULL, message VARCHAR(60) NOT NULL, "
+            "bank_ref VARCHAR(40) NOT NULL)"
+        )
+        if connection.vendor == "postgresql":
+            raw = cursor.cursor if hasattr(cursor, "cursor") else cursor
+            with raw.copy(f"COPY {INCOMING} ({INCOMING_COLUMNS}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(f"ANALYZE {INCOMING}")
+            return
         for start in range(0, len(rows), STAGE_CHUNK):
             chunk = rows[start : start + STAGE_CHUNK]
-            values = ",".join(["(%s,%s,%s,%s,%s,%s,%s,%s,%s,'')"] * len(chunk))
-            params = [v for row in chunk for v in (result_id, *row)]
-            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {values}", params)
+            values = ",".join(["(%s,%s,%s,%s,%s,%s,%s,%s)"] * len(chunk))
+            params = [v for row in chunk for v in row]
+            cursor.execute(f"INSERT INTO {INCOMING} ({INCOMING_COLUMNS}) VALUES {values}", params)
 
 
 def _reconcile(*, result: BankResultImport, batch: BankBatch, actor_user_id: int | None) -> None:
-    """Set-based: join the staged rows to the batch's rows and bills, decide each row's
+    """Set-based: join the file's rows to the batch's rows and bills, stage each with its
     outcome, insert the payments and receipts, mark the settled bills paid."""
     t = _table(BankResultRow)
     b = _table(BankBatchRow)
@@ -371,24 +388,25 @@ def _reconcile(*, result: BankResultImport, batch: BankBatch, actor_user_id: int
                 "ORDER BY id FOR UPDATE",
                 [batch.pk],
             )
-        # Every row's outcome in one pass, the first rule that holds deciding: not in the
-        # file sent (sequence, bill and account) → unknown; a sequence already on an earlier
-        # line of this file → repeated; another amount → mismatch; the bank's code not 00 →
-        # failed; already paid by an earlier file → repeated; the bill paid meanwhile →
-        # settled; otherwise paid.
+        # The staged rows, each with its outcome, in one pass: the first rule that holds
+        # decides. Not in the file sent (sequence, bill and account) → unknown; a sequence
+        # already on an earlier line of this file → repeated; another amount → mismatch; the
+        # bank's code not 00 → failed; already paid by an earlier file → repeated; the bill paid
+        # meanwhile → settled; otherwise paid.
         x(
-            f"UPDATE {t} SET bank_row_id = s.row_id, outcome = s.outcome FROM ("
-            f"SELECT x.id AS id, m.id AS row_id, CASE WHEN m.id IS NULL THEN %s "
+            f"INSERT INTO {t} (result_id, {INCOMING_COLUMNS}, bank_row_id, outcome) "
+            "SELECT %s, x.line, x.seq, x.bill_number, x.account_number, x.amount_fen, x.code, "
+            "x.message, x.bank_ref, m.id, CASE WHEN m.id IS NULL THEN %s "
             "WHEN ROW_NUMBER() OVER (PARTITION BY x.seq ORDER BY x.line) > 1 THEN %s "
             "WHEN x.amount_fen <> m.amount_fen THEN %s WHEN x.code <> %s THEN %s "
-            "WHEN p.id IS NOT NULL THEN %s WHEN m.status = %s THEN %s ELSE %s END AS outcome "
-            f"FROM {t} x LEFT JOIN (SELECT r.id, r.seq, r.account_number, r.amount_fen, "
+            "WHEN p.id IS NOT NULL THEN %s WHEN m.status = %s THEN %s ELSE %s END "
+            f"FROM {INCOMING} x LEFT JOIN (SELECT r.id, r.seq, r.account_number, r.amount_fen, "
             f"bl.number, bl.status FROM {b} r JOIN {bill} bl ON bl.id = r.bill_id "
             "WHERE r.batch_id = %s) m ON m.seq = x.seq AND m.number = x.bill_number "
             f"AND m.account_number = x.account_number LEFT JOIN {pay} p ON p.channel = %s "
-            f"AND p.reference = {ref('x')} WHERE x.result_id = %s) s "
-            f"WHERE {t}.id = s.id",
+            f"AND p.reference = {ref('x')}",
             [
+                result.pk,
                 Outcome.UNKNOWN,
                 Outcome.REPEATED,
                 Outcome.MISMATCH,
@@ -401,9 +419,9 @@ def _reconcile(*, result: BankResultImport, batch: BankBatch, actor_user_id: int
                 batch.pk,
                 Channel.BANK,
                 batch.number,
-                result.pk,
             ],
         )
+        x(f"DROP TABLE {INCOMING}")
         if connection.vendor == "postgresql":
             # Fresh statistics of the staged rows with their outcomes, so that the joins below
             # are planned for the file's size (ANALYZE runs inside the import's transaction).
@@ -501,7 +519,7 @@ def result_import(
             imported_by=actor.user if actor is not None else None,
             imported_at=timezone.now(),
         )
-        _stage(result.pk, rows)
+        _stage(rows)
         _reconcile(
             result=result, batch=batch, actor_user_id=actor.user.pk if actor is not None else None
         )
