@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.db import DatabaseError
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
 
 from shebao.accounts import actors
 
@@ -54,6 +56,34 @@ def _nav(request: HttpRequest, kind: str) -> list[dict[str, Any]]:
     return items
 
 
+def _office_hours_text() -> str:
+    from shebao.policy.selectors import param_or_none
+    from shebao.registry.selectors import hall_region
+
+    region = hall_region()
+    if region is None:
+        return ""
+    hours = param_or_none(region=region.code, key="calendar.office_hours", on=timezone.localdate())
+    if hours is None or not hours.value:
+        return ""
+    text = "工作日 " + "，".join(f"{a.lstrip('0')}–{b.lstrip('0')}" for a, b in hours.value)
+    return text + ("（本系统演示取值）" if hours.ref.source == "demo" else "")
+
+
+def office_hours() -> str:
+    """The office hours of the region this hall serves, as the footer shows them: from policy
+    (``calendar.office_hours``), kept per process and day while the policy store is unchanged."""
+    from shebao.policy.selectors import policy_memo
+
+    try:
+        return policy_memo(
+            ("footer.office_hours", settings.SHEBAO_HALL_REGION, timezone.localdate()),
+            _office_hours_text,
+        )
+    except DatabaseError:  # an error page rendered while the database is away
+        return ""
+
+
 def hall(request: HttpRequest) -> dict[str, Any]:
     actor = getattr(request, "actor", actors.ANONYMOUS_ACTOR)
     return {
@@ -61,6 +91,7 @@ def hall(request: HttpRequest) -> dict[str, Any]:
         "nav": _nav(request, actor.kind),
         "agency_name": settings.SHEBAO_AGENCY_NAME,
         "hall_name": "社会保险网上经办服务大厅",
+        "office_hours": office_hours,  # called only by a page that shows the footer
         "demo": settings.SHEBAO_DEMO,
         "demo_outbox_url": reverse("notifications:outbox") if settings.SHEBAO_DEMO else "",
     }

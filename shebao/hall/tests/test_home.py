@@ -75,3 +75,26 @@ def test_signed_in_the_home_calendar_is_the_users_own_region(policy, settings):
     page = signed_in(user, actors.INDIVIDUAL).get("/").content.decode()
 
     assert "本月办事日历 · 武汉市" in _calendar(page)
+
+
+def _footer(client) -> str:
+    page = client.get("/").content.decode()
+    return page[page.index('<footer class="site-footer">') :]
+
+
+def test_the_footer_gives_the_office_hours_of_the_halls_region_from_policy(
+    policy, client, settings
+):
+    from shebao.policy.models import PolicyParameter
+
+    settings.SHEBAO_HALL_REGION = "220200"
+    # given Jilin City's office hours of seed 000
+    assert "服务时间：工作日 8:30–11:30，13:30–17:00 · 咨询电话 12333" in _footer(client)
+    # when the agency publishes other hours, the footer follows on the next request
+    record = PolicyParameter.objects.get(region="220200", key="calendar.office_hours")
+    record.value = [["09:00", "12:00"], ["14:00", "17:30"]]
+    record.save()
+    assert "服务时间：工作日 9:00–12:00，14:00–17:30" in _footer(client)
+    # a region publishing none of its own has the national default, a demo value, said so
+    settings.SHEBAO_HALL_REGION = "420100"  # Wuhan
+    assert "服务时间：工作日 8:30–11:30，13:30–17:00（本系统演示取值）" in _footer(client)
