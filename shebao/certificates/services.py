@@ -291,6 +291,9 @@ def certificate_revoke(
     return locked
 
 
+RECHECK_SLICE = 2000
+
+
 def certificates_recheck(
     *, person_ids: frozenset[int] = frozenset(), unit_ids: frozenset[int] = frozenset()
 ) -> int:
@@ -298,10 +301,13 @@ def certificates_recheck(
     (its records were corrected) is revoked and reissued on the corrected records, for the same
     month and options. Returns how many were revoked."""
     revoked = 0
-    candidates = Certificate.objects.filter(status=Certificate.Status.VALID).defer("file")
-    ids = list(candidates.filter(person_id__in=person_ids).values_list("pk", flat=True)) + list(
-        candidates.filter(unit_id__in=unit_ids).values_list("pk", flat=True)
-    )
+    candidates = Certificate.objects.filter(status=Certificate.Status.VALID)
+    ids: list[int] = []
+    for holders, field in ((sorted(person_ids), "person_id"), (sorted(unit_ids), "unit_id")):
+        # A true-up may name a city's worth of holders: asked in slices, by the holder index.
+        for at in range(0, len(holders), RECHECK_SLICE):
+            slice_ = holders[at : at + RECHECK_SLICE]
+            ids += candidates.filter(**{f"{field}__in": slice_}).values_list("pk", flat=True)
     for pk in ids:
         with transaction.atomic():
             certificate = (

@@ -24,6 +24,7 @@ from django.db import connection, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from shebao.common.corrections import records_corrected
 from shebao.common.periods import YearMonth
 from shebao.contributions.assessment import (
     CHUNK_PERSONS,
@@ -300,6 +301,16 @@ def adjust_months(
             written += _adjust_chunk(
                 snapshot, into_snapshot, chunk, cause=cause, run_id=None, scope=scope
             )
+    if written:  # what was issued on these months (a 权益单) is read again once this commits
+        records_corrected(
+            person_ids=scope.person_ids
+            or ContributionAdjustment.objects.filter(
+                month__in=months, payer_kind=PayerKind.UNIT, payer_id=scope.unit_id, cause=cause
+            )
+            .values_list("person_id", flat=True)
+            .distinct(),
+            unit_ids=[scope.unit_id] if scope.unit_id else [],
+        )
     return written
 
 
@@ -359,6 +370,15 @@ def trueup_execute(run: AssessmentRun, *, chunk_units: int | None = None) -> Ass
             bills=Bill.objects.filter(
                 region=run.region, month=run.into_month, adjustment_count__gt=0
             ).count(),
+        )
+        # Certificates issued on the month's records (a 权益单 shows the adjusted amounts) are
+        # read again: the persons and units this run adjusted.
+        adjusted = ContributionAdjustment.objects.filter(run_id=run.pk)
+        records_corrected(
+            person_ids=adjusted.exclude(person_id=None)
+            .values_list("person_id", flat=True)
+            .distinct(),
+            unit_ids=adjusted.exclude(unit_id=None).values_list("unit_id", flat=True).distinct(),
         )
     except Exception as error:
         message = getattr(error, "message", None) or f"{type(error).__name__}: {error}"

@@ -178,3 +178,26 @@ def test_the_reviewer_sees_the_base_in_force_the_new_one_and_the_months_reached_
     assert "5,000.00 元（申报工资 5,000.00 元" in text
     assert "<strong>8,000.00</strong>" in text
     assert "2020年2月、2020年3月" in text
+
+
+def test_a_rights_statement_issued_before_the_raise_is_revoked_and_reissued(
+    jilin, unit, admin, reviewer, assessed, django_capture_on_commit_callbacks
+):
+    from shebao.certificates.models import Certificate
+    from shebao.certificates.services import certificate_issue
+
+    a, b = assessed
+    # given 个人权益单 of both employees, issued on the months as first assessed
+    mine = certificate_issue(actor=None, kind="rights", person=a).certificate
+    other = certificate_issue(actor=None, kind="rights", person=b).certificate
+
+    # when a raise of 刘一's base from February is approved
+    with django_capture_on_commit_callbacks(execute=True):
+        approve(reviewer, file_raise(admin, a))
+
+    # then his statement is revoked for one on the adjusted amounts; 陈二's stands
+    mine.refresh_from_db()
+    other.refresh_from_db()
+    assert mine.status == Certificate.Status.REVOKED and mine.replaced_by is not None
+    assert mine.replaced_by.content_digest != mine.content_digest
+    assert other.status == Certificate.Status.VALID and other.replaced_by is None

@@ -185,3 +185,27 @@ def test_the_command_trues_up_a_range_of_months(jilin, city, capsys):
         AUGUST,
         SEPTEMBER,
     }
+
+
+def test_statements_issued_on_the_provisional_month_are_reissued_after_the_true_up(
+    jilin, city, django_capture_on_commit_callbacks
+):
+    from shebao.certificates.models import Certificate
+    from shebao.certificates.services import certificate_issue
+
+    a, _b, c = city["staff"]  # 5,000 inside both limits; 张三 at the floor
+    month_assess(region=jilin, month=AUGUST)
+    month_assess(region=jilin, month=SEPTEMBER)
+    inside = certificate_issue(actor=None, kind="rights", person=a).certificate
+    floor = certificate_issue(actor=None, kind="rights", person=c).certificate
+    finalize()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        month_trueup(region=jilin, month=AUGUST, into=SEPTEMBER)
+
+    inside.refresh_from_db()
+    floor.refresh_from_db()
+    assert ContributionAdjustment.objects.filter(person=c).exists()
+    assert not ContributionAdjustment.objects.filter(person=a).exists()
+    assert floor.status == Certificate.Status.REVOKED and floor.replaced_by is not None
+    assert inside.status == Certificate.Status.VALID
