@@ -225,7 +225,7 @@ def _plan(region: Region, month: YearMonth, snapshot: ParameterSnapshot) -> Plan
         f"AND (r.insurance <> 'work_injury' OR COALESCE(ic.injury_class, u.injury_class) "
         f"BETWEEN 1 AND 8)"
         f") s JOIN {_table(Bill)} bl ON bl.month = %s AND bl.payer_kind = 'unit' "
-        f"AND bl.payer_id = s.unit_id "
+        f"AND bl.payer_id = s.unit_id AND bl.kind = '{Bill.Kind.MONTHLY}' "
         f"WHERE {_missing('unit', 's.unit_id')}"
     )
     # Parameters in order of the placeholders; lo and hi are inserted where the chunk goes.
@@ -266,7 +266,7 @@ def _plan(region: Region, month: YearMonth, snapshot: ParameterSnapshot) -> Plan
             f"WHERE {_flexible_filter(districts)} AND r.person_id >= %s AND r.person_id < %s"
             f") q WHERE q.grade IN ({offered})"
             f") s JOIN {_table(Bill)} bl ON bl.month = %s AND bl.payer_kind = 'self' "
-            f"AND bl.payer_id = s.person_id "
+            f"AND bl.payer_id = s.person_id AND bl.kind = '{Bill.Kind.MONTHLY}' "
             f"WHERE {_missing('self', 's.person_id')}"
         )
     # A flexible worker who never chose a grade pays at the lowest grade offered.
@@ -335,16 +335,16 @@ def bills_open_sql(month: YearMonth, region: str, due: date, payers: str) -> tup
     m = month.as_int()
     now = _now()
     sql = (
-        f"INSERT INTO {_table(Bill)} (number, month, region_id, payer_kind, payer_id, unit_id, "
-        "person_id, due_date, unit_total_fen, individual_total_fen, line_count, "
-        "adjustment_unit_fen, adjustment_individual_fen, adjustment_count, provisional, "
-        "status, created_at, updated_at) "
+        f"INSERT INTO {_table(Bill)} (number, kind, month, region_id, payer_kind, payer_id, "
+        "unit_id, person_id, due_date, unit_total_fen, individual_total_fen, line_count, "
+        "adjustment_unit_fen, adjustment_individual_fen, adjustment_count, "
+        "backpay_late_fee_fen, provisional, status, created_at, updated_at) "
         f"SELECT 'ZJ' || '{m}' || CASE WHEN p.kind = 'unit' THEN 'U' ELSE 'P' END || "
-        "substr(CAST(10000000000 + p.id AS TEXT), 2), %s, %s, p.kind, p.id, "
-        "CASE WHEN p.kind = 'unit' THEN p.id END, CASE WHEN p.kind = 'self' THEN p.id END, "
-        f"%s, 0, 0, 0, 0, 0, 0, %s, '{Bill.Status.UNPAID}', %s, %s FROM ({payers}) p "
+        f"substr(CAST(10000000000 + p.id AS TEXT), 2), '{Bill.Kind.MONTHLY}', %s, %s, p.kind, "
+        "p.id, CASE WHEN p.kind = 'unit' THEN p.id END, CASE WHEN p.kind = 'self' THEN p.id END, "
+        f"%s, 0, 0, 0, 0, 0, 0, 0, %s, '{Bill.Status.UNPAID}', %s, %s FROM ({payers}) p "
         f"WHERE NOT EXISTS (SELECT 1 FROM {_table(Bill)} o WHERE o.month = %s "
-        "AND o.payer_kind = p.kind AND o.payer_id = p.id)"
+        f"AND o.payer_kind = p.kind AND o.payer_id = p.id AND o.kind = '{Bill.Kind.MONTHLY}')"
     )
     due_value = connection.ops.adapt_datefield_value(due)
     return sql, [m, region, due_value, False, now, now, m]
@@ -388,18 +388,21 @@ def bills_total(month: YearMonth, region: str, kind: str, lo: int, hi: int) -> i
     def scope(alias: str) -> str:
         return (
             f"{alias}.month = %s AND {alias}.region_id = %s AND {alias}.payer_kind = %s "
-            f"AND {alias}.payer_id >= %s AND {alias}.payer_id < %s AND {alias}.status <> %s"
+            f"AND {alias}.payer_id >= %s AND {alias}.payer_id < %s AND {alias}.status <> %s "
+            f"AND {alias}.kind = '{Bill.Kind.MONTHLY}'"
         )
 
     scope_params = [m, region, kind, lo, hi, Bill.Status.PAID]
     updated = _execute(
         f"UPDATE {bills} SET unit_total_fen = t.u, individual_total_fen = t.i, line_count = t.n, "
-        "provisional = (t.p = 1), updated_at = %s FROM (SELECT payer_id, SUM(unit_fen) AS u, "
+        "provisional = (t.p = 1), updated_at = %s FROM (SELECT payer_id, bill_id, SUM(unit_fen) AS u, "
         "SUM(individual_fen) AS i, COUNT(*) AS n, "
         "MAX(CASE WHEN provisional THEN 1 ELSE 0 END) AS p "
+        # A month's lines of a back-payment (补缴) belong to the back-payment's bill: grouped
+        # by bill, each bill sums its own.
         f"FROM {lines} WHERE month = %s AND payer_kind = %s AND payer_id >= %s "
-        "AND payer_id < %s GROUP BY payer_id) t "
-        f"WHERE {bills}.payer_id = t.payer_id AND {scope(bills)} AND ({bills}.line_count <> t.n "
+        "AND payer_id < %s GROUP BY payer_id, bill_id) t "
+        f"WHERE {bills}.id = t.bill_id AND {scope(bills)} AND ({bills}.line_count <> t.n "
         f"OR {bills}.unit_total_fen <> t.u OR {bills}.individual_total_fen <> t.i "
         f"OR {bills}.provisional <> (t.p = 1))",
         [now, m, kind, lo, hi, *scope_params],
@@ -417,7 +420,8 @@ def bills_total(month: YearMonth, region: str, kind: str, lo: int, hi: int) -> i
     _execute(
         f"DELETE FROM {bills} WHERE {scope(bills)} AND line_count = 0 AND adjustment_count = 0 "
         f"AND NOT EXISTS (SELECT 1 FROM {lines} l WHERE l.month = {bills}.month "
-        f"AND l.payer_kind = {bills}.payer_kind AND l.payer_id = {bills}.payer_id) "
+        f"AND l.payer_kind = {bills}.payer_kind AND l.payer_id = {bills}.payer_id "
+        f"AND l.bill_id = {bills}.id) "
         f"AND NOT EXISTS (SELECT 1 FROM {adjustments} a WHERE a.bill_id = {bills}.id)",
         scope_params,
     )
@@ -647,7 +651,9 @@ def assessment_execute(run: AssessmentRun, *, chunk_units: int | None = None) ->
         AssessmentRun.objects.filter(pk=run.pk).update(
             status=AssessmentRun.Status.DONE,
             finished_at=timezone.now(),
-            bills=Bill.objects.filter(region=run.region, month=run.month).count(),
+            bills=Bill.objects.filter(
+                region=run.region, month=run.month, kind=Bill.Kind.MONTHLY
+            ).count(),
             problems=_problems(plan),
         )
     except Exception as error:

@@ -12,6 +12,9 @@ by which it is payable has passed:
   emergency measure of the bill's region waives it on are not charged. It is computed by the
   one late-fee calculation (:func:`shebao.calculators.services.late_fee_calculate`, the rule
   :func:`shebao.rules.latefee.late_fee`) that the public calculator uses;
+- a back-payment's bill (补缴征集单) adds the late fee of its past months, fixed when it was
+  issued (:mod:`shebao.contributions.backpay`); its own late fee runs on its total, as any
+  bill's, once it is overdue itself;
 - payments cover the total first, then the late fee.
 """
 
@@ -134,6 +137,7 @@ def dues_of(bill_ids: Iterable[int], *, on: date) -> dict[int, Due]:
                 "individual_total_fen",
                 "adjustment_unit_fen",
                 "adjustment_individual_fen",
+                "backpay_late_fee_fen",
             )
             paid: dict[int, list[tuple[date, int]]] = defaultdict(list)
             for bill_id, paid_at, fen in payment.objects.filter(bill_id__in=chunk).values_list(
@@ -152,7 +156,10 @@ def dues_of(bill_ids: Iterable[int], *, on: date) -> dict[int, Due]:
                 .values_list("bill_id", "s")
                 .order_by()
             )
-            for pk, region, due, deferred, unit, individual, adj_unit, adj_individual in rows:
+            for row in rows:
+                pk, region, due, deferred, unit, individual, adj_unit, adj_individual = row[:8]
+                # A back-payment's late fee of its past months, fixed when it was issued.
+                accrued = row[8]
                 deadline = max(due, deferred) if deferred else due
                 total = unit + individual + adj_unit + adj_individual
                 fee = _fee(
@@ -164,7 +171,7 @@ def dues_of(bill_ids: Iterable[int], *, on: date) -> dict[int, Due]:
                     total_fen=total,
                     paid_fen=sum(fen for _day, fen in paid[pk]) - int(refunded.get(pk) or 0),
                     payable_by=deadline,
-                    late_fee_fen=to_fen(fee.fee) if fee is not None else 0,
+                    late_fee_fen=accrued + (to_fen(fee.fee) if fee is not None else 0),
                     late_fee=fee,
                 )
     return dues

@@ -566,7 +566,9 @@ def unit_monthly_totals(
             adjustment_fen=b.adjustment_fen,
             status=b.status,
         )
-        for b in Bill.objects.filter(unit=unit, month__gte=first, month__lte=last).order_by("month")
+        for b in Bill.objects.filter(
+            unit=unit, month__gte=first, month__lte=last, kind=Bill.Kind.MONTHLY
+        ).order_by("month")
     ]
 
 

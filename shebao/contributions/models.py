@@ -302,10 +302,18 @@ class Bill(models.Model):
         ARREARS = "arrears", "欠费"
         PAID = "paid", "已缴费"
 
+    class Kind(models.TextChoices):
+        # The month's bill of a payer: its lines are the month's (one per payer and month).
+        MONTHLY = "monthly", "月度征集单"
+        # A back-payment's bill (补缴征集单): lines of past months, issued in ``month`` on
+        # approval of the back-payment (:class:`BackPayment`); as many as there are cases.
+        BACK_PAYMENT = "backpay", "补缴征集单"
+
     # Bills still to be paid (a payment channel takes them; adjustments are carried into them).
     OPEN = (Status.UNPAID, Status.ARREARS)
 
     number = models.CharField("征集单号", max_length=24, unique=True)
+    kind = models.CharField("类型", max_length=8, choices=Kind.choices, default=Kind.MONTHLY)
     month = YearMonthField("费款所属年月")
     region = models.ForeignKey(
         "registry.Region", verbose_name="统筹地区", on_delete=models.PROTECT, related_name="+"
@@ -330,6 +338,10 @@ class Bill(models.Model):
     adjustment_unit_fen = models.BigIntegerField("补退单位缴费（分）", default=0)
     adjustment_individual_fen = models.BigIntegerField("补退个人缴费（分）", default=0)
     adjustment_count = models.PositiveIntegerField("补退明细数", default=0)
+    # A back-payment's late fee (滞纳金) of its past months, fixed when the bill is issued: each
+    # month's from the day after it was payable by to the day before the bill (DOMAIN.md §4).
+    # Part of the amount due; a bill's own late fee runs on top once it is overdue itself.
+    backpay_late_fee_fen = models.BigIntegerField("补缴滞纳金（分）", default=0)
     provisional = models.BooleanField("含临时参数", default=False)
     status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.UNPAID)
     confirmed_at = models.DateTimeField("单位确认时间", null=True, blank=True)
@@ -350,7 +362,9 @@ class Bill(models.Model):
         ordering = ["-month", "number"]
         constraints = [
             models.UniqueConstraint(
-                fields=["month", "payer_kind", "payer_id"], name="bill_month_payer"
+                fields=["month", "payer_kind", "payer_id"],
+                condition=models.Q(kind="monthly"),
+                name="bill_month_payer",
             ),
             models.CheckConstraint(
                 condition=(models.Q(payer_kind="unit") & models.Q(unit__isnull=False))
@@ -365,6 +379,10 @@ class Bill(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+    @property
+    def is_back_payment(self) -> bool:
+        return self.kind == self.Kind.BACK_PAYMENT
 
     @property
     def assessed_fen(self) -> int:
@@ -567,3 +585,60 @@ class ContributionAdjustment(models.Model):
     @property
     def diff_fen(self) -> int:
         return self.unit_diff_fen + self.individual_diff_fen
+
+
+class BackPaymentKind(models.TextChoices):
+    STAFF = "staff", "单位申报个人补缴"
+    MONTHLY = "monthly", "单位申报月报补缴"
+
+
+class BackPayment(models.Model):
+    """A unit's back-payment (补缴) approved: the past months' lines it wrote — ordinary
+    :class:`ContributionLine` rows of those months, computed by the rules on each month's own
+    parameter snapshot, so they stand in the person's record like any month and are explained
+    like any line — and the bill (补缴征集单) they are paid by. One per application: a second
+    approval finds it; one line per (month, payer, person, insurance): a month already assessed
+    or back-paid cannot be back-paid again."""
+
+    application = models.OneToOneField(
+        "applications.Application",
+        verbose_name="补缴业务",
+        on_delete=models.PROTECT,
+        related_name="back_payment",
+    )
+    kind = models.CharField("补缴类型", max_length=8, choices=BackPaymentKind.choices)
+    acceptance_mode = models.CharField("受理方式", max_length=12)
+    unit = models.ForeignKey(
+        "registry.Unit", verbose_name="参保单位", on_delete=models.PROTECT, related_name="+"
+    )
+    person = models.ForeignKey(
+        "registry.Person",
+        verbose_name="职工",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    first_month = YearMonthField("补缴起始年月")
+    last_month = YearMonthField("补缴截止年月")
+    # The wage declared for the months (the base is its clamp to each month's limits).
+    wage_fen = models.BigIntegerField("补缴申报工资（分）", null=True, blank=True)
+    bill = models.OneToOneField(
+        Bill, verbose_name="补缴征集单", on_delete=models.PROTECT, related_name="back_payment"
+    )
+    # The day before the bill: the last day of the months' late fee.
+    late_fee_until = models.DateField("滞纳金计至")
+    created_at = models.DateTimeField("生成时间")
+
+    class Meta:
+        verbose_name = "补缴记录"
+        verbose_name_plural = "补缴记录"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(last_month__gte=models.F("first_month")),
+                name="backpay_period_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bill_id} {self.first_month}–{self.last_month}"

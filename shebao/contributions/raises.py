@@ -64,6 +64,7 @@ def into_month(*, unit: Unit, today: YearMonth) -> YearMonth:
         Bill.objects.filter(
             payer_kind=PayerKind.UNIT,
             payer_id=unit.pk,
+            kind=Bill.Kind.MONTHLY,
             month__gte=today,
             month__lt=today + INTO_SEARCH,
             status=Bill.Status.PAID,

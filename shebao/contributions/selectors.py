@@ -26,6 +26,7 @@ from shebao.contributions.dues import Due, bill_state, bills_with_state, dues_of
 from shebao.contributions.models import (
     AdjustmentCause,
     AssessmentRun,
+    BackPayment,
     Bill,
     ContributionAdjustment,
     ContributionBase,
@@ -191,7 +192,7 @@ def unit_bill(*, actor: Actor, unit: Unit, month: YearMonth) -> Bill | None:
     """The unit's bill for ``month``, or None if the month is not assessed yet."""
     if not may_read_unit(actor, unit):
         raise NotFound("未找到该单位", code="UNIT_NOT_FOUND")
-    return Bill.objects.filter(unit=unit, month=month).first()
+    return Bill.objects.filter(unit=unit, month=month, kind=Bill.Kind.MONTHLY).first()
 
 
 def _bills_in_scope(actor: Actor) -> QuerySet[Bill]:
@@ -289,6 +290,7 @@ class BillLine:
     injury_class: int | None
     base_source: str
     provisional: bool
+    month: YearMonth | None = None  # the line's month (a back-payment's bill holds several)
 
     @property
     def insurance_label(self) -> str:
@@ -307,20 +309,35 @@ class BillLine:
         return from_fen(self.individual_fen)
 
 
+def bill_line_rows(bill: Bill) -> QuerySet[ContributionLine]:
+    """The bill's lines. A month's bill is (month, payer): the prefix of the lines' unique key,
+    their only index (a back-payment's lines of the same month belong to its own bill). A
+    back-payment's bill holds past months of its case: read by the person's index for one
+    employee's case, else by the months of the case."""
+    rows = ContributionLine.objects.filter(
+        payer_kind=bill.payer_kind, payer_id=bill.payer_id, bill_id=bill.pk
+    )
+    if bill.kind == Bill.Kind.MONTHLY:
+        return rows.filter(month=bill.month)
+    case = BackPayment.objects.filter(bill=bill).values("person_id", "first_month", "last_month")
+    found = case.first()
+    if found is None:
+        return rows.none()
+    rows = rows.filter(month__gte=found["first_month"], month__lte=found["last_month"])
+    return rows.filter(person_id=found["person_id"]) if found["person_id"] else rows
+
+
 def bill_lines(
     *, bill: Bill, limit: int | None = None, offset: int = 0, q: str | None = None
 ) -> tuple[int, list[BillLine]]:
     """``(total, page)`` of the bill's lines by employee and insurance (the bill comes from
     :func:`bill_for_reader`, which checked the scope). Two queries whatever the bill's size."""
-    # The bill is (month, payer): the prefix of the lines' unique key, their only index.
-    rows = ContributionLine.objects.filter(
-        month=bill.month, payer_kind=bill.payer_kind, payer_id=bill.payer_id
-    )
+    rows = bill_line_rows(bill)
     if q:
         text = q.strip()
         rows = rows.filter(Q(person__name__contains=text) | Q(person__id_number__startswith=text))
     total = rows.count()
-    values = rows.order_by("person__name", "person_id", "insurance").values_list(
+    values = rows.order_by("person__name", "person_id", "month", "insurance").values_list(
         "id",
         "person__id_number",
         "person__name",
@@ -331,6 +348,7 @@ def bill_lines(
         "injury_class",
         "base_source",
         "provisional",
+        "month",
     )
     if limit is not None:
         values = values[offset : offset + limit]
@@ -343,7 +361,7 @@ def line_for_reader(*, actor: Actor, number: str, line_id: int) -> ContributionL
     bill = bill_for_reader(actor=actor, number=number)
     line = (
         ContributionLine.objects.select_related("snapshot", "person", "bill")
-        .filter(pk=line_id, month=bill.month, payer_kind=bill.payer_kind, payer_id=bill.payer_id)
+        .filter(pk=line_id, bill_id=bill.pk, payer_kind=bill.payer_kind, payer_id=bill.payer_id)
         .first()
     )
     if line is None:

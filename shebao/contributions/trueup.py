@@ -132,6 +132,7 @@ def _employee_adjustments(
         f"{scope_sql}) t) s "
         f"JOIN {_table(Bill)} bl ON bl.month = %s AND bl.payer_kind = 'unit' "
         f"AND bl.payer_id = s.payer_id AND bl.status <> '{Bill.Status.PAID}' "
+        f"AND bl.kind = '{Bill.Kind.MONTHLY}' "
         "WHERE s.unit_new IS NOT NULL AND s.individual_new IS NOT NULL "
         "AND (s.unit_new <> s.unit_charged OR s.individual_new <> s.individual_charged) "
         f"AND NOT EXISTS (SELECT 1 FROM {_table(ContributionAdjustment)} x WHERE x.month = %s "
@@ -193,6 +194,7 @@ def _flexible_adjustments(
         "AND l.payer_id >= %s AND l.payer_id < %s) t) s "
         f"JOIN {_table(Bill)} bl ON bl.month = %s AND bl.payer_kind = 'self' "
         f"AND bl.payer_id = s.payer_id AND bl.status <> '{Bill.Status.PAID}' "
+        f"AND bl.kind = '{Bill.Kind.MONTHLY}' "
         "WHERE (s.unit_charged <> 0 OR s.individual_new <> s.individual_charged) "
         f"AND NOT EXISTS (SELECT 1 FROM {_table(ContributionAdjustment)} x WHERE x.month = %s "
         "AND x.payer_kind = 'self' AND x.payer_id >= %s AND x.payer_id < %s "
@@ -368,7 +370,10 @@ def trueup_execute(run: AssessmentRun, *, chunk_units: int | None = None) -> Ass
             status=AssessmentRun.Status.DONE,
             finished_at=timezone.now(),
             bills=Bill.objects.filter(
-                region=run.region, month=run.into_month, adjustment_count__gt=0
+                region=run.region,
+                month=run.into_month,
+                kind=Bill.Kind.MONTHLY,
+                adjustment_count__gt=0,
             ).count(),
         )
         # Certificates issued on the month's records (a 权益单 shows the adjusted amounts) are

@@ -335,6 +335,26 @@ def _subject_data(matter: Matter, person: Person) -> dict[str, str]:
     return data
 
 
+# The demo's back-payments (补缴, seed 003): a unit declaring 48 months of 2020–2023 for an
+# employee (容缺受理, left to lapse), and a general account paid locally for 12 years declaring
+# eight months of last year on its commitment (承诺制), approved: its lines and its bill.
+BACK_PAYMENTS = ("unit.staff_back_payment_over_3y", "unit.back_payment_general_account")
+
+
+def _back_payment_data(matter: str, at: datetime) -> dict[str, str]:
+    from shebao.common.periods import YearMonth
+
+    if matter == "unit.staff_back_payment_over_3y":
+        return {"start_month": "2020-01", "end_month": "2023-12", "base": "5000.00"}
+    month = YearMonth.of(timezone.localdate(at))
+    return {
+        "start_month": str(month - 12),
+        "end_month": str(month - 5),
+        "base": "6000.00",
+        "local_years": "12",
+    }
+
+
 def _build_applications(actors: dict[str, Actor], workers: dict[str, Person]) -> int:
     from shebao.applications.demo import demo_application_build
     from shebao.applications.models import Application
@@ -350,6 +370,8 @@ def _build_applications(actors: dict[str, Actor], workers: dict[str, Person]) ->
         if plan.data:
             data = {**(data or {}), **plan.data}
         at: datetime | None = now - timedelta(days=plan.days_ago) if plan.days_ago else None
+        if plan.matter in BACK_PAYMENTS:
+            data = {**(data or {}), **_back_payment_data(plan.matter, at or now)}
         stage = None
         if plan.matter in ("unit.base_declare", "unit.institution_wage_declare"):
             data, stage = _base_declaration(timezone.localdate())
