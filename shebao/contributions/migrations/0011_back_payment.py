@@ -10,7 +10,7 @@ import shebao.common.periods
 class Migration(migrations.Migration):
     dependencies = [
         ("applications", "0005_mail_in"),
-        ("contributions", "0009_bill_arrears_and_deferral"),
+        ("contributions", "0010_bill_fillfactor"),
         ("registry", "0002_person_info"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
