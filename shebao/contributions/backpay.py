@@ -141,11 +141,17 @@ def matter_names() -> dict[str, str]:
 
 @dataclass(frozen=True)
 class PlannedLine:
+    person_id: int
     insurance: str
+    wage_fen: int | None  # the declared wage the base is the clamp of (None: the floor)
     base_fen: int
     unit_fen: int
     individual_fen: int
     injury_class: int | None
+
+    @property
+    def base_source(self) -> str:
+        return BaseSource.FLOOR if self.wage_fen is None else BaseSource.DECLARED
 
 
 @dataclass(frozen=True)
@@ -194,7 +200,7 @@ class MonthPlan:
 @dataclass(frozen=True)
 class BackpayPlan:
     region: Region
-    wage_fen: int
+    wage_fen: int | None  # the declared wage of a staff case (None: each line's own)
     late_fee_until: date  # the day before the bill
     months: list[MonthPlan] = field(default_factory=list)
 
@@ -211,8 +217,12 @@ class BackpayPlan:
         return sum(m.late_fee_fen for m in self.months)
 
     @property
-    def wage(self) -> Decimal:
-        return from_fen(self.wage_fen)
+    def wage(self) -> Decimal | None:
+        return from_fen(self.wage_fen) if self.wage_fen is not None else None
+
+    @property
+    def persons(self) -> int:
+        return len({x.person_id for m in self.months for x in m.lines})
 
     @property
     def line_count(self) -> int:
@@ -285,8 +295,6 @@ def staff_backpay_plan(
     rule on the month's own snapshot, with each month's late fee to the day before ``on``.
     Refuses months already recorded (``BACKPAY_MONTHS_ALREADY_PAID``; a 409 when ``conflict``:
     the records changed after the submission) and a month whose parameters are missing."""
-    from shebao.calculators.services import late_fee_calculate
-    from shebao.contributions.assessment import due_date
     from shebao.contributions.snapshots import snapshot_params, snapshot_resolve
     from shebao.policy.selectors import policy_scope
     from shebao.registry.selectors import pooling_region_of
@@ -322,7 +330,9 @@ def staff_backpay_plan(
             result = contribution(params, wage=wage, injury_class=injury)
             lines = tuple(
                 PlannedLine(
+                    person_id=person.pk,
                     insurance=share.insurance,
+                    wage_fen=wage_fen,
                     base_fen=to_fen(result.base),
                     unit_fen=to_fen(share.unit),
                     individual_fen=to_fen(share.individual),
@@ -330,25 +340,34 @@ def staff_backpay_plan(
                 )
                 for share in result.lines
             )
-            payable = due_date(snapshot)
-            total = sum(x.unit_fen + x.individual_fen for x in lines)
-            fee = (
-                late_fee_calculate(
-                    amount=from_fen(total),
-                    start=payable + timedelta(days=1),
-                    end=until,
-                    region=region.code,
-                )
-                if until > payable and total > 0
-                else None
-            )
-            plan.months.append(
-                MonthPlan(
-                    month=month, snapshot=snapshot, lines=lines, payable_by=payable, late_fee=fee
-                )
-            )
+            plan.months.append(month_plan(snapshot=snapshot, lines=lines, until=until))
             month = month + 1
     return plan
+
+
+def month_plan(
+    *, snapshot: ParameterSnapshot, lines: tuple[PlannedLine, ...], until: date
+) -> MonthPlan:
+    """A past month's lines with the late fee on their total: from the day after the month was
+    payable by to ``until`` (the day before the bill), by the one late-fee calculation."""
+    from shebao.calculators.services import late_fee_calculate
+    from shebao.contributions.assessment import due_date
+
+    payable = due_date(snapshot)
+    total = sum(x.unit_fen + x.individual_fen for x in lines)
+    fee = (
+        late_fee_calculate(
+            amount=from_fen(total),
+            start=payable + timedelta(days=1),
+            end=until,
+            region=snapshot.region_id,
+        )
+        if until >= payable + timedelta(days=1) and total > 0
+        else None
+    )
+    return MonthPlan(
+        month=snapshot.month, snapshot=snapshot, lines=lines, payable_by=payable, late_fee=fee
+    )
 
 
 def backpay_number(*, issued: YearMonth, application: Application) -> str:
@@ -400,11 +419,11 @@ def backpay_record(
             payer_kind=PayerKind.UNIT,
             payer_id=unit.pk,
             unit=unit,
-            person=line_person,
+            person_id=x.person_id,
             insurance=x.insurance,
             kind=LineKind.EMPLOYEE,
-            wage_fen=wage_fen,
-            base_source=BaseSource.DECLARED,
+            wage_fen=x.wage_fen,
+            base_source=x.base_source,
             base_fen=x.base_fen,
             unit_fen=x.unit_fen,
             individual_fen=x.individual_fen,
@@ -413,17 +432,16 @@ def backpay_record(
             provisional=m.provisional,
             bill=bill,
         )
-        for m, line_person, wage_fen in ((m, person, plan.wage_fen) for m in plan.months)
+        for m in plan.months
         for x in m.lines
     ]
     try:
         with transaction.atomic():
             ContributionLine.objects.bulk_create(rows)
     except IntegrityError:
-        assert person is not None
-        _refuse_recorded(
-            recorded_months(person=person, first=first, last=last) or [first], conflict=True
-        )
+        # Written by a concurrent case since this one was checked.
+        found = recorded_months(person=person, first=first, last=last) if person else []
+        _refuse_recorded(found or [first], conflict=True)
         raise
     return BackPayment.objects.create(
         application=application,
@@ -622,3 +640,201 @@ class GeneralAccountShortBackPaymentHandler(StaffBackPaymentHandler):
 @register("staff_back_payment_over_3y")
 class OverThreeYearsBackPaymentHandler(StaffBackPaymentHandler):
     """单位申报个人补缴（2011年7月后超过3年，容缺受理）."""
+
+
+# --- a month's declaration (月报补缴) ------------------------------------------------------------
+
+
+def monthly_backpay_plan(*, unit: Unit, month: YearMonth, on: date) -> BackpayPlan:
+    """The unit's ``month`` as the assessment would have written it for what it lacks: each
+    relation of an employee in force that month with no line for it (recorded after the month
+    was assessed, say), at the wage declared for the month (the floor where none was), by the
+    contribution rule on the month's snapshot, with the month's late fee to the day before
+    ``on``. Empty months when nothing is missing."""
+    from shebao.contributions.assessment import MONTHLY_SCHEMES
+    from shebao.contributions.models import ContributionBase
+    from shebao.contributions.snapshots import snapshot_params, snapshot_resolve
+    from shebao.insurance.models import Relation
+    from shebao.policy.selectors import policy_scope
+    from shebao.registry.selectors import pooling_region_of
+    from shebao.rules.contribution import contribution
+
+    region = pooling_region_of(region=unit.district)
+    until = on - timedelta(days=1)
+    plan = BackpayPlan(region=region, wage_fen=None, late_fee_until=until)
+    with policy_scope():
+        snapshot = snapshot_resolve(region=region, month=month)
+        params = snapshot_params(snapshot)
+        levied = [str(x) for x in params["contribution.insurances"].value]
+        wanted: dict[int, set[str]] = {}
+        for person_id, insurance in (
+            Relation.objects.current()
+            .covering(month)
+            .filter(
+                unit=unit,
+                payer_kind=PayerKind.UNIT,
+                project__isnull=True,
+                scheme__in=MONTHLY_SCHEMES,
+                insurance__in=levied,
+            )
+            .values_list("person_id", "insurance")
+        ):
+            wanted.setdefault(person_id, set()).add(insurance)
+        for person_id, insurance in ContributionLine.objects.filter(
+            month=month, payer_kind=PayerKind.UNIT, payer_id=unit.pk, person_id__in=list(wanted)
+        ).values_list("person_id", "insurance"):
+            wanted.get(person_id, set()).discard(insurance)
+        wanted = {p: i for p, i in wanted.items() if i}
+        if not wanted:
+            return plan
+        wages = dict(
+            ContributionBase.objects.filter(
+                unit=unit, person_id__in=list(wanted), superseded_at__isnull=True
+            )
+            .filter(valid_from__lte=month)
+            .filter(Q(valid_to__isnull=True) | Q(valid_to__gte=month))
+            .values_list("person_id", "wage_fen")
+        )
+        injury = injury_class_in(unit=unit, month=month)
+        if "work_injury" in {i for ins in wanted.values() for i in ins} and injury is None:
+            raise InvalidInput(
+                f"本单位未登记{month.label()}的工伤保险行业风险类别，不能计算工伤保险费，"
+                "请先办理单位工伤保险行业风险类别登记",
+                code="BACKPAY_INJURY_CLASS_MISSING",
+                field="period",
+            )
+        lines: list[PlannedLine] = []
+        for person_id in sorted(wanted):
+            wage_fen = wages.get(person_id)
+            result = contribution(
+                params,
+                wage=from_fen(wage_fen or 0),
+                injury_class=injury if "work_injury" in levied else None,
+            )
+            lines.extend(
+                PlannedLine(
+                    person_id=person_id,
+                    insurance=share.insurance,
+                    wage_fen=wage_fen,
+                    base_fen=to_fen(result.base),
+                    unit_fen=to_fen(share.unit),
+                    individual_fen=to_fen(share.individual),
+                    injury_class=injury if share.insurance == "work_injury" else None,
+                )
+                for share in result.lines
+                if share.insurance in wanted[person_id]
+            )
+        plan.months.append(month_plan(snapshot=snapshot, lines=tuple(lines), until=until))
+    return plan
+
+
+@register("monthly_back_payment")
+class MonthlyBackPaymentHandler(MatterHandler):
+    """单位申报月报补缴 (directly handled, seed 003): a past month's declaration for the
+    employees it lacks. The unit states how many; the system finds them from the relations in
+    force that month and refuses a count that differs."""
+
+    auto_complete = True
+
+    def _period(self, application: Application) -> tuple[Unit, YearMonth]:
+        unit = application.unit
+        if unit is None:
+            raise InvalidInput("补缴须由参保单位申报", code="UNIT_REQUIRED")
+        month = _month(application.data, "period")
+        if month is None:
+            raise InvalidInput("请填写补缴所属年月", code="BACKPAY_CASE_INCOMPLETE", field="period")
+        return unit, month
+
+    def validate(self, application: Application, data: dict[str, Any]) -> dict[str, Any]:
+        month = _month(data, "period")
+        if month is not None and month >= YearMonth.of(timezone.localdate()):
+            raise InvalidInput(
+                "补缴所属年月须早于申报当月；当月的费款按月度核定缴纳",
+                code="BACKPAY_MONTH_NOT_PAST",
+                field="period",
+            )
+        return data
+
+    def plan(self, application: Application) -> BackpayPlan:
+        unit, month = self._period(application)
+        return monthly_backpay_plan(unit=unit, month=month, on=timezone.localdate())
+
+    def _checked(self, application: Application, *, conflict: bool = False) -> BackpayPlan:
+        _unit, month = self._period(application)
+        plan = self.plan(application)
+        error = Conflict if conflict else InvalidInput
+        if not plan.months:
+            raise error(
+                f"本单位{month.label()}在册参保职工的费款均已核定（或已补缴），无需月报补缴",
+                code="BACKPAY_MONTHS_ALREADY_PAID",
+                field="period",
+            )
+        stated = application.data.get("staff_count")
+        if stated not in (None, "") and int(stated) != plan.persons:
+            raise error(
+                f"补缴人数为{stated}人，系统核对{month.label()}应补缴{plan.persons}人，请核对后重新填写",
+                code="BACKPAY_STAFF_COUNT_MISMATCH",
+                field="staff_count",
+                details={"persons": plan.persons},
+            )
+        return plan
+
+    def check_submit(self, application: Application) -> None:
+        self._checked(application)
+
+    def reviewer_context(self, application: Application) -> dict[str, Any] | None:
+        try:
+            plan = self._checked(application)
+        except InvalidInput as error:
+            return {"template": "contributions/_backpay_review.html", "refusal": error.message}
+        return {
+            "template": "contributions/_backpay_review.html",
+            "mode_label": MODE_LABELS[backpay_mode.DIRECT],
+            "route": Route("unit.monthly_back_payment", backpay_mode.DIRECT, "单位申报月报补缴"),
+            "plan": plan,
+            "totals": plan.summary(),
+        }
+
+    def result_context(self, application: Application) -> dict[str, Any] | None:
+        record = BackPayment.objects.select_related("bill").filter(application=application).first()
+        if record is None:
+            return None
+        bill = record.bill
+        return {
+            "template": "contributions/_backpay_result.html",
+            "mode": record.acceptance_mode,
+            "mode_label": MODE_LABELS.get(record.acceptance_mode, ""),
+            "first_month": str(record.first_month),
+            "last_month": str(record.last_month),
+            "bill": bill.number,
+            "bill_url": reverse("contributions:bill", args=[bill.number]),
+            "unit": f"{from_fen(bill.unit_total_fen):.2f}",
+            "individual": f"{from_fen(bill.individual_total_fen):.2f}",
+            "late_fee": f"{from_fen(bill.backpay_late_fee_fen):.2f}",
+            "total": f"{from_fen(bill.total_fen + bill.backpay_late_fee_fen):.2f}",
+            "due_date": bill.due_date.isoformat(),
+        }
+
+    def on_approved(self, application: Application, actor: Actor | None) -> dict[str, Any]:
+        existing = BackPayment.objects.filter(application=application).first()
+        if existing is None:
+            unit, month = self._period(application)
+            plan = self._checked(application, conflict=True)
+            existing = backpay_record(
+                application=application,
+                plan=plan,
+                kind=BackPaymentKind.MONTHLY,
+                unit=unit,
+                person=None,
+                first=month,
+                last=month,
+                on=timezone.localdate(),
+            )
+        bill = existing.bill
+        return {
+            "bill": bill.number,
+            "months": 1,
+            "lines": bill.line_count,
+            "total": f"{from_fen(bill.total_fen):.2f}",
+            "late_fee": f"{from_fen(bill.backpay_late_fee_fen):.2f}",
+        }
