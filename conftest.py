@@ -12,6 +12,35 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     from django.urls import get_resolver
 
     get_resolver().url_patterns  # noqa: B018 - imports every view and API module
+    _warm_x509_datetimes()
+
+
+def _warm_x509_datetimes() -> None:
+    """Sign one throwaway certificate with the real clock. cryptography's Rust core looks up the
+    ``datetime`` class the first time it reads a date and keeps it for the process: first read
+    under freezegun, it would keep the fake class and refuse every real date afterwards (the
+    agency CA made later in that process could not be signed)."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "warm-up")])
+    now = datetime.now(UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(1)
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    certificate.not_valid_after_utc  # noqa: B018 - reads a date back through the same path
 
 
 @pytest.fixture(autouse=True)
