@@ -1,7 +1,8 @@
 """The amount due on a bill (应缴金额): the one place that says how much a payer is to pay.
 
 Every channel (the counter, an online order, the bank's deduction file) asks :func:`amount_due`
-(or, for a set of bills at once, :func:`dues_of`) and never adds a bill up itself. The amount
+(or, for a set of bills at once, :func:`dues_of`, or for bills not yet overdue the same rule as
+an SQL expression, :func:`due_fen_sql`) and never adds a bill up itself. The amount
 due is the bill's total less what has been paid on it, plus the late fee (滞纳金) once the day
 by which it is payable has passed:
 
@@ -23,10 +24,23 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import (
+    BigIntegerField,
+    F,
+    Func,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.expressions import CombinedExpression
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from shebao.common.money import from_fen, to_fen
@@ -175,6 +189,37 @@ def dues_of(bill_ids: Iterable[int], *, on: date) -> dict[int, Due]:
                     late_fee=fee,
                 )
     return dues
+
+
+def total_fen_sql() -> CombinedExpression:
+    """A bill's total (what :attr:`Bill.total_fen` says) as an SQL expression over the bill."""
+    return (
+        F("unit_total_fen")
+        + F("individual_total_fen")
+        + F("adjustment_unit_fen")
+        + F("adjustment_individual_fen")
+    )
+
+
+def due_fen_sql(*, on: date) -> Func:
+    """The amount due on ``on`` of a bill not past the day it is payable by, as one SQL
+    expression over the bill, to annotate a set of bills at once (the bank's deduction file):
+    the same as :func:`dues_of` gives it — the total less the payments up to the end of ``on``
+    (local time), plus what refunds drew from it, and never below nothing. No late fee runs
+    yet; for an overdue bill ask :func:`dues_of`."""
+    from django.apps import apps
+
+    payment = apps.get_model("payments", "Payment")
+    allocation = apps.get_model("payments", "RefundAllocation")
+    until = timezone.make_aware(datetime.combine(on + timedelta(days=1), time.min))
+
+    def sum_of(model: Any, **where: Any) -> Coalesce:
+        rows = model.objects.filter(bill_id=OuterRef("pk"), **where).order_by()
+        total = rows.values("bill_id").annotate(s=Sum("amount_fen")).values("s")
+        return Coalesce(Subquery(total), Value(0), output_field=BigIntegerField())
+
+    due = total_fen_sql() - sum_of(payment, paid_at__lt=until) + sum_of(allocation)
+    return Greatest(due, Value(0), output_field=BigIntegerField())
 
 
 def due_parts(bill: Bill, *, on: date) -> Due:

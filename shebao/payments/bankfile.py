@@ -37,13 +37,13 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from shebao.common.errors import InvalidInput, NotFound
 from shebao.common.money import from_fen, money_str, to_decimal, to_fen
 from shebao.common.periods import YearMonth
-from shebao.contributions.dues import dues_of
+from shebao.contributions.dues import due_fen_sql, dues_of, overdue_q
 from shebao.contributions.models import Bill, PayerKind
 from shebao.payments.access import finance_districts, finance_require
 from shebao.payments.models import (
@@ -218,7 +218,7 @@ def batch_export(
 ) -> tuple[BankBatch, bool]:
     """The month's deduction file for ``bank_code``: every unpaid bill of ``month`` in
     ``region`` whose payer has an agreement in force with the bank, for the amount due today
-    (:func:`shebao.contributions.dues.dues_of`). One batch per region, month and bank: asking
+    (:mod:`shebao.contributions.dues`), in one INSERT … SELECT. One batch per region, month and bank: asking
     again returns it (``created`` False)."""
     bank = (bank_code or "").strip().upper()
     if actor is not None:
@@ -230,46 +230,69 @@ def batch_export(
     if actor is not None:
         codes = finance_districts(actor)
         bills = bills.filter(Q(unit__district_id__in=codes) | Q(person__district_id__in=codes))
-    agreements = {
-        (a.payer_kind, a.payer_id): a
-        for a in DeductionAgreement.objects.filter(bank_code=bank, revoked_at__isnull=True)
-    }
-    candidates = [
-        (pk, kind, payer)
-        for pk, kind, payer in bills.order_by("number").values_list("pk", "payer_kind", "payer_id")
-        if (kind, payer) in agreements
-    ]
-    dues = dues_of([pk for pk, _, _ in candidates], on=timezone.localdate())
-    now = timezone.now()
+    in_force = DeductionAgreement.objects.filter(
+        bank_code=bank,
+        revoked_at__isnull=True,
+        payer_kind=OuterRef("payer_kind"),
+        payer_id=OuterRef("payer_id"),
+    )
+    bills = bills.filter(Exists(in_force)).order_by()
+    today = timezone.localdate()
+    # An overdue bill owes a late fee, from the one calculation (dues_of, bill by bill; they
+    # are few); every other bill's amount due is the same rule's SQL expression (due_fen_sql).
+    overdue = list(bills.filter(overdue_q(today)).values_list("pk", flat=True))
+    late = [(pk, due.due_fen) for pk, due in dues_of(overdue, on=today).items()]
+    payable = bills.exclude(overdue_q(today)).annotate(due=due_fen_sql(on=today))
     batch = BankBatch.objects.create(
         number=_batch_number(region, month, bank),
         region=region,
         month=month,
         bank_code=bank,
         created_by=actor.user if actor is not None else None,
-        created_at=now,
+        created_at=timezone.now(),
     )
-    rows = []
-    for pk, kind, payer in candidates:
-        due = dues[pk].due_fen
-        if due <= 0:
-            continue
-        agreement = agreements[(kind, payer)]
-        rows.append(
-            BankBatchRow(
-                batch=batch,
-                seq=len(rows) + 1,
-                bill_id=pk,
-                agreement=agreement,
-                account_number=agreement.account_number,
-                amount_fen=due,
-            )
-        )
-    BankBatchRow.objects.bulk_create(rows, batch_size=STAGE_CHUNK)
-    batch.row_count = len(rows)
-    batch.total_fen = sum(r.amount_fen for r in rows)
+    _export_rows(batch=batch, payable=payable.values_list("pk", "due"), late=late)
+    totals = BankBatchRow.objects.filter(batch=batch).aggregate(n=Count("pk"), s=Sum("amount_fen"))
+    batch.row_count = totals["n"]
+    batch.total_fen = totals["s"] or 0
     batch.save(update_fields=["row_count", "total_fen"])
     return batch, True
+
+
+# The amounts due of a batch's overdue bills, late fee included: a temporary table of the
+# connection that the INSERT … SELECT of the batch's rows reads.
+LATE = "bank_batch_late"
+
+
+def _export_rows(*, batch: BankBatch, payable: QuerySet[Any], late: list[tuple[int, int]]) -> None:
+    """The batch's rows in one INSERT … SELECT: each bill with something due, numbered in the
+    order of the bill numbers, for its amount due — ``payable`` gives (bill, amount due) of the
+    bills not overdue, ``late`` those of the overdue ones."""
+    b = _table(BankBatchRow)
+    bill = _table(Bill)
+    agreement = _table(DeductionAgreement)
+    payable_sql, payable_params = payable.query.sql_with_params()
+    with connection.cursor() as cursor:
+        x = cursor.execute
+        x(f"DROP TABLE IF EXISTS {LATE}")
+        x(f"CREATE TEMPORARY TABLE {LATE} (bill_id BIGINT PRIMARY KEY, due_fen BIGINT NOT NULL)")
+        for start in range(0, len(late), STAGE_CHUNK):
+            chunk = late[start : start + STAGE_CHUNK]
+            values = ",".join(["(%s,%s)"] * len(chunk))
+            x(
+                f"INSERT INTO {LATE} (bill_id, due_fen) VALUES {values}",
+                [v for r in chunk for v in r],
+            )
+        x(
+            f"WITH d (bill_id, due_fen) AS ({payable_sql} UNION ALL SELECT bill_id, due_fen "
+            f"FROM {LATE}) INSERT INTO {b} (batch_id, seq, bill_id, agreement_id, "
+            "account_number, amount_fen) SELECT %s, ROW_NUMBER() OVER (ORDER BY bl.number), "
+            f"bl.id, a.id, a.account_number, d.due_fen FROM d JOIN {bill} bl ON bl.id = "
+            f"d.bill_id JOIN {agreement} a ON a.payer_kind = bl.payer_kind AND a.payer_id = "
+            "bl.payer_id AND a.bank_code = %s AND a.revoked_at IS NULL WHERE d.due_fen > 0",
+            [*payable_params, batch.pk, batch.bank_code],
+        )
+        x(f"DROP TABLE {LATE}")
 
 
 def batch_file(batch: BankBatch) -> str:

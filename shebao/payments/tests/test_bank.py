@@ -319,3 +319,66 @@ def test_a_line_the_bank_wrote_twice_pays_once_and_is_listed_as_repeated(world):
         world.unit_bill.pk,
         world.self_bill.pk,
     }
+
+
+def test_the_deduction_file_asks_each_bill_its_amount_due_late_fee_included(world):
+    """The file's amount of each bill is its amount due today (shebao.contributions.dues):
+    the total less what was paid up to today for a bill not yet due or deferred past today,
+    plus the late fee for an overdue one; a bill with nothing due is left out."""
+    from shebao.contributions.dues import dues_of
+    from shebao.testing import policy_data_load
+
+    policy_data_load()
+    jilin = Region.objects.get(code="220200")
+    today = timezone.localdate()
+    now = timezone.now()
+
+    def bill(name, *, fen, due_date=None, deferred_to=None, paid=()):
+        born = date(1960, 1, 1) + timedelta(days=next(BIRTHS))
+        person = make_person(name=name, id_no=id_number(born=f"{born:%Y%m%d}"))
+        made = make_bill(person=person, unit_fen=0, individual_fen=fen, due_date=due_date)
+        if deferred_to is not None:
+            Bill.objects.filter(pk=made.pk).update(deferred_to=deferred_to)
+        for n, (days, amount) in enumerate(paid):
+            Payment.objects.create(
+                bill=made,
+                channel=Channel.COUNTER,
+                reference=f"CT{made.pk}-{n}",
+                amount_fen=amount,
+                paid_at=now + timedelta(days=days),
+            )
+        sign(person)
+        return made
+
+    bills = {
+        "partly paid": bill("部分", fen=50_000, paid=[(-2, 12_345)]),
+        "paid tomorrow": bill("明日", fen=40_000, paid=[(1, 40_000)]),
+        "covered": bill("已足额", fen=30_000, paid=[(-1, 30_000)]),
+        "overdue": bill("逾期", fen=80_000, due_date=today - timedelta(days=40)),
+        "overdue, partly paid": bill(
+            "逾期部分", fen=90_000, due_date=today - timedelta(days=20), paid=[(-10, 45_000)]
+        ),
+        "deferred": bill(
+            "缓缴", fen=70_000, due_date=today - timedelta(days=20), deferred_to=today
+        ),
+    }
+    sign(world.unit)
+    sign(world.person)
+    batch, _ = bankfile.batch_export(actor=None, region=jilin, month=MARCH, bank_code=BANK)
+
+    asked = dict(batch.rows.values_list("bill_id", "amount_fen"))
+    ids = [b.pk for b in bills.values()] + [world.unit_bill.pk, world.self_bill.pk]
+    dues = dues_of(ids, on=today)
+    assert asked == {pk: due.due_fen for pk, due in dues.items() if due.due_fen > 0}
+    fee = {key: dues[b.pk].late_fee_fen for key, b in bills.items()}
+    assert fee["overdue"] > 0 and fee["overdue, partly paid"] > 0
+    assert fee["partly paid"] == fee["deferred"] == 0
+    assert asked[bills["overdue"].pk] == 80_000 + fee["overdue"]
+    assert asked[bills["partly paid"].pk] == 50_000 - 12_345
+    assert asked[bills["paid tomorrow"].pk] == 40_000
+    assert bills["covered"].pk not in asked
+    # Numbered 1… in the order of the bill numbers, and the header adds them up.
+    rows = list(batch.rows.order_by("seq").values_list("seq", "bill__number"))
+    assert [seq for seq, _ in rows] == list(range(1, len(asked) + 1))
+    assert [number for _, number in rows] == sorted(number for _, number in rows)
+    assert (batch.row_count, batch.total_fen) == (len(asked), sum(asked.values()))
