@@ -204,9 +204,10 @@ def total_fen_sql() -> CombinedExpression:
 def due_fen_sql(*, on: date) -> Func:
     """The amount due on ``on`` of a bill not past the day it is payable by, as one SQL
     expression over the bill, to annotate a set of bills at once (the bank's deduction file):
-    the same as :func:`dues_of` gives it — the total less the payments up to the end of ``on``
-    (local time), plus what refunds drew from it, and never below nothing. No late fee runs
-    yet; for an overdue bill ask :func:`dues_of`."""
+    the same as :func:`dues_of` gives it — the total and a back-payment's late fee of its past
+    months, less the payments up to the end of ``on`` (local time), plus what refunds drew from
+    it, and never below nothing. No late fee of its own runs yet; for an overdue bill ask
+    :func:`dues_of`."""
     from django.apps import apps
 
     payment = apps.get_model("payments", "Payment")
@@ -218,7 +219,12 @@ def due_fen_sql(*, on: date) -> Func:
         total = rows.values("bill_id").annotate(s=Sum("amount_fen")).values("s")
         return Coalesce(Subquery(total), Value(0), output_field=BigIntegerField())
 
-    due = total_fen_sql() - sum_of(payment, paid_at__lt=until) + sum_of(allocation)
+    due = (
+        total_fen_sql()
+        + F("backpay_late_fee_fen")
+        - sum_of(payment, paid_at__lt=until)
+        + sum_of(allocation)
+    )
     return Greatest(due, Value(0), output_field=BigIntegerField())
 
 

@@ -491,8 +491,9 @@ def _reconcile(*, result: BankResultImport, batch: BankBatch, actor_user_id: int
                 ),
                 [day, Channel.BANK, result.pk, Outcome.PAID],
             )
-        # A bill not yet overdue owes its total: paid when the payments cover it (one statement,
-        # the payments of the bills paid now summed once, by bill).
+        # A bill not yet overdue owes its total (and a back-payment's late fee of its past
+        # months): paid when the payments cover it (one statement, the payments of the bills
+        # paid now summed once, by bill).
         x(
             f"UPDATE {bill} SET status = %s, updated_at = %s FROM (SELECT p.bill_id, "
             f"SUM(p.amount_fen) AS paid_fen FROM {pay} p WHERE p.bill_id IN (SELECT r.bill_id "
@@ -500,7 +501,7 @@ def _reconcile(*, result: BankResultImport, batch: BankBatch, actor_user_id: int
             f"{t}.outcome = %s) GROUP BY p.bill_id) s WHERE {bill}.id = s.bill_id AND "
             f"{bill}.status <> %s AND COALESCE({bill}.deferred_to, {bill}.due_date) >= %s AND "
             f"{bill}.unit_total_fen + {bill}.individual_total_fen + {bill}.adjustment_unit_fen "
-            f"+ {bill}.adjustment_individual_fen <= s.paid_fen",
+            f"+ {bill}.adjustment_individual_fen + {bill}.backpay_late_fee_fen <= s.paid_fen",
             [Bill.Status.PAID, now, result.pk, Outcome.PAID, Bill.Status.PAID, today],
         )
         # An overdue one owes its late fee too: the amount due says whether it is covered.

@@ -362,6 +362,9 @@ def test_the_deduction_file_asks_each_bill_its_amount_due_late_fee_included(worl
             "缓缴", fen=70_000, due_date=today - timedelta(days=20), deferred_to=today
         ),
     }
+    # A back-payment's bill: the late fee of its past months is due with it, before it is due.
+    bills["back-payment"] = bill("补缴", fen=60_000)
+    Bill.objects.filter(pk=bills["back-payment"].pk).update(backpay_late_fee_fen=4_321)
     sign(world.unit)
     sign(world.person)
     batch, _ = bankfile.batch_export(actor=None, region=jilin, month=MARCH, bank_code=BANK)
@@ -377,8 +380,16 @@ def test_the_deduction_file_asks_each_bill_its_amount_due_late_fee_included(worl
     assert asked[bills["partly paid"].pk] == 50_000 - 12_345
     assert asked[bills["paid tomorrow"].pk] == 40_000
     assert bills["covered"].pk not in asked
+    assert asked[bills["back-payment"].pk] == 60_000 + 4_321
     # Numbered 1… in the order of the bill numbers, and the header adds them up.
     rows = list(batch.rows.order_by("seq").values_list("seq", "bill__number"))
     assert [seq for seq, _ in rows] == list(range(1, len(asked) + 1))
     assert [number for _, number in rows] == sorted(number for _, number in rows)
     assert (batch.row_count, batch.total_fen) == (len(asked), sum(asked.values()))
+
+    # The bank deducts what the file asks: every bill in it is paid, late fees included.
+    bankfile.result_import(
+        actor=None, data=localbank.deduction_run(bankfile.batch_file(batch)).encode()
+    )
+    assert set(Bill.objects.filter(status="paid").values_list("pk", flat=True)) == set(asked)
+    assert {due.due_fen for due in dues_of(list(asked), on=today).values()} == {0}
