@@ -70,8 +70,8 @@ def populate(rows: int) -> None:
         with raw.copy(
             "COPY contributions_bill (number, month, region_id, payer_kind, payer_id, person_id, "
             "due_date, unit_total_fen, individual_total_fen, line_count, adjustment_unit_fen, "
-            "adjustment_individual_fen, adjustment_count, provisional, status, created_at, "
-            "updated_at) FROM STDIN"
+            "adjustment_individual_fen, adjustment_count, backpay_late_fee_fen, kind, provisional, "
+            "status, created_at, updated_at) FROM STDIN"
         ) as copy:
             for n, pk in enumerate(ids):
                 fen = 30_000 + (n * 7919) % 170_000
@@ -90,6 +90,8 @@ def populate(rows: int) -> None:
                         0,
                         0,
                         0,
+                        0,
+                        "monthly",
                         False,
                         "unpaid",
                         now,
