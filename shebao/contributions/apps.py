@@ -8,4 +8,4 @@ class ContributionsConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the matters' effects with the workflow engine.
-        from shebao.contributions import backpay, bases, handlers, raises  # noqa: F401
+        from shebao.contributions import backpay, bases, deferrals, handlers, raises  # noqa: F401

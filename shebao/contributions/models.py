@@ -642,3 +642,39 @@ class BackPayment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bill_id} {self.first_month}–{self.last_month}"
+
+
+class BillDeferral(models.Model):
+    """A deferral (缓缴) approved for a bill: the day it was payable by before, the day it is
+    payable by now, and the policy or emergency record that allows it (seeds 000, 003). The
+    bill's ``deferred_to`` is the day the latest deferral set; these rows say why."""
+
+    bill = models.ForeignKey(Bill, on_delete=models.PROTECT, related_name="deferrals")
+    application = models.ForeignKey(
+        "applications.Application",
+        verbose_name="缓缴申请",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    payable_before = models.DateField("原缴费截止日期")
+    deferred_to = models.DateField("缓缴至")
+    basis = models.CharField("缓缴依据", max_length=200)
+    source = models.CharField("依据来源", max_length=300, blank=True)
+    created_at = models.DateTimeField("记录时间")
+
+    class Meta:
+        verbose_name = "征集单缓缴记录"
+        verbose_name_plural = "征集单缓缴记录"
+        ordering = ["bill", "created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["bill", "application"], name="deferral_bill_application"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(deferred_to__gt=models.F("payable_before")),
+                name="deferral_moves_later",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.bill_id} → {self.deferred_to}"

@@ -219,6 +219,14 @@ def _json(spec: ParameterSpec, value: Any) -> dict[str, Any]:
         return _text("、".join(f"{a}–{b}" for a, b in value) + "（工作日）")
     if key == "emergency.measures":
         return _emergency(value)
+    if key == "contribution.deferral":
+        payers = "、".join(
+            {"unit": "单位", "self": "以个人身份参保人员"}[p] for p in value["payers"]
+        )
+        return _text(
+            f"{value['name']}：{payers}{value['first_month'].label()}至"
+            f"{value['last_month'].label()}的应缴费用可申请缓缴至{day_text(value['until'])}"
+        )
     return _text(str(value))
 
 

@@ -364,6 +364,30 @@ def check_emergency(raw: Any) -> dict[str, Any]:
     return result
 
 
+def check_deferral(raw: Any) -> dict[str, Any]:
+    """A phased deferral policy (阶段性缓缴): who may defer (``payers``: "unit", "self"), the
+    months whose contributions may be deferred (``first_month``–``last_month``) and the last day
+    they may then be paid by, without late fee and without loss of rights (``until``)."""
+    value = dict(raw)
+    payers = [str(p) for p in value.get("payers", [])]
+    if not payers or not set(payers) <= {"unit", "self"}:
+        raise SchemaError("可申请缓缴的缴费主体只能是 unit（单位）或 self（个人）")
+    first = YearMonth.parse(str(value["first_month"]))
+    last = YearMonth.parse(str(value["last_month"]))
+    if last < first:
+        raise SchemaError("可缓缴的最后月份不能早于第一个月份")
+    until = date.fromisoformat(str(value["until"]))
+    if until <= last.last_day:
+        raise SchemaError("缓缴截止日期应晚于可缓缴的最后一个月")
+    return {
+        "name": str(value["name"]),
+        "payers": payers,
+        "first_month": first,
+        "last_month": last,
+        "until": until,
+    }
+
+
 # --- the catalogue -----------------------------------------------------------------------------
 
 HUNDRED_PERCENT = Decimal(1)
@@ -474,6 +498,14 @@ _spec(
     check=check_grades,
 )
 _spec("flexible.grade_locked_in_year", "bool", "年度内档次不得变更", "")
+_spec(
+    "contribution.deferral",
+    "json",
+    "阶段性缓缴政策",
+    "",
+    "可申请缓缴的缴费主体、费款所属月份和缓缴截止日期；缓缴期间不加收滞纳金、不影响权益",
+    check=check_deferral,
+)
 
 # Late fees
 _spec("latefee.daily_rate", "rate", "滞纳金日费率", "", "2011-07-01 前万分之二十，此后万分之五")

@@ -165,6 +165,7 @@ BEIJING = {
     ],
     "临时账户补缴（2011年7月之后且不超过3年）": ["unit.back_payment_temporary_account"],
     "退费业务（包括基数差退费）": ["unit.refund"],
+    "1月、2月应缴社会保险费征收期延长至3月底": ["unit.contribution_deferral"],
     "除变更姓名、身份证号码、民族、户籍性质、缴费人员类别、工人变更干部身份外的其他变更类业务": [
         "unit.staff_info_change"
     ],
