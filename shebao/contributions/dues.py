@@ -68,6 +68,11 @@ class Due:
         return max(self.total_fen + self.late_fee_fen - self.paid_fen, 0)
 
     @property
+    def principal_due_fen(self) -> int:
+        """What of the bill's total is still unpaid (payments cover the total first)."""
+        return max(self.total_fen - self.paid_fen, 0)
+
+    @property
     def amount(self) -> Decimal:
         return from_fen(self.due_fen)
 

@@ -22,3 +22,12 @@ class ContributionQueryHandler(MatterHandler):
 
     page = "contributions:mine"
     files_application = False
+
+
+@register("flexible_arrears_payment")
+class ArrearsPaymentHandler(MatterHandler):
+    """灵活就业人员历史欠费补缴: the person's own bills in arrears, each with its late fee to date,
+    paid through the online channel from the same page; nothing is filed."""
+
+    page = "contributions:arrears"
+    files_application = False

@@ -31,6 +31,7 @@ from shebao.contributions.models import (
     ContributionAdjustment,
     ContributionBase,
     ContributionLine,
+    PayerKind,
 )
 from shebao.insurance.models import Relation
 from shebao.registry.models import Region, Unit
@@ -264,6 +265,47 @@ def bills_standing(bills: list[Bill], *, on: date | None = None) -> list[BillSta
     day = on or timezone.localdate()
     dues = dues_of([b.pk for b in bills], on=day)
     return [BillStanding(b, dues[b.pk], bill_state(b, on=day)) for b in bills]
+
+
+# The most bills in arrears the person's arrears page lists (ten years of months).
+ARREARS_SHOWN = 120
+
+
+@dataclass(frozen=True)
+class OwnArrears:
+    """A self-paying person's bills in arrears on a day (oldest first) and what they owe."""
+
+    rows: list[BillStanding]
+    count: int  # all of them (the page lists the first ``ARREARS_SHOWN``)
+
+    @property
+    def principal_fen(self) -> int:
+        """The contributions still unpaid (the bills' totals less what was paid on them)."""
+        return sum(r.due.principal_due_fen for r in self.rows)
+
+    @property
+    def late_fee_fen(self) -> int:
+        return sum(r.due.due_fen for r in self.rows) - self.principal_fen
+
+    @property
+    def due_fen(self) -> int:
+        return sum(r.due.due_fen for r in self.rows)
+
+
+def own_arrears(*, actor: Actor, on: date | None = None) -> OwnArrears:
+    """The actor's own self-paid bills in arrears on ``on`` (today), oldest month first: an
+    individual's only (anyone else has none to pay here)."""
+    day = on or timezone.localdate()
+    if not (actor.is_individual and actor.person is not None):
+        return OwnArrears(rows=[], count=0)
+    bills = bills_with_state(
+        _bills_in_scope(actor).filter(payer_kind=PayerKind.SELF),
+        state=Bill.Status.ARREARS,
+        on=day,
+    ).order_by("month", "number")
+    found = list(bills[: ARREARS_SHOWN + 1])
+    count = len(found) if len(found) <= ARREARS_SHOWN else bills.count()
+    return OwnArrears(rows=bills_standing(found[:ARREARS_SHOWN], on=day), count=count)
 
 
 def bill_standing(bill: Bill, *, on: date | None = None) -> BillStanding:

@@ -24,6 +24,7 @@ urlpatterns = [
     ),
     path("staff/runs/", views.runs, name="runs"),
     path("me/", history_views.mine, name="mine"),
+    path("me/arrears/", views.arrears, name="arrears"),
     path("unit/history/", history_views.unit_history, name="unit_history"),
     path("unit/history/<int:person_id>/", history_views.unit_employee, name="unit_employee"),
     path("staff/history/", history_views.staff_history, name="staff_history"),

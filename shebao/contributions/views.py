@@ -251,6 +251,15 @@ def bills(request: HttpRequest) -> HttpResponse:
     )
 
 
+@actor_required(actors.INDIVIDUAL)
+def arrears(request: HttpRequest) -> HttpResponse:
+    """历史欠费补缴: the person's own bills in arrears today, each with its late fee to date and
+    the amount due, paid through the online channel (the bill's pay button)."""
+    actor = request.actor  # type: ignore[attr-defined]
+    owed = selectors.own_arrears(actor=actor)
+    return render(request, "contributions/arrears.html", {"owed": owed})
+
+
 @actor_required(actors.UNIT, actors.INDIVIDUAL, actors.STAFF)
 def bill_detail(request: HttpRequest, number: str) -> HttpResponse:
     """A bill with each employee's lines (base, shares) and a link to each line's explanation."""

@@ -627,6 +627,8 @@ PAGES: list[Check] = [
     # bills' readers); staff look a person up (a person outside their REVIEW districts is not
     # found, on a page that still answers 200).
     Check("contributions:mine", lambda w: "/contributions/me/?from=2020-01", only(INDIVIDUALS)),
+    # 历史欠费补缴: one's own bills in arrears (an individual's only).
+    Check("contributions:arrears", lambda w: "/contributions/me/arrears/", only(INDIVIDUALS)),
     Check(
         "contributions:unit_history",
         lambda w: "/contributions/unit/history/",
