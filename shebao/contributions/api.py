@@ -340,7 +340,7 @@ def my_contributions(
                         "base": _m(c.base_fen),
                         "unit": _m(c.unit_fen),
                         "individual": _m(c.individual_fen),
-                        "status": "paid" if c.paid else "unpaid",
+                        "status": "paid" if c.paid else ("cancelled" if c.cancelled else "unpaid"),
                         "paid": c.paid,
                         "bill": c.bill,
                         "provisional": c.provisional,

@@ -8,4 +8,11 @@ class ContributionsConfig(AppConfig):
 
     def ready(self) -> None:
         # Register the matters' effects with the workflow engine.
-        from shebao.contributions import backpay, bases, deferrals, handlers, raises  # noqa: F401
+        from shebao.contributions import (  # noqa: F401
+            backpay,
+            bases,
+            cancellations,
+            deferrals,
+            handlers,
+            raises,
+        )

@@ -389,10 +389,10 @@ def bills_total(month: YearMonth, region: str, kind: str, lo: int, hi: int) -> i
         return (
             f"{alias}.month = %s AND {alias}.region_id = %s AND {alias}.payer_kind = %s "
             f"AND {alias}.payer_id >= %s AND {alias}.payer_id < %s AND {alias}.status <> %s "
-            f"AND {alias}.kind = '{Bill.Kind.MONTHLY}'"
+            f"AND {alias}.kind = '{Bill.Kind.MONTHLY}' AND {alias}.status <> %s"
         )
 
-    scope_params = [m, region, kind, lo, hi, Bill.Status.PAID]
+    scope_params = [m, region, kind, lo, hi, Bill.Status.PAID, Bill.Status.CANCELLED]
     updated = _execute(
         f"UPDATE {bills} SET unit_total_fen = t.u, individual_total_fen = t.i, line_count = t.n, "
         "provisional = (t.p = 1), updated_at = %s FROM (SELECT payer_id, bill_id, SUM(unit_fen) AS u, "

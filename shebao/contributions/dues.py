@@ -62,15 +62,18 @@ class Due:
     payable_by: date = date.max  # the due date, or the later day a deferral moved it to
     late_fee_fen: int = 0  # the late fee up to ``on`` (or up to the day the total was paid)
     late_fee: LateFeeResult | None = None  # its calculation, for the explanation
+    cancelled: bool = False  # given up by its payer (已注销): nothing is due on it
 
     @property
     def due_fen(self) -> int:
+        if self.cancelled:
+            return 0
         return max(self.total_fen + self.late_fee_fen - self.paid_fen, 0)
 
     @property
     def principal_due_fen(self) -> int:
         """What of the bill's total is still unpaid (payments cover the total first)."""
-        return max(self.total_fen - self.paid_fen, 0)
+        return 0 if self.cancelled else max(self.total_fen - self.paid_fen, 0)
 
     @property
     def amount(self) -> Decimal:
@@ -157,6 +160,7 @@ def dues_of(bill_ids: Iterable[int], *, on: date) -> dict[int, Due]:
                 "adjustment_unit_fen",
                 "adjustment_individual_fen",
                 "backpay_late_fee_fen",
+                "status",
             )
             paid: dict[int, list[tuple[date, int]]] = defaultdict(list)
             for bill_id, paid_at, fen in payment.objects.filter(bill_id__in=chunk).values_list(
@@ -179,10 +183,15 @@ def dues_of(bill_ids: Iterable[int], *, on: date) -> dict[int, Due]:
                 pk, region, due, deferred, unit, individual, adj_unit, adj_individual = row[:8]
                 # A back-payment's late fee of its past months, fixed when it was issued.
                 accrued = row[8]
+                cancelled = row[9] == Bill.Status.CANCELLED
                 deadline = max(due, deferred) if deferred else due
                 total = unit + individual + adj_unit + adj_individual
-                fee = _fee(
-                    region=region, total_fen=total, deadline=deadline, on=on, payments=paid[pk]
+                fee = (
+                    None
+                    if cancelled
+                    else _fee(
+                        region=region, total_fen=total, deadline=deadline, on=on, payments=paid[pk]
+                    )
                 )
                 dues[pk] = Due(
                     bill_id=pk,
@@ -190,8 +199,11 @@ def dues_of(bill_ids: Iterable[int], *, on: date) -> dict[int, Due]:
                     total_fen=total,
                     paid_fen=sum(fen for _day, fen in paid[pk]) - int(refunded.get(pk) or 0),
                     payable_by=deadline,
-                    late_fee_fen=accrued + (to_fen(fee.fee) if fee is not None else 0),
+                    late_fee_fen=0
+                    if cancelled
+                    else accrued + (to_fen(fee.fee) if fee is not None else 0),
                     late_fee=fee,
+                    cancelled=cancelled,
                 )
     return dues
 
@@ -250,7 +262,7 @@ def overdue_q(on: date) -> Q:
     """Bills not paid whose payable day is before ``on``: in arrears on ``on``, whatever the
     stored status says (the housekeeping may not have run yet today)."""
     return (
-        ~Q(status=Bill.Status.PAID)
+        ~Q(status__in=(Bill.Status.PAID, Bill.Status.CANCELLED))
         & Q(due_date__lt=on)
         & (Q(deferred_to__isnull=True) | Q(deferred_to__lt=on))
     )
@@ -261,15 +273,15 @@ def bills_with_state(bills: QuerySet[Bill], *, state: str, on: date) -> QuerySet
     if state == Bill.Status.ARREARS:
         return bills.filter(overdue_q(on))
     if state == Bill.Status.UNPAID:
-        return bills.exclude(status=Bill.Status.PAID).exclude(overdue_q(on))
+        return bills.filter(status__in=Bill.OPEN).exclude(overdue_q(on))
     return bills.filter(status=state)
 
 
 def bill_state(bill: Bill, *, on: date) -> str:
     """The bill's state on ``on``: paid, arrears (not paid after the day it was payable by) or
     unpaid."""
-    if bill.status == Bill.Status.PAID:
-        return Bill.Status.PAID
+    if bill.status in (Bill.Status.PAID, Bill.Status.CANCELLED):
+        return bill.status
     return Bill.Status.ARREARS if on > payable_by(bill) else Bill.Status.UNPAID
 
 

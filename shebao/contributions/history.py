@@ -72,6 +72,7 @@ class Cell:
     bill: str  # the number of the bill the line is on
     paid: bool
     provisional: bool = False
+    cancelled: bool = False  # its arrears were given up (已注销): the month counts for nothing
     adjusted: bool = False  # adjustments were carried for it into later bills
 
     @property
@@ -116,6 +117,10 @@ class HistoryMonth:
     @property
     def paid(self) -> bool:
         return all(c.paid for c in self.cells.values())
+
+    @property
+    def cancelled(self) -> bool:
+        return any(c.cancelled for c in self.cells.values())
 
     @property
     def unit_fen(self) -> int:
@@ -187,6 +192,7 @@ def _records(
             bill=number,
             paid=status == Bill.Status.PAID,
             provisional=provisional,
+            cancelled=status == Bill.Status.CANCELLED,
         )
     for (
         month,
@@ -255,6 +261,7 @@ class PensionMonths:
     count: int
     spans: list[MonthSpan]
     unpaid: int  # months assessed for pension but not (yet) paid
+    cancelled: int = 0  # months whose arrears were given up (已注销): they never count
 
     @property
     def years(self) -> int:
@@ -269,15 +276,24 @@ def pension_months(*, person: Person) -> PensionMonths:
     """Over the person's whole record: one query."""
     paid: set[YearMonth] = set()
     assessed: set[YearMonth] = set()
+    cancelled: set[YearMonth] = set()
     for month, status in (
         ContributionLine.objects.filter(person=person, insurance=PENSION)
         .values_list("month", "bill__status")
         .order_by()
     ):
+        if status == Bill.Status.CANCELLED:
+            cancelled.add(month)
+            continue
         assessed.add(month)
         if status == Bill.Status.PAID:
             paid.add(month)
-    return PensionMonths(count=len(paid), spans=_spans(list(paid)), unpaid=len(assessed - paid))
+    return PensionMonths(
+        count=len(paid),
+        spans=_spans(list(paid)),
+        unpaid=len(assessed - paid),
+        cancelled=len(cancelled - assessed),
+    )
 
 
 @dataclass(frozen=True)

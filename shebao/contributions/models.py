@@ -293,7 +293,8 @@ class Bill(models.Model):
 
     ``status`` is stored for queries: unpaid, then arrears (欠费) once the day by which it is
     payable has passed — set set-based every day by ``bills_mark_arrears`` (housekeeping) —
-    then paid when what was paid covers the amount due, late fee included. A read on any day
+    then paid when what was paid covers the amount due, late fee included — or cancelled when a
+    self-paying person gives the months up (:mod:`shebao.contributions.cancellations`). A read on any day
     does not wait for the housekeeping: :func:`shebao.contributions.dues.bill_state` derives
     the state from the dates (:mod:`shebao.contributions.dues` says how much and why)."""
 
@@ -301,6 +302,9 @@ class Bill(models.Model):
         UNPAID = "unpaid", "待缴费"
         ARREARS = "arrears", "欠费"
         PAID = "paid", "已缴费"
+        # Given up by its payer (灵活就业人员历史欠费注销): not due, counts for nothing; the bill
+        # and its lines stay, with the BillCancellation that says why.
+        CANCELLED = "cancelled", "已注销"
 
     class Kind(models.TextChoices):
         # The month's bill of a payer: its lines are the month's (one per payer and month).
@@ -343,7 +347,7 @@ class Bill(models.Model):
     # Part of the amount due; a bill's own late fee runs on top once it is overdue itself.
     backpay_late_fee_fen = models.BigIntegerField("补缴滞纳金（分）", default=0)
     provisional = models.BooleanField("含临时参数", default=False)
-    status = models.CharField("状态", max_length=8, choices=Status.choices, default=Status.UNPAID)
+    status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.UNPAID)
     confirmed_at = models.DateTimeField("单位确认时间", null=True, blank=True)
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -678,3 +682,38 @@ class BillDeferral(models.Model):
 
     def __str__(self) -> str:
         return f"{self.bill_id} → {self.deferred_to}"
+
+
+class BillCancellation(models.Model):
+    """A self-paid bill in arrears given up by its payer (灵活就业人员历史欠费注销, seed 001): the
+    bill (then cancelled, 已注销) and its lines stay in the record, and this row says when, by
+    whom, on which application, what was owed and what the payer was told is lost. Once per bill:
+    a cancellation cannot be undone."""
+
+    bill = models.OneToOneField(Bill, on_delete=models.PROTECT, related_name="cancellation")
+    application = models.ForeignKey(
+        "applications.Application",
+        verbose_name="注销申请",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    principal_fen = models.BigIntegerField("注销的欠缴本金（分）")
+    late_fee_fen = models.BigIntegerField("注销时的滞纳金（分）")
+    reason = models.CharField("注销后果（已告知）", max_length=300)
+    cancelled_at = models.DateTimeField("注销时间")
+    cancelled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="审核人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = "欠费注销记录"
+        verbose_name_plural = "欠费注销记录"
+        ordering = ["bill", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.bill_id} 已注销"

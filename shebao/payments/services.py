@@ -126,6 +126,8 @@ def counter_pay(
     locked = _lock_bill(bill)
     value = to_decimal(amount, field="amount")
     due = _due_fen(locked)
+    if locked.status == Bill.Status.CANCELLED:
+        raise Conflict("该征集单的欠费已注销，不能缴费", code="BILL_CANCELLED")
     if locked.status == Bill.Status.PAID or due == 0:
         raise Conflict("该征集单已缴清，无需再缴", code="BILL_PAID")
     if value * 100 != (value * 100).to_integral_value() or to_fen(value) != due:
@@ -175,6 +177,8 @@ def order_create(
     gateway_secret(gateway)
     locked = _lock_bill(bill)
     due = _due_fen(locked)
+    if locked.status == Bill.Status.CANCELLED:
+        raise Conflict("该征集单的欠费已注销，不能缴费", code="BILL_CANCELLED")
     if locked.status == Bill.Status.PAID or due == 0:
         raise Conflict("该征集单已缴清，无需再缴", code="BILL_PAID")
     current = (
@@ -261,6 +265,8 @@ def callback_receive(*, gateway: str, body: bytes, signature: str) -> tuple[Paym
         bill = _lock_bill(order.bill)
         if bill.status == Bill.Status.PAID:
             raise Conflict("征集单已缴清，该笔支付须退回", code="BILL_PAID")
+        if bill.status == Bill.Status.CANCELLED:
+            raise Conflict("征集单的欠费已注销，该笔支付须退回", code="BILL_CANCELLED")
         payment = _record(
             bill=bill,
             channel=Channel.ONLINE,
