@@ -8,7 +8,7 @@ application, never from the form or the code:
 - a phased deferral policy (policy parameter ``contribution.deferral``): who may defer
   (``payers``), the months whose contributions may be deferred and the last day they may then
   be paid by (nationally: a self-paying person's 2020 pension contributions until the end of
-  2021, 人社部发〔2020〕11号);
+  2021, 人社部发〔2020〕49号 第五条);
 - an emergency measure's extended collection period (``emergency.measures``,
   ``collection_extensions``: Beijing's January and February 2020 contributions until the end
   of March, seed 003), for units and self-paying persons alike.

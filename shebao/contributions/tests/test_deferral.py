@@ -70,7 +70,7 @@ def test_the_windows_come_from_the_records_in_force_on_the_day(hall):
         YearMonth(2020, 12),
         date(2021, 12, 31),
     )
-    assert "人社部发〔2020〕11号" in own.source
+    assert "人社部发〔2020〕49号" in own.source
     assert deferral_windows(region=JILIN, payer_kind="unit", on=date(2020, 4, 15)) == []
     # After the record's period nothing is open.
     assert deferral_windows(region=JILIN, payer_kind="self", on=date(2022, 1, 1)) == []
