@@ -72,6 +72,25 @@ MODE_LABELS = {
 }
 
 
+def _result_of(record: BackPayment) -> dict[str, Any]:
+    """An approved back-payment for the applicant's result page: its mode and the bill to pay."""
+    bill = record.bill
+    return {
+        "template": "contributions/_backpay_result.html",
+        "mode": record.acceptance_mode,
+        "mode_label": MODE_LABELS.get(record.acceptance_mode, ""),
+        "first_month": str(record.first_month),
+        "last_month": str(record.last_month),
+        "bill": bill.number,
+        "bill_url": reverse("contributions:bill", args=[bill.number]),
+        "unit": f"{from_fen(bill.unit_total_fen):.2f}",
+        "individual": f"{from_fen(bill.individual_total_fen):.2f}",
+        "late_fee": f"{from_fen(bill.backpay_late_fee_fen):.2f}",
+        "total": f"{from_fen(bill.total_fen + bill.backpay_late_fee_fen):.2f}",
+        "due_date": bill.due_date.isoformat(),
+    }
+
+
 # --- the case ------------------------------------------------------------------------------------
 
 
@@ -553,21 +572,7 @@ class StaffBackPaymentHandler(MatterHandler):
         """The mode the case is accepted in, and why; after approval the bill to pay."""
         record = BackPayment.objects.select_related("bill").filter(application=application).first()
         if record is not None:
-            bill = record.bill
-            return {
-                "template": "contributions/_backpay_result.html",
-                "mode": record.acceptance_mode,
-                "mode_label": MODE_LABELS.get(record.acceptance_mode, ""),
-                "first_month": str(record.first_month),
-                "last_month": str(record.last_month),
-                "bill": bill.number,
-                "bill_url": reverse("contributions:bill", args=[bill.number]),
-                "unit": f"{from_fen(bill.unit_total_fen):.2f}",
-                "individual": f"{from_fen(bill.individual_total_fen):.2f}",
-                "late_fee": f"{from_fen(bill.backpay_late_fee_fen):.2f}",
-                "total": f"{from_fen(bill.total_fen + bill.backpay_late_fee_fen):.2f}",
-                "due_date": bill.due_date.isoformat(),
-            }
+            return _result_of(record)
         try:
             route = self.route(application)
         except InvalidInput as error:
@@ -797,23 +802,7 @@ class MonthlyBackPaymentHandler(MatterHandler):
 
     def result_context(self, application: Application) -> dict[str, Any] | None:
         record = BackPayment.objects.select_related("bill").filter(application=application).first()
-        if record is None:
-            return None
-        bill = record.bill
-        return {
-            "template": "contributions/_backpay_result.html",
-            "mode": record.acceptance_mode,
-            "mode_label": MODE_LABELS.get(record.acceptance_mode, ""),
-            "first_month": str(record.first_month),
-            "last_month": str(record.last_month),
-            "bill": bill.number,
-            "bill_url": reverse("contributions:bill", args=[bill.number]),
-            "unit": f"{from_fen(bill.unit_total_fen):.2f}",
-            "individual": f"{from_fen(bill.individual_total_fen):.2f}",
-            "late_fee": f"{from_fen(bill.backpay_late_fee_fen):.2f}",
-            "total": f"{from_fen(bill.total_fen + bill.backpay_late_fee_fen):.2f}",
-            "due_date": bill.due_date.isoformat(),
-        }
+        return _result_of(record) if record is not None else None
 
     def on_approved(self, application: Application, actor: Actor | None) -> dict[str, Any]:
         existing = BackPayment.objects.filter(application=application).first()
