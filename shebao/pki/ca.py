@@ -344,7 +344,10 @@ def _check_public_key(public_key: object, *, field: str) -> None:
 
 def _pem_bytes(data: str | bytes, *, field: str, what: str, code: str) -> bytes:
     raw = data.encode() if isinstance(data, str) else data
-    raw = raw.strip()
+    if raw.strip().startswith(b"-----BEGIN") or not raw.strip():
+        # PEM is text: surrounding blank lines are not part of it. DER is binary and its
+        # last byte may well be 0x20 or 0x0a, so it is taken exactly as uploaded.
+        raw = raw.strip()
     if not raw:
         raise InvalidInput(f"请提供{what}", code=code, field=field)
     if len(raw) > MAX_PEM_BYTES:
