@@ -285,6 +285,8 @@ def mail_overview(*, actor: Actor, application: Application) -> dict[str, Any]:
         "destination": target,
         "can_declare": applicant and application.status in MAIL_STATES and target is not None,
         "can_receive": selectors.is_reviewer(actor, application),
+        # Nothing owed on paper and nothing sent yet: mailing is offered, not asked for.
+        "optional": not outstanding and not mailings,
         "carriers": Carrier.choices,
         "materials": [
             {**spec, "checked": spec.get("code") in outstanding}
