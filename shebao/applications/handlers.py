@@ -124,10 +124,21 @@ class MatterHandler:
     # application (a query opens the record it names; a roster has its own upload page). The
     # matter's "apply" leads there.
     page: str = ""
+    # The query string that page opens with (a print matter picks its kind: "kind=…").
+    page_query: str = ""
     # False for a matter whose page is all of it (a query): no application is ever filed.
     files_application: bool = True
     # A form field naming the case's subject across applicants, for one_open_case (see above).
     open_case_field: str = ""
+
+    def page_url(self) -> str:
+        """Where the matter's "apply" leads when ``page`` is set ("" otherwise)."""
+        if not self.page:
+            return ""
+        from django.urls import reverse
+
+        url = reverse(self.page)
+        return f"{url}?{self.page_query}" if self.page_query else url
 
     # --- form and submission ---------------------------------------------------------------------
 

@@ -126,7 +126,7 @@ def _today() -> Any:
 def application_new(request: HttpRequest, code: str) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     matter = selectors.matter_for_applicant(actor=actor, code=code)
-    page = handler_for_key(matter.handler).page
+    page = handler_for_key(matter.handler).page_url()
     if page:  # the matter is done on its own page (a query shows the record at once)
         return redirect(page)
     fields = form_fields(matter.fields)

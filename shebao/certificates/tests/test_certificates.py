@@ -400,3 +400,59 @@ def test_the_print_matter_opens_the_certificates_page_and_prints_at_once(world):
     listing = client.get("/certificates/").content.decode()
     number = Certificate.objects.get().number
     assert number in listing and "有效" in listing
+
+
+def test_the_pension_transfer_matter_prints_the_voucher_at_once_and_files_nothing(world):
+    from shebao.applications.models import Application
+    from shebao.testing import signed_in
+
+    client = signed_in(world.liu_user, "individual")
+
+    # the matter opens the certificates page with the voucher chosen
+    response = client.get("/applications/new/person.pension_transfer_voucher/")
+    assert (response.status_code, response["Location"]) == (
+        302,
+        "/certificates/?kind=pension_voucher",
+    )
+    page = client.get(response["Location"]).content.decode()
+    assert 'value="pension_voucher" required checked' in page
+
+    # printed at once: a signed voucher of the person's own pension record, kept in their list
+    printed = client.post("/certificates/", {"kind": "pension_voucher"})
+    voucher = Certificate.objects.get()
+    assert (printed.status_code, printed["Location"]) == (302, f"/certificates/{voucher.number}/")
+    assert (voucher.kind, voucher.person, voucher.channel) == ("pension_voucher", world.liu, "self")
+    data = client.get(f"/certificates/{voucher.number}.pdf").content
+    text = pdf.extract_text(data)
+    assert "基本养老保险参保缴费凭证" in text and "刘一" in text and voucher.number in text
+    assert "请持本凭证到新参保地社会保险经办机构申请转入" in text
+    check = signing.signature_check(data)
+    assert (check.signed, check.intact, check.trusted) == (True, True, True)
+    listing = client.get("/certificates/").content.decode()
+    assert voucher.number in listing and "基本养老保险参保缴费凭证" in listing
+
+    # nothing was filed, and the API refuses to file it
+    assert Application.objects.count() == 0
+    refused = api(world.liu_user, "individual")(
+        "post",
+        "/api/v1/applications/",
+        data={"matter": "person.pension_transfer_voucher", "data": {}},
+        content_type="application/json",
+    )
+    assert (refused.status_code, refused.json()["code"]) == (422, "MATTER_DONE_ON_ITS_PAGE")
+
+
+def test_the_pension_transfer_guide_says_what_the_hall_does_and_what_staff_do_later(hall):
+    from shebao.catalogue.models import Matter
+    from shebao.hall.tests.test_public_text import visible_text
+
+    matter = Matter.objects.get(code="person.pension_transfer_voucher")
+    assert (matter.instant, matter.handler, matter.effect) == (
+        True,
+        "pension_voucher_print",
+        "print",
+    )
+    text = visible_text(Client().get("/matters/person.pension_transfer_voucher/").content.decode())
+    assert "即办" in text and "本事项由经办人员审核办理" not in text
+    assert "联系函" in text and "由工作人员在15个工作日内办理关系转出并划转资金" in text
+    assert "本大厅不在线办理这一步" in text
