@@ -242,3 +242,55 @@ def test_the_pages_file_a_report_and_let_audit_staff_handle_it(people):
     assert case.status == "open"
     other = signed_in(individual(name="吴旁人").user, "individual")
     assert other.get(f"/audit/reports/{case.number}/").status_code == 404
+
+
+# --- the catalogue's matter -------------------------------------------------------------------
+
+
+def test_the_complaint_matter_opens_the_reports_page_and_files_no_application(people):
+    from django.test import Client
+
+    from shebao.applications.models import Application
+    from shebao.catalogue.models import Matter
+    from shebao.catalogue.services import catalogue_load
+    from shebao.hall.tests.test_public_text import visible_text
+    from shebao.testing import signed_in
+
+    catalogue_load()
+    person, _ = people
+    earlier = file(person, key="m0")
+    matter = Matter.objects.get(code="person.audit_complaint")
+    assert (matter.handler, matter.reviewed_by_staff_only) == ("audit_report", False)
+    own = signed_in(person.user, "individual")
+
+    # the matter leads to the filing form, beside the person's own reports and their progress
+    opened = own.get("/applications/new/person.audit_complaint/")
+    assert (opened.status_code, opened["Location"]) == (302, "/audit/reports/")
+    page = own.get("/audit/reports/").content.decode()
+    assert 'id="report-form"' in page
+    assert f'href="/audit/reports/{earlier.number}/"' in page and "已登记，待立案" in page
+
+    # filed there, it is an audit case; no application, and the API will not file one
+    own.post(
+        "/audit/reports/",
+        {
+            "kind": "report",
+            "respondent_name": "某公司",
+            "content": "少报缴费基数",
+            "request_key": "m1",
+        },
+    )
+    assert AuditCase.objects.filter(complainant=person.person).count() == 2
+    token = token_issue(user=person.user, context="individual")
+    refused = Client().post(
+        "/api/v1/applications/",
+        data={"matter": "person.audit_complaint", "data": {}},
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert (refused.status_code, refused.json()["code"]) == (422, "MATTER_DONE_ON_ITS_PAGE")
+    assert Application.objects.count() == 0
+
+    # the guide no longer says a reviewer handles a generic application
+    guide = visible_text(Client().get("/matters/person.audit_complaint/").content.decode())
+    assert "本事项由经办人员审核办理" not in guide and "我的投诉举报" in guide
