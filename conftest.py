@@ -71,7 +71,12 @@ def _test_settings(settings, tmp_path):
     }
     from django.core.cache import cache
 
+    from shebao.policy.selectors import policy_memo_clear
+
     cache.clear()
+    # What one test's policy computed is not another's: row ids and frozen clocks repeat
+    # between tests, so the memo's version stamp alone cannot tell them apart.
+    policy_memo_clear()
 
 
 @pytest.fixture

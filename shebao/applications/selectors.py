@@ -26,6 +26,7 @@ from shebao.accounts.capabilities import Capability, districts_for, review_scope
 from shebao.applications import workflow
 from shebao.applications.models import Application, ApplicationEvent, DeferredMaterial, Material
 from shebao.catalogue.models import Matter
+from shebao.catalogue.selectors import GUIDE_FIELDS
 from shebao.common.errors import Conflict, NotFound, PermissionDenied
 from shebao.common.identifiers import id_number_spelling, identifier_text
 
@@ -146,6 +147,8 @@ def applications_for(
     rows = (
         _base()
         .filter(scope)
+        # A list shows the matter's name and badges, not its guide (JSON decoded per row).
+        .defer(*(f"matter__{name}" for name in GUIDE_FIELDS))
         .annotate(is_overdue=ExpressionWrapper(overdue_filter(), output_field=BooleanField()))
     )
     if status and status != "all":

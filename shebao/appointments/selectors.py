@@ -14,7 +14,7 @@ from shebao.appointments.access import staff_desks, staff_handles
 from shebao.appointments.models import Appointment, Slot
 from shebao.common.errors import InvalidInput, NotFound
 from shebao.common.workcalendar import HOLIDAY_LABELS, holiday_name, is_workday
-from shebao.policy.selectors import param, param_or_none
+from shebao.policy.selectors import param, param_or_none, policy_memo
 from shebao.registry.directory import (
     Contact,
     Office,
@@ -152,11 +152,20 @@ def consultation_for(*, region: Region | None, department: str = "") -> Consulta
     sections when it lists any; None where no directory is published."""
     if region is None:
         return None
+    today = timezone.localdate()
+    # Shown on the home page and every guide: the same all day while policy is unchanged.
+    return policy_memo(
+        ("consultation_for", region.code, region.name, department, today),
+        lambda: _consultation(region, department, today),
+    )
+
+
+def _consultation(region: Region, department: str, today: date) -> Consultation | None:
     directory = directory_for(region.code)
     if directory is None:
         return None
     own = directory.contacts_of(department) if department else []
-    hours = param_or_none(region=region.code, key="calendar.office_hours", on=timezone.localdate())
+    hours = param_or_none(region=region.code, key="calendar.office_hours", on=today)
     return Consultation(
         region_code=region.code,
         region_name=region.name,

@@ -143,12 +143,18 @@ def window_text(matter: Matter, region: Region | None, on: date) -> str:
     """When a window-bound matter is accepted in ``region`` (its policy), or "" if always."""
     if not matter.window_bound or region is None:
         return ""
+    from shebao.policy.selectors import policy_memo
+
+    return policy_memo(("window_text", region.code, on), lambda: _window_reason(region.code, on))
+
+
+def _window_reason(region: str, on: date) -> str:
     from shebao.policy.calendar import acceptance_window_status
     from shebao.policy.selectors import param_or_none
 
-    if param_or_none(region=region.code, key="calendar.acceptance_window", on=on) is None:
+    if param_or_none(region=region, key="calendar.acceptance_window", on=on) is None:
         return ""
-    return acceptance_window_status(region=region.code, on=on).reason
+    return acceptance_window_status(region=region, on=on).reason
 
 
 def period_text(matter: Matter, region: Region | None, on: date) -> str:

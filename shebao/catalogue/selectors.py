@@ -28,6 +28,21 @@ APPLICANT_FILTER_LABELS = {
 }
 
 
+# What only a matter's own guide and form read (JSON, decoded per row): a list leaves it out.
+GUIDE_FIELDS = (
+    "conditions",
+    "materials",
+    "steps",
+    "fields",
+    "sources",
+    "keywords",
+    "regional",
+    "emergency_notes",
+    "legal_basis",
+    "search_text",
+)
+
+
 def _enabled() -> QuerySet[Matter]:
     return Matter.objects.filter(enabled=True).select_related("department")
 

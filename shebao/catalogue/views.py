@@ -35,6 +35,8 @@ def matter_list(request: HttpRequest) -> HttpResponse:
     except InvalidInput as exc:
         error = f"{exc.message}，请重新选择筛选条件。"
         matters = selectors.matters_public().none()
+    # The list shows names, summaries and badges: the guides' JSON stays in the database.
+    matters = matters.defer(*selectors.GUIDE_FIELDS)
     page = Paginator(matters, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [{"matter": m, "time_limit": time_limit_text(m, short=True)} for m in page.object_list]
     query = {k: v for k, v in chosen.items() if v}

@@ -181,13 +181,23 @@ def region_calendar(*, region: Any, today: Any = None) -> RegionCalendar:
     pension payday this month — computed from policy, never written into a page."""
     from django.utils import timezone
 
+    from shebao.policy.selectors import policy_memo
+
+    today = today or timezone.localdate()
+    # The same for every visitor of the region all day while policy is unchanged: computed once
+    # per process and day (it reads about 150 parameter rows).
+    return policy_memo(
+        ("region_calendar", region.code, today), lambda: _region_calendar(region, today)
+    )
+
+
+def _region_calendar(region: Any, today: Any) -> RegionCalendar:
     from shebao.calculators.services import payday_calculate
     from shebao.common.errors import DomainError
     from shebao.common.periods import YearMonth
     from shebao.policy.calendar import acceptance_window_status, staff_change_deadline
     from shebao.policy.selectors import param_or_none, policy_scope
 
-    today = today or timezone.localdate()
     month = YearMonth.of(today)
     with policy_scope():
         has_window = param_or_none(region=region.code, key="calendar.acceptance_window", on=today)

@@ -208,9 +208,15 @@ def measure_in_force(*, region: str, on: date) -> Measure | None:
 
 
 def measures_in_force(*, region: str, on: date) -> list[Measure]:
-    """The list the API and the pages show (at most one record applies to a region)."""
-    measure = measure_in_force(region=region, on=on)
-    return [measure] if measure is not None else []
+    """The list the API and the pages show (at most one record applies to a region): the same
+    for every page of the region that day while policy is unchanged, so kept per process."""
+    from shebao.policy.selectors import policy_memo
+
+    def found() -> tuple[Measure, ...]:
+        measure = measure_in_force(region=region, on=on)
+        return (measure,) if measure is not None else ()
+
+    return list(policy_memo(("measures_in_force", region, on), found))
 
 
 def deadline_extended(*, region: str, deadline: date, on: date) -> date:

@@ -192,6 +192,12 @@ def policy_memo(key: Hashable, compute: Callable[[], T]) -> T:
     return value
 
 
+def policy_memo_clear() -> None:
+    """Forget what :func:`policy_memo` kept (each test starts from an empty memo)."""
+    with _memo_lock:
+        _memo.clear()
+
+
 def _wrote_policy_in_scope() -> bool:
     store = _scope.get()
     return store is not None and store.dirty
