@@ -67,9 +67,12 @@ def _test_settings(settings, tmp_path):
     # Each test starts with empty abuse-limit counters: an in-memory cache of its own
     # (shebao/common/tests/test_limits.py proves the database cache of the real settings).
     settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"}
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "t"},
+        "fragments": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "f"},
     }
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
+
+    caches["fragments"].clear()
 
     from shebao.policy.selectors import policy_memo_clear
 

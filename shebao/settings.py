@@ -267,6 +267,13 @@ CACHES = cache_settings(
     os.environ.get("SHEBAO_CACHE_URL", "database"),
     redis_url=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
 )
+# Rendered page parts that follow from published data alone (a region's policy table): kept
+# in each process's memory, their keys carry the version stamp of what they show.
+CACHES["fragments"] = {
+    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "LOCATION": "fragments",
+    "OPTIONS": {"MAX_ENTRIES": 2000},
+}
 
 # Abuse limits (shebao/common/limits.py): at most <count> per <seconds> for one client address.
 # Each is overridable as SHEBAO_LIMIT_<NAME>, e.g. SHEBAO_LIMIT_SIGNIN_FAILURES=50/600.

@@ -7,6 +7,7 @@ answer has the same shape everywhere — amounts as strings with two decimals, a
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -639,8 +640,20 @@ def _field_of(calculator: Calculator, error: Any) -> str:
 
 
 def calculate(calculator: Calculator, data: Mapping[str, Any]) -> dict[str, Any]:
-    """The API's answer; the first input error (or a missing parameter) is raised."""
-    parsed = parse(calculator.fields, data)
-    if not parsed.ok:
-        raise parsed.first_error()
-    return answer_of(calculator, calculator.compute(parsed.values))
+    """The API's answer; the first input error (or a missing parameter) is raised.
+
+    An answer follows from the inputs, policy and the day alone, so one already given today
+    under the same policy is given again (a read-only dict) instead of computed anew."""
+    from django.utils import timezone
+
+    from shebao.policy.selectors import policy_memo
+
+    key = json.dumps(data, sort_keys=True, default=str, ensure_ascii=False)
+
+    def compute() -> dict[str, Any]:
+        parsed = parse(calculator.fields, data)
+        if not parsed.ok:
+            raise parsed.first_error()
+        return answer_of(calculator, calculator.compute(parsed.values))
+
+    return policy_memo(("calculate", calculator.slug, key, timezone.localdate()), compute)

@@ -147,6 +147,13 @@ def regions(request: HttpRequest) -> list[dict[str, Any]]:
 )
 def region_parameters(request: HttpRequest, region: str, month: str | None = None) -> dict:
     ym = YearMonth.parse(month, field="month") if month else YearMonth.of(timezone.localdate())
+    # The same answer for every caller while policy is unchanged (a read-only dict).
+    return selectors.policy_memo(
+        ("api_region_parameters", region, ym), lambda: _parameters(region, ym)
+    )
+
+
+def _parameters(region: str, ym: YearMonth) -> dict:
     policy = selectors.region_policy(region=region, on=ym.first_day)
     target, rows = policy.region, policy.parameters
     if not rows:

@@ -164,7 +164,7 @@ def policy_version() -> tuple[Any, ...]:
     return version
 
 
-_MEMO_LIMIT = 512  # entries kept per process; the memo starts again when it is full
+_MEMO_LIMIT = 4096  # entries kept per process; the memo starts again when it is full
 _memo: dict[tuple[Any, ...], Any] = {}
 _memo_lock = threading.Lock()
 

@@ -82,18 +82,29 @@ def region(request: HttpRequest, code: str) -> HttpResponse:
     except InvalidInput as error:
         context |= {"target": region_get(code=code), "error": error.message}
         return render(request, "policy/region.html", context, status=422)
-    policy = selectors.region_policy(region=code, on=month.first_day)
-    rows = _rows(policy.parameters)
+    # The same table for every visitor while policy is unchanged: the rows are kept by
+    # policy_memo and the rendered table by the fragments cache, both keyed by its version.
+    target, topics, provisional = selectors.policy_memo(
+        ("policy_region_page", code, month), lambda: _region_topics(code, month)
+    )
     context |= {
-        "target": policy.region,
+        "target": target,
         "month": month,
-        "topics": group_by_topic(rows),
-        "provisional_count": sum(1 for r in rows if r["status"] == "provisional"),
-        "may_edit": services.may_edit_policy(request.actor, region=policy.region.code),  # type: ignore[attr-defined]
+        "topics": topics,
+        "provisional_count": provisional,
+        "may_edit": services.may_edit_policy(request.actor, region=target.code),  # type: ignore[attr-defined]
         "prev_month": month - 1,
         "next_month": month + 1,
+        "stamp": "-".join(str(part) for part in selectors.policy_version()),
     }
     return render(request, "policy/region.html", context)
+
+
+def _region_topics(code: str, month: YearMonth) -> tuple[Any, list[Any], int]:
+    policy = selectors.region_policy(region=code, on=month.first_day)
+    rows = _rows(policy.parameters)
+    provisional = sum(1 for r in rows if r["status"] == "provisional")
+    return policy.region, group_by_topic(rows), provisional
 
 
 def _editor(request: HttpRequest) -> actors.Actor:
