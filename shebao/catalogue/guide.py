@@ -162,12 +162,17 @@ def period_text(matter: Matter, region: Region | None, on: date) -> str:
     if region is None or not matter.handler:
         return ""
     from shebao.applications.handlers import HandlerNotRegistered, handler_for_key
+    from shebao.policy.selectors import policy_memo
 
     try:
         handler = handler_for_key(matter.handler)
     except HandlerNotRegistered:
         return ""
-    return handler.calendar_text(region=region.code, on=on)
+    # Read from the region's calendar in policy: the same for every visitor that day.
+    return policy_memo(
+        ("period_text", matter.handler, region.code, on),
+        lambda: handler.calendar_text(region=region.code, on=on),
+    )
 
 
 def guide_for(matter: Matter, *, region: Region | None = None, on: date | None = None) -> Guide:

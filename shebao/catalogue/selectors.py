@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Max, Q, QuerySet, Value, When
 
 from shebao.catalogue.models import CATEGORIES, Matter
 from shebao.common.errors import InvalidInput, NotFound
@@ -41,6 +41,14 @@ GUIDE_FIELDS = (
     "legal_basis",
     "search_text",
 )
+
+
+def catalogue_stamp() -> tuple[Any, ...]:
+    """A stamp that changes whenever a matter does (``catalogue_load`` and the admin save
+    through the model, which sets ``updated_at``): the number of matters and the latest
+    change. One query."""
+    found = Matter.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
+    return (found["n"], found["at"])
 
 
 def _enabled() -> QuerySet[Matter]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from shebao.accounts.selectors import visitor_region
@@ -14,6 +16,7 @@ from shebao.appointments.selectors import consultation_for
 from shebao.catalogue import selectors
 from shebao.catalogue.guide import apply_hint, guide_for, time_limit_text
 from shebao.common.errors import InvalidInput
+from shebao.policy.selectors import policy_memo, policy_version
 from shebao.registry.selectors import regions_pooling
 
 PAGE_SIZE = 20
@@ -24,6 +27,16 @@ FILTERS = ("q", "applicant", "category", "department")
 def matter_list(request: HttpRequest) -> HttpResponse:
     chosen = {key: request.GET.get(key, "").strip() for key in FILTERS}
     chosen["q"] = chosen["q"][: selectors.QUERY_MAX_LENGTH]
+    number = request.GET.get("page", "")[:12]
+    # The same for every visitor while the catalogue is unchanged: kept per process.
+    key = ("matter_list", selectors.catalogue_stamp(), tuple(chosen.items()), number)
+    context = policy_memo(key, lambda: _list_context(chosen, number))
+    # The rendered list too, in the per-process fragments cache under the same key.
+    stamp = hashlib.sha256(repr((key, policy_version())).encode()).hexdigest()
+    return render(request, "catalogue/list.html", {**context, "stamp": stamp})
+
+
+def _list_context(chosen: dict[str, str], number: str) -> dict[str, object]:
     error = ""
     try:
         matters = selectors.matters_public(
@@ -37,24 +50,20 @@ def matter_list(request: HttpRequest) -> HttpResponse:
         matters = selectors.matters_public().none()
     # The list shows names, summaries and badges: the guides' JSON stays in the database.
     matters = matters.defer(*selectors.GUIDE_FIELDS)
-    page = Paginator(matters, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(matters, PAGE_SIZE).get_page(number)
     rows = [{"matter": m, "time_limit": time_limit_text(m, short=True)} for m in page.object_list]
     query = {k: v for k, v in chosen.items() if v}
     facets = selectors.matter_facets()
-    return render(
-        request,
-        "catalogue/list.html",
-        {
-            "page": page,
-            "rows": rows,
-            "chosen": chosen,
-            "facets": facets,
-            "error": error,
-            "filtered": bool(query),
-            "page_query": urlencode(query),
-            "tabs": _tabs(query, chosen["applicant"], facets),
-        },
-    )
+    return {
+        "page": page,
+        "rows": rows,
+        "chosen": chosen,
+        "facets": facets,
+        "error": error,
+        "filtered": bool(query),
+        "page_query": urlencode(query),
+        "tabs": _tabs(query, chosen["applicant"], facets),
+    }
 
 
 def _tabs(query: dict[str, str], applicant: str, facets: dict) -> list[dict[str, object]]:
@@ -77,10 +86,14 @@ def matter_detail(request: HttpRequest, code: str) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
     allowed = selectors.matter_open_to(actor=actor, matter=matter)
     region = visitor_region(actor=actor, chosen=request.GET.get("region", "")[:6])
+    # The guide's body follows from the matter, the region's policy and the day: its rendering
+    # is kept in the per-process fragments cache under a key of all three.
+    stamp = (matter.code, matter.updated_at, region.code if region else "", timezone.localdate())
     return render(
         request,
         "catalogue/detail.html",
         {
+            "guide_stamp": hashlib.sha256(repr((stamp, policy_version())).encode()).hexdigest(),
             "matter": matter,
             "guide": guide_for(matter, region=region),
             "region": region,
