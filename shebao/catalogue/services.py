@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from shebao.catalogue.models import CATEGORIES, MATTER_CODE_PATTERN, Matter
 from shebao.catalogue.schema import (
@@ -171,7 +172,8 @@ def catalogue_load(*, directory: Path = DATA_DIR) -> LoadReport:
         report.updated.append(row["code"])
     in_data = {row["code"] for row in rows}
     gone = sorted(code for code, m in existing.items() if code not in in_data and m.enabled)
-    Matter.objects.filter(code__in=gone).update(enabled=False)
+    # updated_at too: it is what catalogue_stamp() (and the pages kept under it) follow.
+    Matter.objects.filter(code__in=gone).update(enabled=False, updated_at=timezone.now())
     report.disabled = gone
     return report
 
