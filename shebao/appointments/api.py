@@ -1,9 +1,10 @@
 """REST API v1: appointments (约办).
 
 ``GET /appointments/slots?department=&date=`` — public: the department's slots of a working day
-with the places left. ``POST /appointments`` — an individual books a slot (staff who keep the
-desk enter a telephone appointment for a caller with ``id_number`` and ``mobile``).
-``DELETE /appointments/{id}`` — the person (or the desk's staff) cancels before the slot begins.
+with the places left. ``POST /appointments`` — an individual books a slot, or a unit's user who
+may books one for the unit (staff who keep the desk enter a telephone appointment for a caller
+with ``id_number`` and ``mobile``). ``DELETE /appointments/{id}`` — the person (for a unit's
+booking, a user of the unit who may book; or the desk's staff) cancels before the slot begins.
 """
 
 from __future__ import annotations
@@ -57,6 +58,9 @@ class AppointmentOut(Schema):
         description="booked 已预约 / cancelled 已取消 / arrived 已到场 / no_show 未到场"
     )
     channel: str = Field(description="online 网上预约 / phone 电话约办")
+    unit: str | None = Field(
+        description="代办单位的统一社会信用代码（单位用户为单位预约时）；本人业务为 null"
+    )
 
 
 def _iso(moment: Any) -> str:
@@ -74,6 +78,7 @@ def _out(appointment: Appointment) -> dict[str, Any]:
         "department": slot.department_id,
         "status": appointment.status,
         "channel": appointment.channel,
+        "unit": appointment.unit.credit_code if appointment.unit_id else None,
     }
 
 
@@ -107,7 +112,9 @@ def slots(request: HttpRequest, query: Query[SlotsQuery]) -> list[dict[str, Any]
     response={201: AppointmentOut, 403: ErrorOut, 404: ErrorOut, 409: ErrorOut, 422: ErrorOut},
     summary="预约",
     description=(
-        "个人预约一个时段；每人同一时间只能有一个未到期的预约。经办人员可为来电人登记电话约办"
+        "个人预约一个时段；每人同一时间只能有一个未到期的预约。单位的法定代表人、管理员和获得"
+        "“业务预约（约办）”授权的经办人可为单位预约（本人到场；为本单位同一时间一个预约，"
+        "未获授权的为 403 MATTER_NOT_GRANTED）。经办人员可为来电人登记电话约办"
         "（id_number、mobile）。错误码：SLOT_NOT_FOUND（404）、SLOT_PAST / DAY_CLOSED / "
         "SLOT_NOT_OPEN（422）、SLOT_FULL / APPOINTMENT_ALREADY_BOOKED（409）；被拒绝的预约不写入"
         "任何记录。"

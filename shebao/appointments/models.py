@@ -53,9 +53,10 @@ class Slot(models.Model):
 
 
 class Appointment(models.Model):
-    """A person's booking of a slot. Live while ``booked``; the person may hold one live booking
-    whose slot has not ended (checked under the person's row lock), and never two in one slot
-    (a partial unique constraint)."""
+    """A person's booking of a slot, for their own business or for a unit's (``unit``: booked by
+    a user of the unit). Live while ``booked``; the person may hold one live booking whose slot
+    has not ended for their own business and one for each unit they act for (checked under the
+    person's row lock), and never two in one slot (a partial unique constraint)."""
 
     class Status(models.TextChoices):
         BOOKED = "booked", "已预约"
@@ -72,6 +73,16 @@ class Appointment(models.Model):
     )
     person = models.ForeignKey(
         "registry.Person", verbose_name="预约人", on_delete=models.PROTECT, related_name="+"
+    )
+    # The unit whose business the person comes for (a unit's user booking for the unit), or
+    # empty: the person's own business.
+    unit = models.ForeignKey(
+        "registry.Unit",
+        verbose_name="代办单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     channel = models.CharField("预约方式", max_length=8, choices=Channel.choices)
     status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.BOOKED)
@@ -112,6 +123,7 @@ class Appointment(models.Model):
         indexes = [
             models.Index(fields=["person", "status"], name="appointment_person_status"),
             models.Index(fields=["slot", "status"], name="appointment_slot_status"),
+            models.Index(fields=["unit", "status"], name="appointment_unit_status"),
         ]
 
     def __str__(self) -> str:

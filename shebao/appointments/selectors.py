@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from shebao.appointments.access import staff_desks, staff_handles
+from shebao.appointments.access import staff_desks, staff_handles, unit_may_book
 from shebao.appointments.models import Appointment, Slot
 from shebao.common.errors import InvalidInput, NotFound
 from shebao.common.workcalendar import HOLIDAY_LABELS, holiday_name, is_workday
@@ -81,13 +81,16 @@ def booking_days(*, region: str, today: date | None = None) -> list[date]:
 
 
 def appointments_of(*, actor: Actor) -> QuerySet[Appointment]:
-    """The actor's own bookings, newest slot first (none for anyone but an individual)."""
-    if not actor.is_individual or actor.person is None:
+    """The actor's own bookings, newest slot first: an individual's for their own business; a
+    unit's, for a user of the unit who may book (by whichever of its users); none otherwise."""
+    if actor.is_unit and unit_may_book(actor):
+        rows = Appointment.objects.filter(unit=actor.unit)
+    elif actor.is_individual and actor.person is not None:
+        rows = Appointment.objects.filter(person=actor.person, unit__isnull=True)
+    else:
         return Appointment.objects.none()
-    return (
-        Appointment.objects.filter(person=actor.person)
-        .select_related("slot", "slot__department")
-        .order_by("-slot__starts_at", "-id")
+    return rows.select_related("slot", "slot__department", "person").order_by(
+        "-slot__starts_at", "-id"
     )
 
 
@@ -98,7 +101,14 @@ def appointment_for(*, actor: Actor, pk: int) -> Appointment:
         .first()
     )
     if found is not None:
-        if actor.is_individual and actor.person is not None and found.person_id == actor.person.pk:
+        if (
+            actor.is_individual
+            and actor.person is not None
+            and found.person_id == actor.person.pk
+            and found.unit_id is None
+        ):
+            return found
+        if actor.is_unit and found.unit_id == actor.unit.pk and unit_may_book(actor):  # type: ignore[union-attr]
             return found
         office = office_get(found.slot.office)
         if office and staff_handles(actor, office=office, department=found.slot.department_id):
@@ -119,7 +129,7 @@ def day_list(*, actor: Actor, office: Office, department: str, day: date) -> Que
         Appointment.objects.filter(
             slot__office=office.code, slot__department_id=department, slot__day=day
         )
-        .select_related("slot", "person")
+        .select_related("slot", "person", "unit")
         .order_by("slot__starts_at", "id")
     )
 

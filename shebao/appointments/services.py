@@ -16,7 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from shebao.appointments.access import staff_handles
+from shebao.appointments.access import staff_handles, unit_may_book
 from shebao.appointments.models import Appointment, AppointmentEvent, Slot
 from shebao.common.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shebao.common.identifiers import normalize_id_number, normalize_mobile
@@ -178,20 +178,31 @@ def appointment_book(
     mobile: str = "",
 ) -> Appointment:
     """Book ``slot`` (a slot id). An individual books for themselves (the SMS goes to their
-    registered mobile unless another is given); staff who handle the slot's desk enter a
+    registered mobile unless another is given); a unit's user who may (``unit_may_book``) books
+    for the unit's business, to come themself; staff who handle the slot's desk enter a
     telephone appointment (电话约办) for the caller named by ``id_number``, reached at
     ``mobile``.
 
     Refused, with nothing written: a slot that has begun, is on a closed day or beyond the
     horizon (422); a full slot (409 ``SLOT_FULL``); a second live booking of the same person
-    (409 ``APPOINTMENT_ALREADY_BOOKED``)."""
+    for the same business, their own or one unit's (409 ``APPOINTMENT_ALREADY_BOOKED``); a
+    unit operator not granted 业务预约 (403 ``MATTER_NOT_GRANTED``)."""
+    unit = None
     if actor.is_individual and actor.person is not None:
         channel = Appointment.Channel.ONLINE
+    elif actor.is_unit:
+        if not unit_may_book(actor):
+            raise PermissionDenied(
+                "您没有获得“业务预约（约办）”的授权，请联系本单位管理员",
+                code="MATTER_NOT_GRANTED",
+            )
+        channel = Appointment.Channel.ONLINE
+        unit = actor.unit
     elif actor.is_staff:
         channel = Appointment.Channel.PHONE
     else:
-        actor.require("individual", "staff")
-        raise PermissionDenied("只有个人可以网上预约", code="FORBIDDEN")
+        actor.require("individual", "unit", "staff")
+        raise PermissionDenied("只有个人和单位可以网上预约", code="FORBIDDEN")
     found = _slot(slot)
     office = _office(found)
     if channel == Appointment.Channel.PHONE:
@@ -222,13 +233,17 @@ def appointment_book(
     # and then sees the first one's booking.
     Person.objects.select_for_update().filter(pk=person.pk).values_list("pk", flat=True).get()
     live = (
-        Appointment.objects.filter(person=person, status=Status.BOOKED, slot__ends_at__gt=now)
+        Appointment.objects.filter(
+            person=person, unit=unit, status=Status.BOOKED, slot__ends_at__gt=now
+        )
         .select_related("slot")
         .first()
     )
     if live is not None:
+        whose, rule = (f"为{unit.name}", "为本单位") if unit is not None else ("", "每人")
         raise Conflict(
-            f"您已预约{_when(live.slot)}，每人同一时间只能有一个预约；如需改约，请先取消原预约",
+            f"您已{whose}预约{_when(live.slot)}，{rule}同一时间只能有一个预约；"
+            "如需改约，请先取消原预约",
             code="APPOINTMENT_ALREADY_BOOKED",
             details={"appointment": live.pk},
         )
@@ -242,6 +257,7 @@ def appointment_book(
             appointment = Appointment.objects.create(
                 slot=found,
                 person=person,
+                unit=unit,
                 channel=channel,
                 mobile=phone,
                 matter=matter,
@@ -252,6 +268,8 @@ def appointment_book(
         raise Conflict("您已预约该时段", code="APPOINTMENT_ALREADY_BOOKED", field="slot") from clash
     _event(appointment, action=AppointmentEvent.Action.BOOK, actor=actor, at=now, channel=channel)
     text = f"{office.name} {found.department.name}，{_when(found)}，预约号 {appointment.pk}"
+    if unit is not None:
+        text = f"{text}（代{unit.name}办理）"
     if channel == Appointment.Channel.PHONE:
         sms_queue(
             to=phone,
@@ -277,7 +295,7 @@ def _locked(appointment_id: Any) -> Appointment:
         pk = 0
     found = (
         Appointment.objects.select_for_update(of=("self",))
-        .select_related("slot", "slot__department", "person")
+        .select_related("slot", "slot__department", "person", "unit")
         .filter(pk=pk)
         .first()
         if pk > 0
@@ -298,10 +316,18 @@ def _may_handle(actor: Actor, appointment: Appointment) -> bool:
 
 
 def _owner(actor: Actor, appointment: Appointment) -> bool:
+    """The person's own booking (as an individual), or the unit's (as its user who may book)."""
+    if actor.is_unit:
+        return (
+            appointment.unit_id is not None
+            and appointment.unit_id == actor.unit.pk  # type: ignore[union-attr]
+            and unit_may_book(actor)
+        )
     return (
         actor.is_individual
         and actor.person is not None
         and actor.person.pk == appointment.person_id
+        and appointment.unit_id is None
     )
 
 

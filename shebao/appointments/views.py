@@ -19,7 +19,8 @@ from shebao.accounts import actors
 from shebao.accounts.decorators import actor_required
 from shebao.accounts.selectors import actor_region, visitor_region
 from shebao.appointments import selectors, services
-from shebao.common.errors import DomainError
+from shebao.appointments.access import unit_may_book
+from shebao.common.errors import DomainError, PermissionDenied
 from shebao.common.identifiers import id_number_spelling, mobile_spelling
 from shebao.policy.selectors import param
 from shebao.registry.directory import Office, directory_for, office_get, offices
@@ -46,11 +47,19 @@ def _offices_for(actor: Any) -> list[Office]:
     return list(found.offices) if found and found.offices else offices()
 
 
-@actor_required(actors.INDIVIDUAL)
+def _unit_may_book(actor: Any) -> None:
+    if actor.is_unit and not unit_may_book(actor):
+        raise PermissionDenied(
+            "您没有获得“业务预约（约办）”的授权，请联系本单位管理员", code="MATTER_NOT_GRANTED"
+        )
+
+
+@actor_required(actors.INDIVIDUAL, actors.UNIT)
 @require_GET
 def mine(request: HttpRequest) -> HttpResponse:
-    """我的预约 and the booking form: department → day → slot."""
+    """我的预约 (a unit's: the unit's) and the booking form: department → day → slot."""
     actor = request.actor  # type: ignore[attr-defined]
+    _unit_may_book(actor)
     places = _offices_for(actor)
     office = office_get(request.GET.get("office", "")[:40]) or (places[0] if places else None)
     departments = [
@@ -85,10 +94,11 @@ def mine(request: HttpRequest) -> HttpResponse:
     )
 
 
-@actor_required(actors.INDIVIDUAL)
+@actor_required(actors.INDIVIDUAL, actors.UNIT)
 @require_POST
 def book(request: HttpRequest) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]
+    _unit_may_book(actor)
     try:
         appointment = services.appointment_book(
             actor=actor,
@@ -103,7 +113,7 @@ def book(request: HttpRequest) -> HttpResponse:
     return redirect("appointments:mine")
 
 
-@actor_required(actors.INDIVIDUAL, actors.STAFF)
+@actor_required(actors.INDIVIDUAL, actors.UNIT, actors.STAFF)
 @require_POST
 def cancel(request: HttpRequest, pk: int) -> HttpResponse:
     actor = request.actor  # type: ignore[attr-defined]

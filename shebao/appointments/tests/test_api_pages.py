@@ -64,6 +64,7 @@ def test_book_and_cancel_through_the_api(client, world):
     body = response.json()
     assert body["slot"] == slot.pk and body["status"] == "booked" and body["channel"] == "online"
     assert body["office"] == "jl-fusui" and body["department"] == "unemployment"
+    assert body["unit"] is None
     again = client.post(
         "/api/v1/appointments", {"slot": slot.pk}, content_type="application/json", **headers
     )
@@ -144,3 +145,77 @@ def test_the_directory_page_shows_jilins_telephones(client, world):
     assert "69983072" in text and "970856456" in text
     assert "吉林省吉林市船营区福绥街1号" in text
     assert "邮寄单面备注栏清晰标注申请办理“所办业务名称”业务" in text
+
+
+def test_the_matter_leads_a_person_and_a_unit_to_booking_and_files_nothing(world):
+    from shebao.applications.models import Application
+    from shebao.catalogue.models import Matter
+    from shebao.catalogue.services import catalogue_load
+    from shebao.testing import make_member, make_unit
+
+    catalogue_load()
+    matter = Matter.objects.get(code="both.appointment")
+    assert (matter.handler, matter.instant, matter.reviewed_by_staff_only) == (
+        "appointment_book",
+        True,
+        False,
+    )
+    person = signed_in(world.a, "individual")
+    opened = person.get("/applications/new/both.appointment/")
+    assert (opened.status_code, opened["Location"]) == (302, "/appointments/")
+
+    # a unit's administrator books for the unit on the same page, the department chosen
+    unit = make_unit(name="吉林市松花江纺织有限公司")
+    admin = make_member(unit, "admin")
+    desk = signed_in(admin, f"unit:{unit.pk}")
+    assert desk.get("/applications/new/both.appointment/")["Location"] == "/appointments/"
+    page = desk.get(f"/appointments/?department=unemployment&date={world.day}").content.decode()
+    assert "为吉林市松花江纺织有限公司的业务预约" in page and "剩余 4 个名额" in page
+    slot = world.slot(index=1)
+    done = desk.post("/appointments/book/", {"slot": slot.pk, "matter": "单位职工失业登记"})
+    assert done.status_code == 302
+    booked = Appointment.objects.get()
+    assert (booked.unit, booked.person, booked.matter) == (unit, admin.person, "单位职工失业登记")
+    listed = desk.get("/appointments/").content.decode()
+    assert "本单位的预约" in listed and "管理员甲" in listed and "取消预约" in listed
+    # the desk's day list says whose business it is
+    staff = signed_in(world.desk, "staff")
+    day_list = staff.get(f"/appointments/staff/?desk=jl-fusui:unemployment&date={world.day}")
+    assert "代吉林市松花江纺织有限公司" in day_list.content.decode()
+
+    # an operator without the grant is refused, nothing booked
+    bare = make_member(unit, "operator", name="经办人乙")
+    refused = signed_in(bare, f"unit:{unit.pk}")
+    assert refused.get("/appointments/").status_code == 403
+    assert refused.post("/appointments/book/", {"slot": world.slot(index=2).pk}).status_code == 403
+    assert Appointment.objects.count() == 1 and Application.objects.count() == 0
+
+    desk.post(f"/appointments/{booked.pk}/cancel/")
+    assert Appointment.objects.get().status == "cancelled"
+
+
+def test_a_unit_manager_books_for_the_unit_through_the_api(client, world):
+    from shebao.testing import make_member, make_unit
+
+    unit = make_unit()
+    admin = make_member(unit, "admin")
+    headers = _bearer(admin, f"unit:{unit.pk}")
+    response = client.post(
+        "/api/v1/appointments",
+        {"slot": world.slot().pk},
+        content_type="application/json",
+        **headers,
+    )
+    assert response.status_code == 201
+    assert (response.json()["unit"], response.json()["channel"]) == (unit.credit_code, "online")
+    bare = make_member(unit, "operator", name="经办人乙")
+    refused = client.post(
+        "/api/v1/appointments",
+        {"slot": world.slot(index=1).pk},
+        content_type="application/json",
+        **_bearer(bare, f"unit:{unit.pk}"),
+    )
+    assert (refused.status_code, refused.json()["code"]) == (403, "MATTER_NOT_GRANTED")
+    gone = client.delete(f"/api/v1/appointments/{response.json()['id']}", **headers)
+    assert (gone.status_code, gone.json()["unit"]) == (200, unit.credit_code)
+    assert Appointment.objects.get().status == "cancelled"

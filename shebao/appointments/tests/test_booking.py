@@ -217,15 +217,78 @@ def test_a_telephone_appointment_for_an_unknown_caller_is_refused(world):
     assert refused.code == "PERSON_NOT_FOUND"
 
 
-def test_a_unit_user_cannot_book(world):
+def test_a_unit_manager_books_for_the_unit_and_the_units_users_see_it(world):
     from shebao.testing import make_member, make_unit, unit_actor
 
-    unit = make_unit()
+    unit = make_unit(name="吉林市松花江纺织有限公司")
     admin = make_member(unit, "admin")
-    refused = _refused(
-        lambda: services.appointment_book(actor=unit_actor(admin, unit), slot=world.slot().pk)
+    legal = make_member(unit, "legal_rep")
+    slot = world.slot()
+
+    booked = services.appointment_book(
+        actor=unit_actor(admin, unit), slot=slot.pk, matter="单位参保登记信息变更"
     )
-    assert refused.code == "FORBIDDEN"
+
+    # the booking is the unit's, attended by the administrator in person
+    assert (booked.unit, booked.person, booked.channel) == (unit, admin.person, "online")
+    assert (Slot.objects.get(pk=slot.pk).booked, booked.mobile) == (1, admin.person.mobile)
+    told = Notification.objects.get(recipient=admin)
+    assert told.context == f"unit:{unit.pk}" and "代吉林市松花江纺织有限公司办理" in told.body
+    # the unit's other manager sees it; as individuals neither does, nor another unit
+    assert list(selectors.appointments_of(actor=unit_actor(legal, unit))) == [booked]
+    assert list(selectors.appointments_of(actor=act(admin))) == []
+    other = make_unit(name="吉林市另一有限公司")
+    stranger = make_member(other, "admin", name="外单位管理员")
+    assert list(selectors.appointments_of(actor=unit_actor(stranger, other))) == []
+    # a second booking for the unit by the same person is refused; their own business is not
+    refused = _refused(
+        lambda: services.appointment_book(
+            actor=unit_actor(admin, unit), slot=world.slot(index=1).pk
+        )
+    )
+    assert refused.code == "APPOINTMENT_ALREADY_BOOKED"
+    assert "为本单位同一时间只能有一个预约" in refused.message
+    own = services.appointment_book(actor=act(admin), slot=world.slot(index=3).pk)
+    assert own.unit is None
+    # another unit's manager and the person as an individual cannot cancel it; the co-manager can
+    for outsider in (unit_actor(stranger, other), act(admin)):
+        assert (
+            _refused(
+                lambda o=outsider: services.appointment_cancel(actor=o, appointment=booked.pk)
+            ).code
+            == "APPOINTMENT_NOT_FOUND"
+        )
+    services.appointment_cancel(actor=unit_actor(legal, unit), appointment=booked.pk)
+    booked.refresh_from_db()
+    assert booked.status == "cancelled" and Slot.objects.get(pk=slot.pk).booked == 0
+
+
+def test_a_unit_operator_books_only_with_the_grant_of_the_matter(world):
+    from shebao.catalogue.models import Matter
+    from shebao.catalogue.services import catalogue_load
+    from shebao.testing import make_member, make_unit, unit_actor
+
+    catalogue_load()
+    unit = make_unit()
+    bare = make_member(unit, "operator", name="经办人甲")
+    granted = make_member(
+        unit, "operator", name="经办人乙", grants=[Matter.objects.get(code="both.appointment")]
+    )
+
+    refused = _refused(
+        lambda: services.appointment_book(actor=unit_actor(bare, unit), slot=world.slot().pk)
+    )
+    assert refused.code == "MATTER_NOT_GRANTED"
+    assert list(selectors.appointments_of(actor=unit_actor(bare, unit))) == []
+
+    booked = services.appointment_book(actor=unit_actor(granted, unit), slot=world.slot().pk)
+    assert (booked.unit, booked.person) == (unit, granted.person)
+    assert (
+        _refused(
+            lambda: services.appointment_cancel(actor=unit_actor(bare, unit), appointment=booked.pk)
+        ).code
+        == "APPOINTMENT_NOT_FOUND"
+    )
 
 
 def test_the_desk_marks_arrival_and_no_show_on_the_day_only(world):
