@@ -10,9 +10,11 @@ class ContributionsConfig(AppConfig):
         # Register the matters' effects with the workflow engine.
         from shebao.contributions import (  # noqa: F401
             backpay,
+            base_difference,
             bases,
             cancellations,
             deferrals,
+            gap_backpay,
             handlers,
             raises,
         )

@@ -14,8 +14,9 @@ by which it is payable has passed:
   one late-fee calculation (:func:`shebao.calculators.services.late_fee_calculate`, the rule
   :func:`shebao.rules.latefee.late_fee`) that the public calculator uses;
 - a back-payment's bill (补缴征集单) adds the late fee of its past months, fixed when it was
-  issued (:mod:`shebao.contributions.backpay`); its own late fee runs on its total, as any
-  bill's, once it is overdue itself;
+  issued (:mod:`shebao.contributions.backpay`), or the interest of a flexible worker's
+  interruption back-payment (:mod:`shebao.contributions.gap_backpay`); its own late fee runs
+  on its total, as any bill's, once it is overdue itself;
 - payments cover the total first, then the late fee.
 """
 
@@ -63,12 +64,13 @@ class Due:
     late_fee_fen: int = 0  # the late fee up to ``on`` (or up to the day the total was paid)
     late_fee: LateFeeResult | None = None  # its calculation, for the explanation
     cancelled: bool = False  # given up by its payer (已注销): nothing is due on it
+    interest_fen: int = 0  # a back-payment's interest on its past months (补缴利息), fixed
 
     @property
     def due_fen(self) -> int:
         if self.cancelled:
             return 0
-        return max(self.total_fen + self.late_fee_fen - self.paid_fen, 0)
+        return max(self.total_fen + self.late_fee_fen + self.interest_fen - self.paid_fen, 0)
 
     @property
     def principal_due_fen(self) -> int:
@@ -161,6 +163,7 @@ def dues_of(bill_ids: Iterable[int], *, on: date) -> dict[int, Due]:
                 "adjustment_individual_fen",
                 "backpay_late_fee_fen",
                 "status",
+                "backpay_interest_fen",
             )
             paid: dict[int, list[tuple[date, int]]] = defaultdict(list)
             for bill_id, paid_at, fen in payment.objects.filter(bill_id__in=chunk).values_list(
@@ -204,6 +207,7 @@ def dues_of(bill_ids: Iterable[int], *, on: date) -> dict[int, Due]:
                     else accrued + (to_fen(fee.fee) if fee is not None else 0),
                     late_fee=fee,
                     cancelled=cancelled,
+                    interest_fen=0 if cancelled else row[10],
                 )
     return dues
 
@@ -221,8 +225,8 @@ def total_fen_sql() -> CombinedExpression:
 def due_fen_sql(*, on: date) -> Func:
     """The amount due on ``on`` of a bill not past the day it is payable by, as one SQL
     expression over the bill, to annotate a set of bills at once (the bank's deduction file):
-    the same as :func:`dues_of` gives it — the total and a back-payment's late fee of its past
-    months, less the payments up to the end of ``on`` (local time), plus what refunds drew from
+    the same as :func:`dues_of` gives it — the total and a back-payment's late fee or interest
+    of its past months, less the payments up to the end of ``on`` (local time), plus what refunds drew from
     it, and never below nothing. No late fee of its own runs yet; for an overdue bill ask
     :func:`dues_of`."""
     from django.apps import apps
@@ -239,6 +243,7 @@ def due_fen_sql(*, on: date) -> Func:
     due = (
         total_fen_sql()
         + F("backpay_late_fee_fen")
+        + F("backpay_interest_fen")
         - sum_of(payment, paid_at__lt=until)
         + sum_of(allocation)
     )

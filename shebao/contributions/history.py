@@ -174,7 +174,9 @@ def _records(
         "bill__number",
         "bill__status",
         "provisional",
-    ):
+    ).order_by("revision"):
+        # A cancelled month back-paid later (revision 1) is read after its cancelled line and
+        # stands for the month.
         key = (month, payer_kind, payer_id)
         if key not in months:
             own = payer_kind != PayerKind.UNIT

@@ -346,6 +346,10 @@ class Bill(models.Model):
     # month's from the day after it was payable by to the day before the bill (DOMAIN.md §4).
     # Part of the amount due; a bill's own late fee runs on top once it is overdue itself.
     backpay_late_fee_fen = models.BigIntegerField("补缴滞纳金（分）", default=0)
+    # A flexible worker's interruption back-payment's interest (补缴利息) on its past months'
+    # pension contributions, by the back-payment interest rule (:mod:`shebao.rules.backpay`),
+    # fixed when the bill is issued; part of the amount due, kept apart from the principal.
+    backpay_interest_fen = models.BigIntegerField("补缴利息（分）", default=0, db_default=0)
     provisional = models.BooleanField("含临时参数", default=False)
     status = models.CharField("状态", max_length=12, choices=Status.choices, default=Status.UNPAID)
     confirmed_at = models.DateTimeField("单位确认时间", null=True, blank=True)
@@ -471,14 +475,18 @@ class ContributionLine(models.Model):
     bill = models.ForeignKey(
         Bill, on_delete=models.PROTECT, related_name="lines", db_index=False, db_constraint=False
     )
+    # 0: the month's line as assessed or back-paid. 1: the back-payment of a month whose line's
+    # bill was given up (欠费注销) — a new line beside the cancelled one, which stays in the
+    # record (:mod:`shebao.contributions.gap_backpay`).
+    revision = models.PositiveSmallIntegerField("补缴次序", default=0, db_default=0)
 
     class Meta:
         verbose_name = "缴费核定明细"
         verbose_name_plural = "缴费核定明细"
         constraints = [
             models.UniqueConstraint(
-                fields=["month", "payer_kind", "payer_id", "person", "insurance"],
-                name="line_month_payer_person_insurance",
+                fields=["month", "payer_kind", "payer_id", "person", "insurance", "revision"],
+                name="line_month_payer_person_insurance_revision",
             ),
             models.CheckConstraint(
                 condition=models.Q(base_fen__gte=0)
@@ -499,6 +507,8 @@ class AdjustmentCause(models.TextChoices):
     TRUEUP = "trueup", "临时参数转正式"
     BASE_RAISE = "base_raise", "缴费基数调整（上调）"
     BASE = "base", "缴费基数更正"
+    # 单位申报基数差补缴: the upward difference of past months, on a back-payment bill.
+    BASE_DIFFERENCE = "base_diff", "基数差补缴"
 
 
 class ContributionAdjustment(models.Model):
@@ -594,6 +604,8 @@ class ContributionAdjustment(models.Model):
 class BackPaymentKind(models.TextChoices):
     STAFF = "staff", "单位申报个人补缴"
     MONTHLY = "monthly", "单位申报月报补缴"
+    GAP = "gap", "养老保险中断期补缴"
+    BASE_DIFFERENCE = "basediff", "单位申报基数差补缴"
 
 
 class BackPayment(models.Model):
@@ -612,8 +624,14 @@ class BackPayment(models.Model):
     )
     kind = models.CharField("补缴类型", max_length=8, choices=BackPaymentKind.choices)
     acceptance_mode = models.CharField("受理方式", max_length=12)
+    # None: a flexible worker's own back-payment (养老保险中断期补缴).
     unit = models.ForeignKey(
-        "registry.Unit", verbose_name="参保单位", on_delete=models.PROTECT, related_name="+"
+        "registry.Unit",
+        verbose_name="参保单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     person = models.ForeignKey(
         "registry.Person",

@@ -190,7 +190,9 @@ def _flexible_adjustments(
         "l.individual_fen + COALESCE(a.i, 0) AS individual_charged "
         f"FROM {_table(ContributionLine)} l {_charged('self')} "
         f"WHERE l.month = %s AND l.region_id = %s AND l.kind = '{LineKind.FLEXIBLE}' "
-        f"AND l.payer_kind = 'self' AND l.grade IN ({offered}) "
+        # A cancelled month back-paid later is at the parameters of the back-payment's month
+        # (revision 1, :mod:`.gap_backpay`): the month's own parameters do not apply to it.
+        f"AND l.payer_kind = 'self' AND l.grade IN ({offered}) AND l.revision = 0 "
         "AND l.payer_id >= %s AND l.payer_id < %s) t) s "
         f"JOIN {_table(Bill)} bl ON bl.month = %s AND bl.payer_kind = 'self' "
         f"AND bl.payer_id = s.payer_id AND bl.status IN ('{Bill.Status.UNPAID}', '{Bill.Status.ARREARS}') "

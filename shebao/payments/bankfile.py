@@ -501,7 +501,8 @@ def _reconcile(*, result: BankResultImport, batch: BankBatch, actor_user_id: int
             f"{t}.outcome = %s) GROUP BY p.bill_id) s WHERE {bill}.id = s.bill_id AND "
             f"{bill}.status <> %s AND COALESCE({bill}.deferred_to, {bill}.due_date) >= %s AND "
             f"{bill}.unit_total_fen + {bill}.individual_total_fen + {bill}.adjustment_unit_fen "
-            f"+ {bill}.adjustment_individual_fen + {bill}.backpay_late_fee_fen <= s.paid_fen",
+            f"+ {bill}.adjustment_individual_fen + {bill}.backpay_late_fee_fen "
+            f"+ {bill}.backpay_interest_fen <= s.paid_fen",
             [Bill.Status.PAID, now, result.pk, Outcome.PAID, Bill.Status.PAID, today],
         )
         # An overdue one owes its late fee too: the amount due says whether it is covered.
