@@ -193,6 +193,10 @@ def _flexible_adjustments(
         # A cancelled month back-paid later is at the parameters of the back-payment's month
         # (revision 1, :mod:`.gap_backpay`): the month's own parameters do not apply to it.
         f"AND l.payer_kind = 'self' AND l.grade IN ({offered}) AND l.revision = 0 "
+        # A cancelled month (欠费注销) is given up: it takes no difference either way.
+        f"AND NOT EXISTS (SELECT 1 FROM {_table(Bill)} cb WHERE cb.month = l.month "
+        "AND cb.payer_kind = 'self' AND cb.payer_id = l.payer_id "
+        f"AND cb.kind = '{Bill.Kind.MONTHLY}' AND cb.status = '{Bill.Status.CANCELLED}') "
         "AND l.payer_id >= %s AND l.payer_id < %s) t) s "
         f"JOIN {_table(Bill)} bl ON bl.month = %s AND bl.payer_kind = 'self' "
         f"AND bl.payer_id = s.payer_id AND bl.status IN ('{Bill.Status.UNPAID}', '{Bill.Status.ARREARS}') "

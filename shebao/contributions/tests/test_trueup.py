@@ -209,3 +209,42 @@ def test_statements_issued_on_the_provisional_month_are_reissued_after_the_true_
     assert not ContributionAdjustment.objects.filter(person=a).exists()
     assert floor.status == Certificate.Status.REVOKED and floor.replaced_by is not None
     assert inside.status == Certificate.Status.VALID
+
+
+def _finalize_average_wage(value: str) -> None:
+    """Jilin province's 2020 H2 average wage published (the flexible grades' base)."""
+    from shebao.accounts.capabilities import Capability, capability_grant
+    from shebao.policy.services import parameter_finalize
+
+    user = make_staff(districts=("220200",), name="孙政策")
+    capability_grant(
+        staff=user.staff_profile, capability=Capability.EDIT_POLICY, regions=["220000"]
+    )
+    record = PolicyParameter.objects.get(
+        region_id="220000", key="wage.average_annual", valid_from=date(2020, 7, 1)
+    )
+    parameter_finalize(
+        actor=staff_actor(user),
+        record=record,
+        value=value,
+        source="测试：正式公布值",
+        reason="公布",
+    )
+
+
+@pytest.mark.parametrize("cancelled", [False, True])
+def test_a_cancelled_month_of_a_flexible_worker_takes_no_true_up(jilin, city, cancelled):
+    month_assess(region=jilin, month=AUGUST)
+    month_assess(region=jilin, month=SEPTEMBER)
+    person = city["flexible"]
+    if cancelled:  # 欠费注销 of August (the bill and its lines stay)
+        Bill.objects.filter(person=person, month=AUGUST).update(status=Bill.Status.CANCELLED)
+    _finalize_average_wage("60000")
+
+    month_trueup(region=jilin, month=AUGUST, into=SEPTEMBER)
+
+    carried = ContributionAdjustment.objects.filter(month=AUGUST, person=person)
+    if cancelled:
+        assert not carried.exists()
+    else:  # the 100% grade's base rose with the wage: the difference is carried
+        assert carried.exists() and all(a.individual_diff_fen > 0 for a in carried)
