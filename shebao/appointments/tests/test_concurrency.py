@@ -29,7 +29,9 @@ def test_a_slot_takes_exactly_its_capacity_however_many_book_at_once(world, requ
     booked = [r for r in results if isinstance(r, Appointment)]
     refused = [r for r in results if isinstance(r, DomainError)]
     assert len(booked) == slot.capacity == 4
-    assert len(refused) == BOOKERS - 4, [r for r in results if not isinstance(r, (Appointment, DomainError))]
+    assert len(refused) == BOOKERS - 4, [
+        r for r in results if not isinstance(r, (Appointment, DomainError))
+    ]
     assert {r.code for r in refused} == {"SLOT_FULL"}
     assert on_db(lambda: Slot.objects.get(pk=slot.pk).booked) == 4
     assert on_db(lambda: Appointment.objects.filter(slot_id=slot.pk).count()) == 4
