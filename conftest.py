@@ -55,6 +55,9 @@ def _test_settings(settings, tmp_path):
         }
     }
     settings.MEDIA_ROOT = tmp_path / "media"
+    # What the hall writes beside its database (the SMS outbox, the local bank's journal of
+    # payouts) goes to the test's own directory, not to the developer's var/.
+    settings.VAR_DIR = tmp_path / "var"
     # Plain static names: the hashed ones need `collectstatic` first (test_static_files.py
     # proves them with it).
     settings.STORAGES = {

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -26,10 +26,14 @@ from shebao.accounts.capabilities import Capability, capability_grant, capabilit
 from shebao.accounts.models import MatterGrant, StaffProfile, UnitMembership, User
 from shebao.catalogue.models import Matter
 from shebao.catalogue.services import catalogue_load
+from shebao.common.periods import YearMonth
 from shebao.demo.people import DemoPerson, credit_code, id_number, people
 from shebao.policy.services import policy_load
 from shebao.registry.models import NATIONAL, Department, Person, Region, Unit
 from shebao.registry.services import departments_load, regions_load
+
+if TYPE_CHECKING:
+    from shebao.demo.payments import PaymentsReport
 
 # Every demo account signs in with this password (the hall asks nobody to change it).
 DEMO_PASSWORD = "Shebao@2026"
@@ -70,6 +74,7 @@ class DemoReport:
     applications_total: int = 0
     months_assessed: int = 0
     adjustments_written: int = 0
+    payments: PaymentsReport | None = None
     cards_built: int = 0
     slots_open: int = 0  # appointment slots of the coming week
 
@@ -562,16 +567,16 @@ def _build_histories(
 # --- monthly assessments -------------------------------------------------------------------------
 
 # The demo city is assessed from the month of the first published limits of the seed (Jilin
-# 2020 H1) to last month: 2020 H2 carries the provisional limits (seed 000). About 30 ms a month
+# 2020 H1) to this month: 2020 H2 carries the provisional limits (seed 000). About 30 ms a month
 # on SQLite.
 ASSESSED_FROM = (2020, 1)
 
 
-def _last_month() -> tuple[int, int]:
+def _this_month() -> tuple[int, int]:
     from shebao.common.periods import YearMonth
 
-    last = YearMonth.of(timezone.localdate()) - 1
-    return last.year, last.month
+    this = YearMonth.of(timezone.localdate())
+    return this.year, this.month
 
 
 def _assess_months(*, first: tuple[int, int], last: tuple[int, int]) -> int:
@@ -676,11 +681,13 @@ def demo_load() -> DemoReport:
         )
     report.applications_built = _build_applications(actors, workers)
     _mailed_case(actors["chen"])
-    report.months_assessed = _assess_months(first=ASSESSED_FROM, last=_last_month())
+    report.months_assessed = _assess_months(first=ASSESSED_FROM, last=_this_month())
     report.adjustments_written = demo_trueup()
-    payments_demo(
+    report.payments = payments_demo(
         city=CITY,
+        first=YearMonth(*ASSESSED_FROM),
         songjiang_code=songjiang.credit_code,
+        dumplings_code=dumplings.credit_code,
         self_payer_id_number=individual["zhang"].username,
     )
     report.slots_open = appointments_demo(

@@ -109,11 +109,11 @@ class World:
     bill_person_id: int  # the person of that line (an employee of the unit)
     self_bill: Bill  # 张伟's own bill of last month (a flexible worker)
     adjustment: ContributionAdjustment  # an adjustment carried into one of the unit's bills
-    receipt: Receipt  # 张伟's receipt of the month before (paid online in the demo)
+    receipt: Receipt  # 张伟's latest receipt (he pays online in the demo)
     order: PaymentOrder  # 张伟's open order for his bill of last month
     person_certificate: Certificate  # 张伟's 参保证明
     unit_certificate: Certificate  # 松江机械's 单位权益单
-    batch: BankBatch  # the demo's month-end deduction batch
+    batch: BankBatch  # the demo's latest month-end deduction batch
     refund: Refund  # 松江机械's refund waiting for its telephone confirmation
     card_a: Card  # 张伟's social security card, in force
     card_proof: Certificate  # 陈晓燕's 领卡证明 (her replacement card is in the post; 昌邑区)
@@ -254,10 +254,12 @@ def build_world() -> World:
             .order_by("-month")
             .first()
         ),
-        receipt=Receipt.objects.get(bill__person=users["ind_a"].person),
+        receipt=Receipt.objects.filter(bill__person=users["ind_a"].person)
+        .order_by("-paid_at")
+        .first(),
         order=order_create(actor=actor_for(users["ind_a"], "individual"), bill=self_bill)[0],
-        batch=BankBatch.objects.get(),
-        refund=Refund.objects.get(),
+        batch=BankBatch.objects.order_by("-month").first(),
+        refund=Refund.objects.get(status=Refund.Status.PENDING),
         card_a=Card.objects.get(person=users["ind_a"].person, status=Card.Status.ACTIVE),
         card_proof=card_proof_issue(
             actor=actor_for(
