@@ -101,6 +101,7 @@ class LoadReport:
     updated: int = 0
     unchanged: int = 0
     removed: int = 0
+    kept: int = 0  # records staff changed since, kept as they are (keep_staff_changes)
     lines: list[str] = field(default_factory=list)
 
     @property
@@ -111,6 +112,7 @@ class LoadReport:
         return (
             f"政策参数：{self.files} 个文件，新增 {self.created}，更新 {self.updated}，"
             f"移除 {self.removed}，未变 {self.unchanged}"
+            + (f"，保留经办人员修改 {self.kept}" if self.kept else "")
         )
 
 
@@ -125,7 +127,9 @@ def _same(record: PolicyParameter, item: FileRecord) -> bool:
 
 
 @transaction.atomic
-def policy_load(*, directory: Path = DATA_DIR, force: bool = False) -> LoadReport:
+def policy_load(
+    *, directory: Path = DATA_DIR, force: bool = False, keep_staff_changes: bool = False
+) -> LoadReport:
     """Load ``<region code>.toml`` files into the store; returns what changed.
 
     Checks every file first (keys, values, dates, overlaps, regions) and raises
@@ -137,7 +141,10 @@ def policy_load(*, directory: Path = DATA_DIR, force: bool = False) -> LoadRepor
     disagrees with one, or a staff record overlaps a file record, or a file record has been
     taken out of its file, the load is refused (409 ``POLICY_DATA_CONFLICT``) unless ``force``,
     which makes the files win (an overlapping or stale record that results depend on is still
-    refused). Regions without a file are not touched.
+    refused). ``keep_staff_changes`` makes staff win instead: a file record that staff changed
+    since (a provisional value they made final) is kept as staff left it and counted as
+    ``kept`` — how the demo hall starts again on its own database. Regions without a file are
+    not touched.
     """
     known = set(Region.objects.values_list("code", flat=True))
     items = read_directory(directory, known)
@@ -165,6 +172,8 @@ def policy_load(*, directory: Path = DATA_DIR, force: bool = False) -> LoadRepor
         matched.add(ident)
         if _same(record, item):
             report.unchanged += 1
+        elif record.origin == PolicyParameter.Origin.STAFF and keep_staff_changes:
+            report.kept += 1
         elif record.origin == PolicyParameter.Origin.STAFF and not force:
             conflicts.append(
                 f"{item.where}：该记录已由经办人员修改（{record.get_status_display()}，"

@@ -321,3 +321,25 @@ def test_loading_again_pays_nothing_twice(hall):
         )
 
     assert (Payment.objects.count(), BankBatch.objects.count(), Refund.objects.count()) == before
+
+
+def test_the_hall_starts_again_on_its_own_database(hall):
+    """`make run` a second time: the demo's true-up made the 2020 H2 limits final, as staff
+    would, and the policy files still hold them provisional; the load keeps what staff left
+    and adds nothing twice."""
+    from shebao.policy.models import PolicyParameter
+
+    counts = (Bill.objects.count(), Payment.objects.count(), PolicyParameter.objects.count())
+
+    with freeze_time(timezone.make_aware(datetime.combine(TODAY.date(), time(15)))):
+        demo_load()
+
+    assert (
+        Bill.objects.count(),
+        Payment.objects.count(),
+        PolicyParameter.objects.count(),
+    ) == counts
+    floor = PolicyParameter.objects.get(
+        region_id="220200", key="contribution.base_floor", valid_from=date(2020, 7, 1)
+    )
+    assert floor.status == "final" and floor.origin == PolicyParameter.Origin.STAFF
