@@ -394,15 +394,20 @@ def appointments_remind(*, today: date | None = None) -> int:
                 pk=pk, status=Status.BOOKED, reminded_at__isnull=True
             ).update(reminded_at=now):
                 continue  # cancelled meanwhile, or another run took it
-            found = Appointment.objects.select_related("slot", "slot__department").get(pk=pk)
+            found = Appointment.objects.select_related("slot", "slot__department", "unit").get(
+                pk=pk
+            )
             office = office_get(found.slot.office)
             where = office.name if office else ""
+            # A unit's booking is attended for the unit: the text says which, and what to bring.
+            for_unit = f"（代{found.unit.name}办理）" if found.unit is not None else ""
+            papers = "身份证件和单位相关证明材料" if found.unit is not None else "身份证件"
             sms_queue(
                 to=found.mobile,
                 body=(
                     f"【社保经办】提醒：您预约了明天（{_when(found.slot)}）{where}"
-                    f"{found.slot.department.name}的业务，预约号 {found.pk}，请携带身份证件按时到场。"
-                    "如不能前往，请登录网上服务大厅取消预约。"
+                    f"{found.slot.department.name}的业务{for_unit}，预约号 {found.pk}，"
+                    f"请携带{papers}按时到场。如不能前往，请登录网上服务大厅取消预约。"
                 ),
                 purpose=OutboundMessage.Purpose.NOTICE,
             )

@@ -351,6 +351,22 @@ def test_the_reminder_goes_the_day_before_once(world):
     assert Appointment.objects.get(pk=tomorrow.pk).reminded_at is not None
 
 
+def test_a_units_reminder_says_for_which_unit_it_is_attended(world):
+    from shebao.testing import make_member, make_unit, unit_actor
+
+    unit = make_unit(name="吉林市松花江纺织有限公司")
+    admin = make_member(unit, "admin")
+    booked = services.appointment_book(actor=unit_actor(admin, unit), slot=world.slot().pk)
+    own = services.appointment_book(actor=act(admin), slot=world.slot(index=1).pk)
+
+    assert services.appointments_remind(today=world.day - timedelta(days=1)) == 2
+    for_unit = OutboundMessage.objects.get(body__contains=f"预约号 {booked.pk}，")
+    assert "（代吉林市松花江纺织有限公司办理）" in for_unit.body
+    assert "单位相关证明材料" in for_unit.body
+    mine = OutboundMessage.objects.get(body__contains=f"预约号 {own.pk}，")
+    assert "代吉林市" not in mine.body and "单位相关证明材料" not in mine.body
+
+
 def test_a_cancelled_booking_gets_no_reminder(world):
     booked = services.appointment_book(actor=act(world.a), slot=world.slot().pk)
     services.appointment_cancel(actor=act(world.a), appointment=booked.pk)

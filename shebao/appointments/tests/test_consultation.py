@@ -71,6 +71,25 @@ def test_a_matter_page_has_a_consultation_box_for_its_department(client, world, 
     assert 'href="/appointments/?department=unemployment">网上预约' in signed
 
 
+def test_unit_users_who_may_book_for_the_unit_are_offered_the_booking_form(world, catalogue):
+    from shebao.testing import make_member, make_unit
+
+    unit = make_unit()
+    manager = make_member(unit, "admin")
+    operator = make_member(unit, "operator")  # not granted 业务预约（约办）
+    context = f"unit:{unit.pk}"
+    page = "/matters/person.unemployment_benefit/?region=220200"
+
+    offered = box(signed_in(manager, context).get(page).content.decode())
+    assert 'href="/appointments/?department=unemployment">网上预约' in offered
+    directory = signed_in(manager, context).get("/appointments/directory/").content.decode()
+    assert 'href="/appointments/">网上预约' in directory
+    # an operator without the grant would only be refused by the booking page: no link
+    assert "网上预约" not in box(signed_in(operator, context).get(page).content.decode())
+    directory = signed_in(operator, context).get("/appointments/directory/").content.decode()
+    assert 'href="/appointments/">网上预约' not in directory
+
+
 def test_a_matter_whose_department_the_directory_does_not_list_shows_every_section(
     client, world, catalogue
 ):
