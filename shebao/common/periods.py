@@ -96,6 +96,42 @@ def months_between(start: YearMonth, end: YearMonth) -> int:
     return end - start
 
 
+def check_period(
+    start: YearMonth | None,
+    end: YearMonth | None,
+    *,
+    reversed_message: str = "",
+    reversed_code: str = "MONTHS_REVERSED",
+    reversed_field: str = "end_month",
+    before: YearMonth | None = None,
+    not_past_message: str = "",
+    not_past_field: str = "end_month",
+    max_months: int | None = None,
+    too_long_message: str = "",
+    too_long_code: str = "BACKPAY_TOO_MANY_MONTHS",
+    too_long_field: str = "start_month",
+) -> None:
+    """The checks a form's period of months passes, in this order, each in the matter's own
+    words (a check whose message is empty is not made; a side not filled in passes):
+
+    1. ``start`` not after ``end`` (422 ``reversed_code``, ``MONTHS_REVERSED`` by default);
+    2. ``end`` before the month ``before`` — a past period (422 ``BACKPAY_MONTH_NOT_PAST``);
+    3. at most ``max_months`` months, both ends included (422 ``too_long_code``).
+    """
+    if reversed_message and start is not None and end is not None and start > end:
+        raise InvalidInput(reversed_message, code=reversed_code, field=reversed_field)
+    if not_past_message and before is not None and end is not None and end >= before:
+        raise InvalidInput(not_past_message, code="BACKPAY_MONTH_NOT_PAST", field=not_past_field)
+    if (
+        too_long_message
+        and max_months is not None
+        and start is not None
+        and end is not None
+        and end - start + 1 > max_months
+    ):
+        raise InvalidInput(too_long_message, code=too_long_code, field=too_long_field)
+
+
 class YearMonthField(models.PositiveIntegerField):
     """Stores a :class:`YearMonth` as the integer ``YYYYMM``: sortable, readable in SQL."""
 

@@ -34,20 +34,18 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
 from shebao.applications.handlers import MatterHandler, register
-from shebao.common.errors import Conflict, InvalidInput
+from shebao.common.errors import Conflict, DomainError, InvalidInput
 from shebao.common.money import from_fen, to_fen
-from shebao.common.periods import YearMonth
+from shebao.common.periods import YearMonth, check_period
 from shebao.contributions.models import (
     BackPayment,
     BackPaymentKind,
     BaseSource,
-    Bill,
     ContributionLine,
     LineKind,
     ParameterSnapshot,
@@ -65,6 +63,7 @@ if TYPE_CHECKING:
 # The most months one case may back-pay: from 2011-07 to now is under 200; the counter handles
 # anything longer.
 MAX_MONTHS = 240
+TOO_LONG = f"一次最多补缴{MAX_MONTHS}个月，更长的期间请到经办机构窗口办理"
 MODE_LABELS = {
     backpay_mode.DIRECT: "直接办理",
     backpay_mode.COMMITMENT: "告知承诺制",
@@ -287,17 +286,20 @@ def recorded_months(*, person: Person, first: YearMonth, last: YearMonth) -> lis
     )
 
 
-def _refuse_recorded(months: list[YearMonth], *, conflict: bool) -> None:
-    if not months:
-        return
+def _recorded_refusal(months: list[YearMonth], *, conflict: bool) -> DomainError:
     named = "、".join(m.label() for m in months[:6]) + ("等" if len(months) > 6 else "")
     error = Conflict if conflict else InvalidInput
-    raise error(
+    return error(
         f"{named}已有缴费记录（已核定或已补缴），不能重复补缴；已核定未缴的月份请按征集单缴费",
         code="BACKPAY_MONTHS_ALREADY_PAID",
         field="start_month",
         details={"months": [str(m) for m in months]},
     )
+
+
+def _refuse_recorded(months: list[YearMonth], *, conflict: bool) -> None:
+    if months:
+        raise _recorded_refusal(months, conflict=conflict)
 
 
 def staff_backpay_plan(
@@ -319,12 +321,7 @@ def staff_backpay_plan(
     from shebao.registry.selectors import pooling_region_of
     from shebao.rules.contribution import contribution
 
-    if last - first + 1 > MAX_MONTHS:
-        raise InvalidInput(
-            f"一次最多补缴{MAX_MONTHS}个月，更长的期间请到经办机构窗口办理",
-            code="BACKPAY_TOO_MANY_MONTHS",
-            field="start_month",
-        )
+    check_period(first, last, max_months=MAX_MONTHS, too_long_message=TOO_LONG)
     if wage_fen <= 0:
         raise InvalidInput("补缴基数须大于0", code="BACKPAY_BASE_INVALID", field="base")
     _refuse_recorded(recorded_months(person=person, first=first, last=last), conflict=conflict)
@@ -389,12 +386,6 @@ def month_plan(
     )
 
 
-def backpay_number(*, issued: YearMonth, application: Application) -> str:
-    """The back-payment bill's number: BJ + the month it is issued in + the case on ten
-    digits (the same number whatever the retry)."""
-    return f"BJ{issued.as_int()}{application.pk:010d}"
-
-
 def backpay_record(
     *,
     application: Application,
@@ -409,28 +400,8 @@ def backpay_record(
     """Write the plan: the bill, its lines (set-based, one statement) and the record, in the
     caller's transaction. A concurrent case that wrote one of the months first makes the lines'
     unique key refuse (``BACKPAY_MONTHS_ALREADY_PAID``)."""
-    from shebao.contributions.assessment import collection_due_date
+    from shebao.contributions.services import backpay_issue
 
-    now = timezone.now()
-    issued = YearMonth.of(on)
-    bill = Bill.objects.create(
-        number=backpay_number(issued=issued, application=application),
-        kind=Bill.Kind.BACK_PAYMENT,
-        month=issued,
-        region=plan.region,
-        payer_kind=PayerKind.UNIT,
-        payer_id=unit.pk,
-        unit=unit,
-        due_date=max(collection_due_date(region=plan.region.code, month=issued), on),
-        unit_total_fen=plan.unit_fen,
-        individual_total_fen=plan.individual_fen,
-        line_count=plan.line_count,
-        backpay_late_fee_fen=plan.late_fee_fen,
-        provisional=plan.provisional,
-        status=Bill.Status.UNPAID,
-        created_at=now,
-        updated_at=now,
-    )
     rows = [
         ContributionLine(
             month=m.month,
@@ -449,31 +420,36 @@ def backpay_record(
             injury_class=x.injury_class,
             snapshot=m.snapshot,
             provisional=m.provisional,
-            bill=bill,
         )
         for m in plan.months
         for x in m.lines
     ]
-    try:
-        with transaction.atomic():
-            ContributionLine.objects.bulk_create(rows)
-    except IntegrityError:
+
+    def refusal() -> DomainError:
         # Written by a concurrent case since this one was checked.
         found = recorded_months(person=person, first=first, last=last) if person else []
-        _refuse_recorded(found or [first], conflict=True)
-        raise
-    return BackPayment.objects.create(
+        return _recorded_refusal(found or [first], conflict=True)
+
+    return backpay_issue(
         application=application,
         kind=kind,
-        acceptance_mode=application.acceptance_mode,
+        region=plan.region,
         unit=unit,
         person=person,
-        first_month=first,
-        last_month=last,
-        wage_fen=plan.wage_fen,
-        bill=bill,
+        first=first,
+        last=last,
+        on=on,
+        amounts={
+            "unit_total_fen": plan.unit_fen,
+            "individual_total_fen": plan.individual_fen,
+            "line_count": plan.line_count,
+            "backpay_late_fee_fen": plan.late_fee_fen,
+        },
+        provisional=plan.provisional,
+        rows=rows,
+        refusal=refusal,
         late_fee_until=plan.late_fee_until,
-        created_at=now,
+        wage_fen=plan.wage_fen,
     )
 
 
@@ -752,12 +728,13 @@ class MonthlyBackPaymentHandler(MatterHandler):
 
     def validate(self, application: Application, data: dict[str, Any]) -> dict[str, Any]:
         month = _month(data, "period")
-        if month is not None and month >= YearMonth.of(timezone.localdate()):
-            raise InvalidInput(
-                "补缴所属年月须早于申报当月；当月的费款按月度核定缴纳",
-                code="BACKPAY_MONTH_NOT_PAST",
-                field="period",
-            )
+        check_period(
+            month,
+            month,
+            before=YearMonth.of(timezone.localdate()),
+            not_past_message="补缴所属年月须早于申报当月；当月的费款按月度核定缴纳",
+            not_past_field="period",
+        )
         return data
 
     def plan(self, application: Application) -> BackpayPlan:

@@ -38,7 +38,6 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -47,7 +46,7 @@ from shebao.applications.handlers import MatterHandler, register
 from shebao.common.errors import Conflict, DomainError, InvalidInput
 from shebao.common.identifiers import normalize_id_number
 from shebao.common.money import FEN, from_fen, money_str, to_fen
-from shebao.common.periods import YearMonth
+from shebao.common.periods import YearMonth, check_period
 from shebao.contributions.models import (
     AdjustmentCause,
     BackPayment,
@@ -257,20 +256,15 @@ def check_form(data: dict[str, Any], *, today: YearMonth) -> list[RosterRow]:
     """What the form alone says: a past period in order, not too long, a roster that parses
     and as many employees as the unit states."""
     start, end = _period(data)
-    if start is not None and end is not None and start > end:
-        raise InvalidInput(
-            "补差起始年月不能晚于补差截止年月", code="MONTHS_REVERSED", field="end_month"
-        )
-    if end is not None and end >= today:
-        raise InvalidInput(
-            f"补差截止年月须早于申报当月（{today.label()}）；当月的费款按新基数核定",
-            code="BACKPAY_MONTH_NOT_PAST",
-            field="end_month",
-        )
-    if start is not None and end is not None and end - start + 1 > MAX_MONTHS:
-        raise InvalidInput(
-            f"一次最多补差{MAX_MONTHS}个月", code="BACKPAY_TOO_MANY_MONTHS", field="start_month"
-        )
+    check_period(
+        start,
+        end,
+        reversed_message="补差起始年月不能晚于补差截止年月",
+        before=today,
+        not_past_message=f"补差截止年月须早于申报当月（{today.label()}）；当月的费款按新基数核定",
+        max_months=MAX_MONTHS,
+        too_long_message=f"一次最多补差{MAX_MONTHS}个月",
+    )
     rows = roster_rows(data.get("roster", ""))
     stated = data.get("staff_count")
     if rows and stated not in (None, "") and int(stated) != len(rows):
@@ -596,8 +590,7 @@ def difference_record(
 ) -> BackPayment:
     """Write the plan in the caller's transaction: the base records, the bill, its adjustment
     rows (one statement) and the record."""
-    from shebao.contributions.assessment import collection_due_date
-    from shebao.contributions.backpay import backpay_number
+    from shebao.contributions.services import backpay_issue
     from shebao.registry.models import Person
 
     persons = dict(
@@ -613,30 +606,11 @@ def difference_record(
         application=application,
         actor=actor,
     )
-    now = timezone.now()
-    issued = YearMonth.of(on)
-    lines = plan.lines
-    bill = Bill.objects.create(
-        number=backpay_number(issued=issued, application=application),
-        kind=Bill.Kind.BACK_PAYMENT,
-        month=issued,
-        region=plan.region,
-        payer_kind=PayerKind.UNIT,
-        payer_id=unit.pk,
-        unit=unit,
-        due_date=max(collection_due_date(region=plan.region.code, month=issued), on),
-        adjustment_unit_fen=plan.unit_fen,
-        adjustment_individual_fen=plan.individual_fen,
-        adjustment_count=len(lines),
-        backpay_late_fee_fen=plan.late_fee_fen,
-        provisional=plan.provisional,
-        status=Bill.Status.UNPAID,
-        created_at=now,
-        updated_at=now,
-    )
     snapshots = {m.month: m.snapshot for m in plan.months}
     wages = {persons[r.id_number]: r.wage_fen for r in plan.rows}
-    rows = [
+    now = timezone.now()
+    lines = plan.lines
+    adjustments = [
         ContributionAdjustment(
             month=x.month,
             region=plan.region,
@@ -659,30 +633,31 @@ def difference_record(
             unit_diff_fen=x.unit_diff_fen,
             individual_diff_fen=x.individual_diff_fen,
             provisional=snapshots[x.month].employee_provisional,
-            bill=bill,
             created_at=now,
         )
         for x in lines
     ]
-    try:
-        with transaction.atomic():
-            ContributionAdjustment.objects.bulk_create(rows, batch_size=2000)
-    except IntegrityError:
-        raise Conflict(
-            "所选月份的基数差已由其他业务补缴，请刷新后核对", code="BASEDIFF_ALREADY_PAID"
-        ) from None
-    return BackPayment.objects.create(
+    return backpay_issue(
         application=application,
         kind=BackPaymentKind.BASE_DIFFERENCE,
-        acceptance_mode=application.acceptance_mode,
+        region=plan.region,
         unit=unit,
         person=None,
-        first_month=start,
-        last_month=end,
-        wage_fen=None,
-        bill=bill,
+        first=start,
+        last=end,
+        on=on,
+        amounts={
+            "adjustment_unit_fen": plan.unit_fen,
+            "adjustment_individual_fen": plan.individual_fen,
+            "adjustment_count": len(lines),
+            "backpay_late_fee_fen": plan.late_fee_fen,
+        },
+        provisional=plan.provisional,
+        rows=adjustments,
+        refusal=lambda: Conflict(
+            "所选月份的基数差已由其他业务补缴，请刷新后核对", code="BASEDIFF_ALREADY_PAID"
+        ),
         late_fee_until=plan.late_fee_until,
-        created_at=now,
     )
 
 

@@ -27,7 +27,7 @@ from django.utils import timezone
 from shebao.applications.handlers import MatterHandler, register
 from shebao.common.errors import Conflict, InvalidInput
 from shebao.common.money import from_fen, money_str
-from shebao.common.periods import YearMonth
+from shebao.common.periods import YearMonth, check_period
 from shebao.contributions.dues import Due, bills_with_state, dues_of
 from shebao.contributions.models import Bill, BillCancellation, PayerKind
 
@@ -78,12 +78,15 @@ def cancellation_plan(
 ) -> list[Cancellation]:
     """The person's self-paid bills of ``start``–``end`` in arrears on ``on``, oldest first,
     with what is owed on each; Conflict ``ARREARS_CANCEL_NOTHING`` when there are none."""
-    if end < start:
-        raise InvalidInput(
-            "注销截止年月不能早于起始年月", code="MONTHS_REVERSED", field="end_month"
-        )
-    if end - start + 1 > MAX_MONTHS:
-        raise InvalidInput("注销期间过长", code="ARREARS_CANCEL_TOO_MANY_MONTHS", field="end_month")
+    check_period(
+        start,
+        end,
+        reversed_message="注销截止年月不能早于起始年月",
+        max_months=MAX_MONTHS,
+        too_long_message="注销期间过长",
+        too_long_code="ARREARS_CANCEL_TOO_MANY_MONTHS",
+        too_long_field="end_month",
+    )
     if "pension" not in insurances:
         raise Conflict(
             "您以个人身份参保形成的欠费为职工基本养老保险费，没有可注销的医疗保险欠费",

@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from shebao.applications.handlers import MatterHandler, register
 from shebao.common.errors import Conflict, InvalidInput
-from shebao.common.periods import YearMonth
+from shebao.common.periods import YearMonth, check_period
 from shebao.contributions.dues import payable_by
 from shebao.contributions.models import Bill, BillDeferral, PayerKind
 
@@ -132,16 +132,15 @@ def deferral_plan(
     """The payer's bills of ``start``–``end`` and how each is deferred, as read on ``on``;
     raises a domain error naming the first month that cannot be (no bill, paid, not covered,
     the day already passed, nothing later). ``lock`` takes the bills' row locks."""
-    if end < start:
-        raise InvalidInput(
-            "缓缴截止年月不能早于起始年月", code="MONTHS_REVERSED", field="end_month"
-        )
-    if end - start + 1 > MAX_MONTHS:
-        raise InvalidInput(
-            f"一次最多申请缓缴 {MAX_MONTHS} 个月",
-            code="DEFERRAL_TOO_MANY_MONTHS",
-            field="end_month",
-        )
+    check_period(
+        start,
+        end,
+        reversed_message="缓缴截止年月不能早于起始年月",
+        max_months=MAX_MONTHS,
+        too_long_message=f"一次最多申请缓缴 {MAX_MONTHS} 个月",
+        too_long_code="DEFERRAL_TOO_MANY_MONTHS",
+        too_long_field="end_month",
+    )
     bills = Bill.objects.filter(
         payer_kind=payer_kind, payer_id=payer_id, month__gte=start, month__lte=end
     ).order_by("month")

@@ -37,7 +37,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -45,7 +44,7 @@ from django.utils import timezone
 from shebao.applications.handlers import MatterHandler, register
 from shebao.common.errors import Conflict, DomainError, InvalidInput
 from shebao.common.money import from_fen, money_str, to_fen
-from shebao.common.periods import YearMonth
+from shebao.common.periods import YearMonth, check_period
 from shebao.contributions.models import (
     BackPayment,
     BackPaymentKind,
@@ -68,6 +67,7 @@ MATTER = "person.flexible_gap_back_payment"
 PENSION = "pension"
 # The most months one case may back-pay (a working life is longer; the counter handles more).
 MAX_MONTHS = 240
+TOO_LONG = f"一次最多补缴{MAX_MONTHS}个月，更长的期间请到经办机构窗口办理"
 # The form's choice of insurances; only pension may be back-paid.
 INSURANCE_CHOICES = ("pension", "medical", "all")
 MEDICAL_REFUSAL = (
@@ -160,22 +160,15 @@ def check_form(data: dict[str, Any], *, today: YearMonth) -> None:
     if chosen != PENSION:
         raise InvalidInput(MEDICAL_REFUSAL, code="GAP_BACKPAY_MEDICAL_REFUSED", field="insurances")
     start, end = _months_of(data)
-    if start is not None and end is not None and start > end:
-        raise InvalidInput(
-            "中断起始年月不能晚于中断截止年月", code="MONTHS_REVERSED", field="end_month"
-        )
-    if end is not None and end >= today:
-        raise InvalidInput(
-            f"中断截止年月须早于本月（{today.label()}）；本月及以后的费款按月缴纳",
-            code="BACKPAY_MONTH_NOT_PAST",
-            field="end_month",
-        )
-    if start is not None and end is not None and end - start + 1 > MAX_MONTHS:
-        raise InvalidInput(
-            f"一次最多补缴{MAX_MONTHS}个月，更长的期间请到经办机构窗口办理",
-            code="BACKPAY_TOO_MANY_MONTHS",
-            field="start_month",
-        )
+    check_period(
+        start,
+        end,
+        reversed_message="中断起始年月不能晚于中断截止年月",
+        before=today,
+        not_past_message=f"中断截止年月须早于本月（{today.label()}）；本月及以后的费款按月缴纳",
+        max_months=MAX_MONTHS,
+        too_long_message=TOO_LONG,
+    )
 
 
 def flexible_region(person: Person) -> Region:
@@ -349,14 +342,6 @@ def gap_plan(
     return plan
 
 
-def gap_number(*, issued: YearMonth, application: Application) -> str:
-    """The bill's number: BJ + the month it is issued in + the case on ten digits (the same
-    numbering as a unit's back-payment: one case, one bill, whatever the retry)."""
-    from shebao.contributions.backpay import backpay_number
-
-    return backpay_number(issued=issued, application=application)
-
-
 def gap_record(
     *,
     application: Application,
@@ -370,28 +355,8 @@ def gap_record(
     interest apart), a line per month — revision 1 for a cancelled month, beside its cancelled
     line — and the record. A concurrent case that wrote one of the months first makes the
     lines' unique key refuse (``GAP_BACKPAY_MONTHS_PAID``)."""
-    from shebao.contributions.assessment import collection_due_date
+    from shebao.contributions.services import backpay_issue
 
-    now = timezone.now()
-    issued = YearMonth.of(on)
-    bill = Bill.objects.create(
-        number=gap_number(issued=issued, application=application),
-        kind=Bill.Kind.BACK_PAYMENT,
-        month=issued,
-        region=plan.region,
-        payer_kind=PayerKind.SELF,
-        payer_id=person.pk,
-        person=person,
-        due_date=max(collection_due_date(region=plan.region.code, month=issued), on),
-        unit_total_fen=0,
-        individual_total_fen=plan.principal_fen,
-        line_count=len(plan.months),
-        backpay_interest_fen=plan.interest_fen,
-        provisional=plan.provisional,
-        status=Bill.Status.UNPAID,
-        created_at=now,
-        updated_at=now,
-    )
     rows = [
         ContributionLine(
             month=m.month,
@@ -409,30 +374,31 @@ def gap_record(
             individual_fen=m.amount_fen,
             snapshot=m.snapshot,
             provisional=m.provisional,
-            bill=bill,
             revision=1 if m.cancelled else 0,
         )
         for m in plan.months
     ]
-    try:
-        with transaction.atomic():
-            ContributionLine.objects.bulk_create(rows)
-    except IntegrityError:
-        raise Conflict(
-            "所选月份已由其他业务补缴，请刷新后核对", code="GAP_BACKPAY_MONTHS_PAID"
-        ) from None
-    return BackPayment.objects.create(
+    return backpay_issue(
         application=application,
         kind=BackPaymentKind.GAP,
-        acceptance_mode=application.acceptance_mode,
+        region=plan.region,
         unit=None,
         person=person,
-        first_month=start,
-        last_month=end,
-        wage_fen=None,
-        bill=bill,
+        first=start,
+        last=end,
+        on=on,
+        amounts={
+            "unit_total_fen": 0,
+            "individual_total_fen": plan.principal_fen,
+            "line_count": len(plan.months),
+            "backpay_interest_fen": plan.interest_fen,
+        },
+        provisional=plan.provisional,
+        rows=rows,
+        refusal=lambda: Conflict(
+            "所选月份已由其他业务补缴，请刷新后核对", code="GAP_BACKPAY_MONTHS_PAID"
+        ),
         late_fee_until=on,
-        created_at=now,
     )
 
 

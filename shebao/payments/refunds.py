@@ -39,7 +39,7 @@ from django.utils import timezone
 from shebao.applications.handlers import MatterHandler, register
 from shebao.common.errors import Conflict, InvalidInput, NotFound
 from shebao.common.money import from_fen, money_str, to_fen
-from shebao.common.periods import YearMonth
+from shebao.common.periods import YearMonth, check_period
 from shebao.contributions.dues import dues_of
 from shebao.contributions.models import Bill, ContributionAdjustment, PayerKind
 from shebao.payments.models import Channel, Payment, Refund, RefundAllocation, RefundCall
@@ -225,10 +225,7 @@ def case_of(application: Application) -> Case:
     data = application.data
     start = YearMonth.parse(str(data.get("start_month", "")), field="start_month")
     end = YearMonth.parse(str(data.get("end_month", "")), field="end_month")
-    if end < start:
-        raise InvalidInput(
-            "退费截止年月不能早于起始年月", code="MONTHS_REVERSED", field="end_month"
-        )
+    check_period(start, end, reversed_message="退费截止年月不能早于起始年月")
     kind = str(data.get("refund_type", ""))
     if kind not in KIND_LABELS:
         raise InvalidInput("请选择退费类型", code="REFUND_TYPE_INVALID", field="refund_type")

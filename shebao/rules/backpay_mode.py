@@ -26,7 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from shebao.common.errors import InvalidInput
-from shebao.common.periods import YearMonth
+from shebao.common.periods import YearMonth, check_period
 
 # The Social Insurance Law's month (社会保险法 施行, 2011-07-01): the seed's "2011年7月之后".
 LAW_MONTH = YearMonth(2011, 7)
@@ -95,16 +95,16 @@ def theoretical_months(*, sex: str, birth_year: int, birth_month: int, on: YearM
 
 
 def _check_period(case: BackpayCase) -> None:
-    if case.first > case.last:
-        raise InvalidInput(
-            "补缴起始年月不能晚于补缴截止年月", code="BACKPAY_PERIOD_REVERSED", field="start_month"
-        )
-    if case.last >= case.declared_in:
-        raise InvalidInput(
-            f"补缴截止年月须早于申报当月（{case.declared_in.label()}）；当月及以后的费款按月度核定缴纳",
-            code="BACKPAY_MONTH_NOT_PAST",
-            field="end_month",
-        )
+    check_period(
+        case.first,
+        case.last,
+        reversed_message="补缴起始年月不能晚于补缴截止年月",
+        reversed_code="BACKPAY_PERIOD_REVERSED",
+        reversed_field="start_month",
+        before=case.declared_in,
+        not_past_message=f"补缴截止年月须早于申报当月（{case.declared_in.label()}）；"
+        "当月及以后的费款按月度核定缴纳",
+    )
 
 
 def backpay_routes(case: BackpayCase) -> list[Route]:
