@@ -145,7 +145,9 @@ def applications_for(
     if scope is None:
         return Application.objects.none()
     rows = (
-        _base()
+        # A list row shows the matter, the applicant and the district: no more joins than that
+        # (each one costs PostgreSQL planning time on every request of a busy page).
+        Application.objects.select_related("matter", "person", "unit", "district")
         .filter(scope)
         # A list shows the matter's name and badges, not its guide (JSON decoded per row).
         .defer(*(f"matter__{name}" for name in GUIDE_FIELDS))
