@@ -19,7 +19,8 @@ Then, in one run, on 2020-08 (whose base limits are provisional in the data file
    into 2020-09 (adjustment lines for the differences only, the bills opened and totalled).
 
 Usage: ``python benchmarks/assess_at_scale.py [--persons 1000000] [--units 20000]``
-(PostgreSQL at 127.0.0.1:5432 as user postgres, or ``BENCH_PG=postgres://…``);
+(PostgreSQL at 127.0.0.1:5432 as user postgres, or ``BENCH_PG=postgres://…``; ``--db`` names the
+database, ``shebao_bench_assess`` by default);
 ``python benchmarks/assess_at_scale.py --sqlite-demo``: the demo city's month on SQLite.
 """
 
@@ -49,13 +50,13 @@ DISTRICTS = [
 ]
 
 
-def prepare_database(base_url: str) -> str:
+def prepare_database(base_url: str, db: str) -> str:
     import psycopg
 
     with psycopg.connect(f"{base_url}/postgres", autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {DB} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {DB}")
-    return f"{base_url}/{DB}"
+        conn.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {db}")
+    return f"{base_url}/{db}"
 
 
 def populate(persons: int, units: int) -> float:
@@ -247,7 +248,7 @@ def partition_probe(month_int: int) -> str:
 
 def run_postgres(args: argparse.Namespace) -> None:
     base = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
-    os.environ["DATABASE_URL"] = prepare_database(base)
+    os.environ["DATABASE_URL"] = prepare_database(base, args.db)
     os.environ.setdefault("SHEBAO_VAR_DIR", "/tmp/shebao-bench-assess-var")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shebao.settings")
     import django
@@ -335,6 +336,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--persons", type=int, default=1_000_000)
     parser.add_argument("--units", type=int, default=20_000)
+    parser.add_argument("--db", default=DB, help=f"the database to (re)create (default {DB})")
     parser.add_argument("--partitions", action="store_true", help="probe monthly partitions")
     parser.add_argument("--sqlite-demo", action="store_true")
     args = parser.parse_args()

@@ -371,10 +371,22 @@ def _bills_open(plan: Plan, insurances: tuple[str, ...], chunk: Chunk) -> int:
     return _execute(sql, [*head[:-1], *params, head[-1]])
 
 
-def bills_total(month: YearMonth, region: str, kind: str, lo: int, hi: int) -> int:
+def bills_total(
+    month: YearMonth,
+    region: str,
+    kind: str,
+    lo: int,
+    hi: int,
+    *,
+    sum_lines: bool = True,
+    sum_adjustments: bool = True,
+) -> int:
     """The totals of the unpaid bills of ``month`` whose payers' ids are in [lo, hi): the
-    ``GROUP BY`` of their lines and of the adjustments carried into them (only bills whose
-    totals moved are written); bills left with neither are removed."""
+    ``GROUP BY`` of their lines (``sum_lines``) and of the adjustments carried into them
+    (``sum_adjustments``; only bills whose totals moved are written); bills left with neither are
+    removed. A writer sums what it wrote only: the assessment writes lines and never an
+    adjustment, a true-up adjustments and never a line — each chunk of a city's month saves
+    reading the other table's rows of the chunk again."""
     from shebao.contributions.models import ContributionAdjustment
 
     m = month.as_int()
@@ -393,30 +405,33 @@ def bills_total(month: YearMonth, region: str, kind: str, lo: int, hi: int) -> i
         )
 
     scope_params = [m, region, kind, lo, hi, Bill.Status.PAID, Bill.Status.CANCELLED]
-    updated = _execute(
-        f"UPDATE {bills} SET unit_total_fen = t.u, individual_total_fen = t.i, line_count = t.n, "
-        "provisional = (t.p = 1), updated_at = %s FROM (SELECT payer_id, bill_id, SUM(unit_fen) AS u, "
-        "SUM(individual_fen) AS i, COUNT(*) AS n, "
-        "MAX(CASE WHEN provisional THEN 1 ELSE 0 END) AS p "
-        # A month's lines of a back-payment (补缴) belong to the back-payment's bill: grouped
-        # by bill, each bill sums its own.
-        f"FROM {lines} WHERE month = %s AND payer_kind = %s AND payer_id >= %s "
-        "AND payer_id < %s GROUP BY payer_id, bill_id) t "
-        f"WHERE {bills}.id = t.bill_id AND {scope(bills)} AND ({bills}.line_count <> t.n "
-        f"OR {bills}.unit_total_fen <> t.u OR {bills}.individual_total_fen <> t.i "
-        f"OR {bills}.provisional <> (t.p = 1))",
-        [now, m, kind, lo, hi, *scope_params],
-    )
-    updated += _execute(
-        f"UPDATE {bills} SET adjustment_unit_fen = t.u, adjustment_individual_fen = t.i, "
-        "adjustment_count = t.n, updated_at = %s FROM (SELECT a.bill_id, "
-        "SUM(a.unit_diff_fen) AS u, SUM(a.individual_diff_fen) AS i, COUNT(*) AS n "
-        f"FROM {adjustments} a JOIN {bills} ib ON ib.id = a.bill_id WHERE {scope('ib')} "
-        "GROUP BY a.bill_id) t "
-        f"WHERE {bills}.id = t.bill_id AND ({bills}.adjustment_count <> t.n "
-        f"OR {bills}.adjustment_unit_fen <> t.u OR {bills}.adjustment_individual_fen <> t.i)",
-        [now, *scope_params],
-    )
+    updated = 0
+    if sum_lines:
+        updated += _execute(
+            f"UPDATE {bills} SET unit_total_fen = t.u, individual_total_fen = t.i, line_count = t.n, "
+            "provisional = (t.p = 1), updated_at = %s FROM (SELECT payer_id, bill_id, SUM(unit_fen) AS u, "
+            "SUM(individual_fen) AS i, COUNT(*) AS n, "
+            "MAX(CASE WHEN provisional THEN 1 ELSE 0 END) AS p "
+            # A month's lines of a back-payment (补缴) belong to the back-payment's bill: grouped
+            # by bill, each bill sums its own.
+            f"FROM {lines} WHERE month = %s AND payer_kind = %s AND payer_id >= %s "
+            "AND payer_id < %s GROUP BY payer_id, bill_id) t "
+            f"WHERE {bills}.id = t.bill_id AND {scope(bills)} AND ({bills}.line_count <> t.n "
+            f"OR {bills}.unit_total_fen <> t.u OR {bills}.individual_total_fen <> t.i "
+            f"OR {bills}.provisional <> (t.p = 1))",
+            [now, m, kind, lo, hi, *scope_params],
+        )
+    if sum_adjustments:
+        updated += _execute(
+            f"UPDATE {bills} SET adjustment_unit_fen = t.u, adjustment_individual_fen = t.i, "
+            "adjustment_count = t.n, updated_at = %s FROM (SELECT a.bill_id, "
+            "SUM(a.unit_diff_fen) AS u, SUM(a.individual_diff_fen) AS i, COUNT(*) AS n "
+            f"FROM {adjustments} a JOIN {bills} ib ON ib.id = a.bill_id WHERE {scope('ib')} "
+            "GROUP BY a.bill_id) t "
+            f"WHERE {bills}.id = t.bill_id AND ({bills}.adjustment_count <> t.n "
+            f"OR {bills}.adjustment_unit_fen <> t.u OR {bills}.adjustment_individual_fen <> t.i)",
+            [now, *scope_params],
+        )
     _execute(
         f"DELETE FROM {bills} WHERE {scope(bills)} AND line_count = 0 AND adjustment_count = 0 "
         f"AND NOT EXISTS (SELECT 1 FROM {lines} l WHERE l.month = {bills}.month "
@@ -644,7 +659,9 @@ def assessment_execute(run: AssessmentRun, *, chunk_units: int | None = None) ->
                 else:
                     sql, params = plan.flexible or "", plan.flexible_params
                 written = _execute(sql, _with_range(params, chunk.lo, chunk.hi))
-                bills_total(plan.month, plan.region, chunk.kind, chunk.lo, chunk.hi)
+                bills_total(
+                    plan.month, plan.region, chunk.kind, chunk.lo, chunk.hi, sum_adjustments=False
+                )
                 AssessmentRun.objects.filter(pk=run.pk).update(
                     chunks_done=F("chunks_done") + 1, lines_written=F("lines_written") + written
                 )

@@ -521,11 +521,23 @@ class ContributionAdjustment(models.Model):
     and the base record (``base_record_id``, 0 for the floor) — so the same change is never
     carried twice. Its explanation is rebuilt: the line's calculation on the old snapshot and
     base, the same rule on the new ones, and the difference.
+
+    Like the line table, the table a true-up writes a large part of a city's month into: its
+    references are not enforced by the database (eight checks per row written, at commit,
+    were half of a city's true-up), for the same reason — the true-up writes only ids it has
+    just read from the tables they name (the month's lines, snapshots, bills, the run), and
+    nothing deletes a line, a snapshot or a bill that has adjustments (``PROTECT``, in the
+    ORM). Besides its key it has the two indexes its reads need (a bill's adjustments, a
+    person's record); the run's adjustments are found within the month (the key's prefix).
     """
 
     month = YearMonthField("费款所属年月")
     region = models.ForeignKey(
-        "registry.Region", on_delete=models.PROTECT, related_name="+", db_index=False
+        "registry.Region",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     payer_kind = models.CharField("缴费主体", max_length=4, choices=PayerKind.choices)
     payer_id = models.BigIntegerField("缴费主体编号")
@@ -536,21 +548,38 @@ class ContributionAdjustment(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     person = models.ForeignKey(
-        "registry.Person", on_delete=models.PROTECT, related_name="+", db_index=False
+        "registry.Person",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     insurance = models.CharField("险种", max_length=16)
     kind = models.CharField("人员类别", max_length=8, choices=LineKind.choices)
     cause = models.CharField("原因", max_length=12, choices=AdjustmentCause.choices)
     line = models.ForeignKey(
-        ContributionLine, on_delete=models.PROTECT, related_name="adjustments", db_index=False
+        ContributionLine,
+        on_delete=models.PROTECT,
+        related_name="adjustments",
+        db_index=False,
+        db_constraint=False,
     )
     old_snapshot = models.ForeignKey(
-        ParameterSnapshot, on_delete=models.PROTECT, related_name="+", db_index=False
+        ParameterSnapshot,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     snapshot = models.ForeignKey(
-        ParameterSnapshot, on_delete=models.PROTECT, related_name="+", db_index=False
+        ParameterSnapshot,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     base_record_id = models.BigIntegerField("所用基数申报记录", default=0)
     wage_fen = models.BigIntegerField("申报工资（分）", null=True, blank=True)
@@ -564,10 +593,20 @@ class ContributionAdjustment(models.Model):
     individual_diff_fen = models.BigIntegerField("个人补退（分）")
     provisional = models.BooleanField("含临时参数", default=False)
     bill = models.ForeignKey(
-        Bill, on_delete=models.PROTECT, related_name="adjustments", db_index=False
+        Bill,
+        on_delete=models.PROTECT,
+        related_name="adjustments",
+        db_index=False,
+        db_constraint=False,
     )
     run = models.ForeignKey(
-        AssessmentRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        AssessmentRun,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        db_constraint=False,
     )
     created_at = models.DateTimeField("生成时间")
 

@@ -89,7 +89,10 @@ def _charged(payer_kind: str) -> str:
     """What each line of the chunk was charged so far: its adjustments' sums (params month,
     lo, hi)."""
     return (
-        "LEFT JOIN (SELECT line_id, SUM(unit_diff_fen) AS u, SUM(individual_diff_fen) AS i "
+        # Summed as integers: PostgreSQL's SUM of a bigint is a numeric, and every comparison
+        # and difference of the chunk's rows would be in numeric arithmetic.
+        "LEFT JOIN (SELECT line_id, CAST(SUM(unit_diff_fen) AS BIGINT) AS u, "
+        "CAST(SUM(individual_diff_fen) AS BIGINT) AS i "
         f"FROM {_table(ContributionAdjustment)} WHERE month = %s AND payer_kind = '{payer_kind}' "
         "AND payer_id >= %s AND payer_id < %s GROUP BY line_id) a ON a.line_id = l.id"
     )
@@ -284,7 +287,7 @@ def _adjust_chunk(
     written = _execute(
         sql, [chunk.lo if p == "LO" else chunk.hi if p == "HI" else p for p in params]
     )
-    bills_total(into, snapshot.region_id, chunk.kind, chunk.lo, chunk.hi)
+    bills_total(into, snapshot.region_id, chunk.kind, chunk.lo, chunk.hi, sum_lines=False)
     return written
 
 
@@ -384,7 +387,8 @@ def trueup_execute(run: AssessmentRun, *, chunk_units: int | None = None) -> Ass
         )
         # Certificates issued on the month's records (a 权益单 shows the adjusted amounts) are
         # read again: the persons and units this run adjusted.
-        adjusted = ContributionAdjustment.objects.filter(run_id=run.pk)
+        # (within the month: the key's prefix; the run has no index of its own)
+        adjusted = ContributionAdjustment.objects.filter(month=run.month, run_id=run.pk)
         records_corrected(
             person_ids=adjusted.exclude(person_id=None)
             .values_list("person_id", flat=True)
