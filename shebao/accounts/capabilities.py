@@ -30,7 +30,8 @@ admin, for system administrators).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
 from typing import TYPE_CHECKING
 
 from django.db import transaction
@@ -60,24 +61,48 @@ def _rows(actor: Actor) -> frozenset[tuple[str, str | None, str]]:
     return actor.capability_rows
 
 
-def _descendants(codes: Iterable[str]) -> frozenset[str]:
-    """The given regions and every region below them."""
+def _region_tree() -> Mapping[str, tuple[str | None, tuple[str, ...]]]:
+    """Every region's parent and children by code: read in one query and kept per process
+    while the region tree is unchanged (``policy_version`` stamps it). Shared: never mutated."""
+    from shebao.policy.selectors import policy_memo
     from shebao.registry.models import Region
 
+    def read() -> Mapping[str, tuple[str | None, tuple[str, ...]]]:
+        rows = list(Region.objects.values_list("code", "parent_id"))
+        children: dict[str, list[str]] = {}
+        for code, parent in rows:
+            if parent is not None:
+                children.setdefault(parent, []).append(code)
+        return MappingProxyType(
+            {code: (parent, tuple(sorted(children.get(code, ())))) for code, parent in rows}
+        )
+
+    return policy_memo(("region_tree",), read)
+
+
+def _descendants(codes: Iterable[str]) -> frozenset[str]:
+    """The given regions and every region below them."""
+    tree = _region_tree()
     found = set(codes)
-    frontier = set(found)
+    frontier = list(found)
     while frontier:
-        children = set(Region.objects.filter(parent_id__in=frontier).values_list("code", flat=True))
-        frontier = children - found
-        found |= frontier
+        code = frontier.pop()
+        for child in tree.get(code, (None, ()))[1]:
+            if child not in found:
+                found.add(child)
+                frontier.append(child)
     return frozenset(found)
 
 
 def _lineage(code: str) -> set[str]:
-    from shebao.registry.models import Region
-
-    region = Region.objects.select_related("parent__parent__parent").filter(code=code).first()
-    return {r.code for r in region.lineage()} if region is not None else {code}
+    """The region and every region above it (the code alone if it is unknown)."""
+    tree = _region_tree()
+    found = {code}
+    parent = tree[code][0] if code in tree else None
+    while parent is not None and parent not in found:
+        found.add(parent)
+        parent = tree[parent][0] if parent in tree else None
+    return found
 
 
 def staff_may(

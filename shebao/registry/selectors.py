@@ -20,11 +20,14 @@ def region_get(*, code: str) -> Region:
 
 
 def region_full_name(*, code: str | None) -> str:
-    """A region's name with its ancestors' (e.g. 吉林省吉林市昌邑区), in one query: walking
-    ``Region.parent`` from a loaded row costs a query per level. "" for no region."""
+    """A region's name with its ancestors' (e.g. 吉林省吉林市昌邑区), "" for no region. Read in
+    one query (walking ``Region.parent`` from a loaded row costs a query per level) and kept
+    per process while the region tree is unchanged (``policy_version`` stamps it)."""
     if not code:
         return ""
-    return region_get(code=code).full_name
+    from shebao.policy.selectors import policy_memo
+
+    return policy_memo(("region_full_name", code), lambda: region_get(code=code).full_name)
 
 
 def regions_pooling() -> QuerySet[Region]:
