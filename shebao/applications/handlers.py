@@ -59,6 +59,10 @@ Form and submission:
   prove waits for a reviewer (:mod:`shebao.registry.info_fields`).
 - ``reviewer_context(application) -> dict | None``: what the reviewer's case page shows beside
   the form (``{"template": "…html", …}``); the API's staff detail carries it under ``review``.
+- ``applicant_deadline(actor=, region=, on=) -> str``: what the guide tells a signed-in
+  applicant about the time limit to apply within (an unemployment claim: 60 days from the
+  unemployment, the last day where their own claim gives the date).
+- ``applies_effect``: False for a handler that only checks (the effect stays the reviewer's).
 - ``calendar_text(region=, on=) -> str``: what the guide says, before the applicant starts,
   about the months the matter may take effect in (a staff change: the open period, the month's
   deadline, late handling under emergency measures).
@@ -120,6 +124,9 @@ class MatterHandler:
 
     key: str = ""
     auto_complete: bool = False
+    # False for a handler that checks a matter's applications but leaves the effect it promises
+    # (a benefit started, a record changed) to the reviewer: the guide still says so.
+    applies_effect: bool = True
     # The URL name of a page that does the matter's work directly instead of filing an
     # application (a query opens the record it names; a roster has its own upload page). The
     # matter's "apply" leads there.
@@ -159,6 +166,12 @@ class MatterHandler:
 
     def reviewer_context(self, application: Application) -> dict[str, Any] | None:
         return None
+
+    def applicant_deadline(self, *, actor: Actor | None, region: str, on: date) -> str:
+        """What the matter's guide tells this applicant in ``region`` on ``on`` about the time
+        they must apply within (their own last day where their answers give it, else the
+        rule), or "" where the matter has no time limit."""
+        return ""
 
     def calendar_text(self, *, region: str, on: date) -> str:
         """What the matter's guide tells an applicant in ``region`` on ``on`` about the months

@@ -323,16 +323,38 @@ def _open_case_by_field(application: Application, name: str, *, lock: bool) -> C
 
 def acceptance_window_refusal(*, application: Application, on: date) -> Conflict | None:
     """The refusal for a window-bound matter submitted outside the region's business window
-    (e.g. Jiangsu: the 11th to the 6th of the next month, seed 002), or None."""
+    (e.g. Jiangsu: the 11th to the 6th of the next month, seed 002), or None.
+
+    Emergency measures do not open the closed days (the agency assesses the month's
+    contributions then): business the emergency kept people from doing is late business, taken
+    on the open days up to the end of late handling, and the refusal says until when."""
+    from shebao.policy.emergency import late_handling_open
+
     if not application.matter.window_bound:
         return None
     status = acceptance_window_status(region=application.district_id, on=on)
     if status.open:
         return None
+    message = f"“{application.matter.name}”只在业务受理期内受理：{status.reason}"
+    late_until = None
+    measure = late_handling_open(region=application.district_id, on=on)
+    if measure is not None:
+        late_until = measure.late_until
+        until = (
+            f"可补办至{late_until.year}年{late_until.month}月{late_until.day}日"
+            if late_until
+            else "可在措施解除后补办"
+        )
+        message += (
+            f"。按{measure.title}，应急措施期间未能按期办理的业务{until}，补办也须在受理期内提交"
+        )
     return Conflict(
-        f"“{application.matter.name}”只在业务受理期内受理：{status.reason}",
+        message,
         code="OUTSIDE_ACCEPTANCE_WINDOW",
-        details={"next_open": status.next_open.isoformat() if status.next_open else None},
+        details={
+            "next_open": status.next_open.isoformat() if status.next_open else None,
+            "late_handling_until": late_until.isoformat() if late_until else None,
+        },
     )
 
 

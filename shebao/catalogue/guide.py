@@ -41,10 +41,13 @@ class Guide:
     online_path: str = ""
     notes: list[str] = field(default_factory=list)
     emergency_notes: list[str] = field(default_factory=list)
-    # the emergency measures in force in the region (shebao.policy.emergency.Measure)
+    # the emergency measures in force in the region (shebao.policy.emergency.Measure), each
+    # with what its late handling means for this matter
     emergency_measures: list[Any] = field(default_factory=list)
+    emergency_notices: list[tuple[Any, str]] = field(default_factory=list)
     window_text: str = ""
     period_text: str = ""
+    applicant_deadline: str = ""  # the time limit to apply within, for this viewer
 
 
 def time_limit_text(matter: Matter, *, short: bool = False) -> str:
@@ -139,6 +142,20 @@ def emergency_measures(region: Region | None, on: date) -> list[Any]:
     return measures_in_force(region=region.code, on=on)
 
 
+def emergency_notices(
+    matter: Matter, region: Region | None, on: date, measures: list[Any]
+) -> list[tuple[Any, str]]:
+    """Each measure in force with what its late handling means for ``matter``: a window-bound
+    matter's window stays as it is (its closed days are not extended), which the text says."""
+    if region is None or not measures:
+        return []
+    from shebao.policy.calendar import acceptance_window_span
+    from shebao.policy.emergency import late_handling_notice
+
+    window = acceptance_window_span(region=region.code, on=on) if matter.window_bound else ""
+    return [(m, late_handling_notice(m, window=window)) for m in measures]
+
+
 def window_text(matter: Matter, region: Region | None, on: date) -> str:
     """When a window-bound matter is accepted in ``region`` (its policy), or "" if always."""
     if not matter.window_bound or region is None:
@@ -175,8 +192,28 @@ def period_text(matter: Matter, region: Region | None, on: date) -> str:
     )
 
 
-def guide_for(matter: Matter, *, region: Region | None = None, on: date | None = None) -> Guide:
-    """The guide as a viewer in ``region`` reads it on ``on`` (today by default)."""
+def applicant_deadline(matter: Matter, region: Region | None, on: date, actor: Actor | None) -> str:
+    """The time limit the matter's handler states to ``actor`` in ``region`` ("" if none)."""
+    if region is None or not matter.handler:
+        return ""
+    from shebao.applications.handlers import HandlerNotRegistered, handler_for_key
+
+    try:
+        handler = handler_for_key(matter.handler)
+    except HandlerNotRegistered:
+        return ""
+    return handler.applicant_deadline(actor=actor, region=region.code, on=on)
+
+
+def guide_for(
+    matter: Matter,
+    *,
+    region: Region | None = None,
+    on: date | None = None,
+    actor: Actor | None = None,
+) -> Guide:
+    """The guide as a viewer (``actor``, where one is signed in) in ``region`` reads it on
+    ``on`` (today by default)."""
     from django.utils import timezone
 
     on = on or timezone.localdate()
@@ -197,9 +234,11 @@ def guide_for(matter: Matter, *, region: Region | None = None, on: date | None =
         online_path=texts["online_path"][-1] if texts["online_path"] else "",
         notes=texts["note"],
         emergency_notes=emergency_texts(matter, region, on),
-        emergency_measures=emergency_measures(region, on),
+        emergency_measures=(measures := emergency_measures(region, on)),
+        emergency_notices=emergency_notices(matter, region, on, measures),
         window_text=window_text(matter, region, on),
         period_text=period_text(matter, region, on),
+        applicant_deadline=applicant_deadline(matter, region, on, actor),
     )
 
 

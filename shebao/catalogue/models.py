@@ -138,7 +138,16 @@ class Matter(models.Model):
     @property
     def reviewed_by_staff_only(self) -> bool:
         """Promises an effect that no handler applies yet: a reviewer handles it by hand."""
-        return self.promises_effect and not self.handler
+        if not self.promises_effect:
+            return False
+        if not self.handler:
+            return True
+        from shebao.applications.handlers import HandlerNotRegistered, handler_for_key
+
+        try:
+            return not handler_for_key(self.handler).applies_effect
+        except HandlerNotRegistered:
+            return True
 
     def material_accept(self, code: str) -> list[str]:
         """The file kinds a material may be uploaded as (``other`` files: a scan)."""

@@ -95,7 +95,7 @@ def matter_detail(request: HttpRequest, code: str) -> HttpResponse:
         {
             "guide_stamp": hashlib.sha256(repr((stamp, policy_version())).encode()).hexdigest(),
             "matter": matter,
-            "guide": guide_for(matter, region=region),
+            "guide": guide_for(matter, region=region, actor=actor),
             "region": region,
             "region_choices": regions_pooling(),
             "can_apply": allowed,

@@ -45,6 +45,13 @@ def _span(window: dict[str, Any]) -> str:
     return f"每月{window['open_day']}日至次月{window['close_day']}日受理"
 
 
+def acceptance_window_span(*, region: str, on: date) -> str:
+    """The region's business window on ``on`` as applicants read it (``每月11日至次月6日受理``),
+    or "" where business is accepted every day."""
+    window = _window(region, on)
+    return "" if window is None else _span(window)
+
+
 def acceptance_window_status(*, region: str, on: date) -> WindowStatus:
     """Whether ``region`` accepts business on ``on``, why, and when it reopens if closed.
 

@@ -232,6 +232,44 @@ def deadline_extended(*, region: str, deadline: date, on: date) -> date:
     return deadline
 
 
+def late_handling_open(*, region: str, on: date) -> Measure | None:
+    """The measures under which business is still accepted late (补办) in ``region`` on ``on``:
+    while the emergency lasts and up to :attr:`Measure.late_until` after its lifting, or None."""
+    measure = measure_in_force(region=region, on=on)
+    if measure is None or not measure.value["deferral_months_after_lift"]:
+        return None
+    if measure.late_until is not None and on > measure.late_until:
+        return None
+    return measure
+
+
+def late_handling_notice(measure: Measure, *, window: str = "") -> str:
+    """What a matter's page says of the measure's late handling; ``window`` is the region's
+    business window (``每月11日至次月6日受理``) where the matter is only accepted inside it.
+
+    A window is not a deadline: the days it closes each month (Jiangsu: 7th–10th, while the
+    agency assesses the month's contributions) stay closed during an emergency, and late
+    business is submitted on the days it is open, up to the end of late handling."""
+    rights = "，不影响个人权益记录和待遇领取" if measure.value["keep_rights_record"] else ""
+    if measure.late_until is not None:
+        text = (
+            f"应急措施期间未能按期办理本事项的，可在{_label(measure.late_until)}前补办{rights}；"
+            "期间届满的办理期限和申领期限顺延至该日。"
+        )
+    elif measure.end is None:
+        months = measure.value["deferral_months_after_lift"]
+        within = f"{months}个月内" if months else ""
+        text = (
+            f"应急措施期间未能按期办理本事项的，可在措施解除后{within}补办{rights}；"
+            "措施解除前，期间届满的办理期限和申领期限不因逾期失效。"
+        )
+    else:
+        return ""
+    if window:
+        text += f"业务受理时间不因应急措施改变（{window}），补办也须在受理期内提交。"
+    return text
+
+
 def collection_extended(*, region: str, month: YearMonth, deadline: date) -> date:
     """The day the contributions of ``month`` are payable by in ``region``: ``deadline``, or the
     later day an emergency measure extends the collection period of that month to (Beijing:
@@ -290,6 +328,29 @@ def claim_deadline(*, region: str, unemployed_on: date, on: date) -> ClaimDeadli
             f"可在{_label(extended)}前补办",
         )
     return ClaimDeadline(last, f"失业之日起{days.value}日内申领，截止{_label(last)}")
+
+
+def claim_rule(*, region: str, on: date) -> str:
+    """The claim time limit of ``region`` on ``on`` as the guide states it to a visitor whose
+    unemployment date it does not know: the days, and what the measures in force change."""
+    from shebao.policy.selectors import param_or_none
+
+    days = param_or_none(region=region, key="unemployment.apply_deadline_days", on=on)
+    if days is None or days.value is None:
+        return "本地区申领失业保险金不受时限限制"
+    text = f"失业之日起{days.value}日内申领失业保险金，逾期不能申领"
+    measure = measure_in_force(region=region, on=on)
+    if measure is None:
+        return text
+    lifted_from = measure.value["unemployment_claim_limit_lifted_from"]
+    if lifted_from is not None:
+        text += f"；按{measure.title}，{lifted_from.label()}以后失业的人员不受申领时限限制"
+    if late_handling_open(region=region, on=on) is not None:
+        if measure.late_until is not None:
+            text += f"；申领期限在应急措施期间届满的，可在{_label(measure.late_until)}前补办"
+        else:
+            text += "；申领期限在应急措施期间届满的，措施解除前不因逾期失效"
+    return text
 
 
 def lineage_overlaps(

@@ -742,7 +742,7 @@ def test_window_bound_matters_are_refused_outside_the_business_window(world):
             Conflict,
             "OUTSIDE_ACCEPTANCE_WINDOW",
         )
-    assert error.details == {"next_open": "2024-09-11"}
+    assert error.details == {"next_open": "2024-09-11", "late_handling_until": None}
     assert "9月11日起恢复受理" in error.message
     with freeze_time("2024-09-11 09:00:00+08:00"):
         services.application_submit(

@@ -133,8 +133,8 @@ def test_a_matter_page_says_its_deadlines_are_extended_while_the_measures_are_in
         after = client.get(url).content.decode()
 
     assert (
-        "应急措施期间未能按期办理本事项的，办理期限、受理时间和申领期限顺延，"
-        "可在2020年9月30日前补办，不影响个人权益记录和待遇领取"
+        "应急措施期间未能按期办理本事项的，可在2020年9月30日前补办，不影响个人权益记录和待遇领取；"
+        "期间届满的办理期限和申领期限顺延至该日。"
     ) in during
     assert "政策依据：吉林市社保局疫情防控期间答问（来源：吉林乌拉圈APP）" in during
     assert "申领失业保险金不受申领时限限制" in during  # the measure's tip on this matter

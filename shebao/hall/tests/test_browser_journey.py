@@ -11,11 +11,12 @@ from __future__ import annotations
 import os
 import re
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
 from django.db import connections
+from django.utils import timezone
 
 from shebao.accounts.capabilities import capability_grant_defaults
 from shebao.accounts.models import StaffProfile, User
@@ -154,7 +155,9 @@ def test_register_apply_review_and_see_the_result(hall, live_server, chromium, s
     journey.shot("guide")
     page.click("text=在线办理")
     page.wait_for_load_state("networkidle")
-    page.fill('input[name="leave_date"]', "2026-10-31")
+    # unemployed ten days ago: inside the 60 days a claim must be made within, whatever today is
+    leave_date = timezone.localdate() - timedelta(days=10)
+    page.fill('input[name="leave_date"]', leave_date.isoformat())
     page.select_option('select[name="leave_reason"]', index=1)
     page.fill('input[name="last_unit_name"]', "吉林市松江机械制造有限公司")
     page.check('input[name="job_seeking"]')
