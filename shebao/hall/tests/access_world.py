@@ -12,6 +12,10 @@ Actors (DOMAIN: every endpoint and page against every kind of actor):
 - ``staff_there`` — registration staff of 船营区 (another district);
 - ``staff_dept`` — unemployment staff (another department, every district; no CA desk);
 - ``editor`` — finance staff holding EDIT_POLICY (no CA desk);
+- ``staff_audit`` — audit department staff (稽核, every district): the audit cases;
+- ``staff_disputes`` — labour-relations staff (劳动人事争议, every district): the dispute cases;
+- ``staff_training`` — talent staff (人才人事: the skills-assessment centre, 职业技能等级认定,
+  every district): filings, assessment plans and skill certificates;
 - ``partner`` — a channel partner (API token only).
 """
 
@@ -81,6 +85,9 @@ ACTORS = [
     "staff_there",
     "staff_dept",
     "editor",
+    "staff_audit",
+    "staff_disputes",
+    "staff_training",
     "partner",
 ]
 PAGE_ACTORS = [a for a in ACTORS if a != "partner"]  # partners have no pages
@@ -166,6 +173,9 @@ def build_world() -> World:
         "staff_there": "jl-dj-02",
         "staff_dept": "jl-sy-01",
         "editor": "jl-cw-01",
+        "staff_audit": "jl-jh-01",
+        "staff_disputes": "jl-ld-01",
+        "staff_training": "jl-rc-01",
     }
     users = {key: User.objects.get(username=name) for key, name in username.items()}
     capability_grant(
@@ -188,6 +198,9 @@ def build_world() -> World:
         "staff_there": "staff",
         "staff_dept": "staff",
         "editor": "staff",
+        "staff_audit": "staff",
+        "staff_disputes": "staff",
+        "staff_training": "staff",
         "partner": "partner",
     }
     tokens = {key: token_issue(user=users[key], context=ctx) for key, ctx in contexts.items()}
