@@ -36,8 +36,9 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
+from django.db import transaction
 from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -71,6 +72,13 @@ MATTER = "unit.base_difference_back_payment"
 # How long a period one case covers (months) and how many employees it names.
 MAX_MONTHS = 36
 MAX_ROWS = 500
+# The roster as an .xlsx sheet (the base declaration's sheet machinery, these columns).
+SHEET = "基数差补缴明细"
+WAGE_COLUMN = "应申报的月平均工资"
+HEADERS = ("公民身份号码", "姓名", f"{WAGE_COLUMN}（元）")
+MATERIAL = "difference_roster"
+# What separates the cells of a roster line: a name holding one would not read back.
+SEPARATORS = r"[\s,，、;；]+"
 INSURANCE_LABELS = {
     "pension": "养老",
     "medical": "医疗",
@@ -210,7 +218,7 @@ def roster_rows(text: str) -> list[RosterRow]:
     rows: list[RosterRow] = []
     seen: dict[str, int] = {}
     for number, raw in enumerate(str(text or "").splitlines(), start=1):
-        cells = [c for c in re.split(r"[\s,，、;；]+", raw.strip()) if c]
+        cells = [c for c in re.split(SEPARATORS, raw.strip()) if c]
         if not cells:
             continue
         if len(cells) != 3:
@@ -274,6 +282,104 @@ def check_form(data: dict[str, Any], *, today: YearMonth) -> list[RosterRow]:
             field="staff_count",
         )
     return rows
+
+
+def sheet_rows(stream: IO[bytes]) -> list[RosterRow]:
+    """The roster of an uploaded .xlsx sheet (columns ``HEADERS``, as the template), each row
+    numbered by its row in the sheet. Every problem of every row refuses the whole sheet
+    (:class:`LinesInvalid`, the rows in ``details``): the text of a cell, then the registry —
+    a person not found or named otherwise."""
+    from shebao.applications.handlers import LineProblem
+    from shebao.contributions.bases import lines_refusal, read_sheet, rows_problems
+    from shebao.registry.models import Person
+
+    declared = read_sheet(stream, sheet_name=SHEET, headers=HEADERS)
+    if len(declared) > MAX_ROWS:
+        raise InvalidInput(
+            f"一次最多申报{MAX_ROWS}人，请分成几份申报", code="SHEET_TOO_MANY_ROWS", field="file"
+        )
+    lines, problems = rows_problems(declared, wage_column=WAGE_COLUMN)
+    for line in lines:
+        if re.search(SEPARATORS, line.name):
+            problems.append(LineProblem(line.row, "姓名", "姓名中不能有空格、逗号或分号"))
+    registered = dict(
+        Person.objects.filter(id_number__in=[x.id_number for x in lines]).values_list(
+            "id_number", "name"
+        )
+    )
+    for line in lines:
+        name = registered.get(line.id_number)
+        if name is None:
+            problems.append(LineProblem(line.row, "公民身份号码", "社会保险登记中无此人"))
+        elif name != line.name:
+            problems.append(
+                LineProblem(line.row, "姓名", f"与社会保险登记不一致（登记为“{name}”）")
+            )
+    if problems:
+        raise lines_refusal(problems)
+    return [RosterRow(x.row, x.id_number, x.name, x.wage_fen) for x in lines]
+
+
+def roster_text(rows: list[RosterRow]) -> str:
+    """The rows as the form's roster (one line each: ID number, name, wage), which the handler,
+    the reviewer and the record read whichever way the unit entered them."""
+    return "\n".join(f"{r.id_number} {r.name} {money_str(from_fen(r.wage_fen))}" for r in rows)
+
+
+def template_workbook() -> bytes:
+    """The empty roster sheet to fill in: the columns ``HEADERS``."""
+    from shebao.contributions.bases import template_workbook as workbook
+
+    return workbook([], sheet_name=SHEET, headers=HEADERS)
+
+
+def base_difference_submit(
+    *,
+    actor: Actor,
+    unit: Unit,
+    start: YearMonth,
+    end: YearMonth,
+    rows: list[RosterRow],
+    material: IO[bytes],
+    reason: str = "",
+    client_key: str = "",
+) -> tuple[Application, bool]:
+    """File and submit the unit's base-difference case from a roster read from a sheet
+    (:func:`sheet_rows`) with the signed detail table (``material``); returns
+    ``(application, created)``. The case is checked whole first — the period, then every
+    employee × month against the records, by the rows' sheet numbers — and a refusal writes
+    nothing. A repeated ``client_key`` returns the first application."""
+    from shebao.applications import services as engine
+    from shebao.applications.selectors import matter_for_applicant
+
+    matter = matter_for_applicant(actor=actor, code=MATTER)
+    if actor.unit is None or actor.unit.pk != unit.pk:
+        raise InvalidInput("只能为本单位申报基数差补缴", code="UNIT_MISMATCH")
+    replayed = engine.application_replay(actor=actor, matter=matter, client_key=client_key)
+    if replayed is not None:
+        return replayed, False
+    data = {
+        "start_month": str(start),
+        "end_month": str(end),
+        "staff_count": len(rows),
+        "roster": roster_text(rows),
+        "reason": reason.strip()[:200],
+    }
+    today = timezone.localdate()
+    check_form(data, today=YearMonth.of(today))
+    difference_plan(unit=unit, start=start, end=end, rows=rows, on=today)
+    with transaction.atomic():
+        application, created = engine.application_create(
+            actor=actor, matter=matter, data=data, client_key=client_key
+        )
+        if not created:
+            return application, False
+        engine.material_upload(actor=actor, application=application, code=MATERIAL, file=material)
+        application.refresh_from_db()
+        submitted = engine.application_submit(
+            actor=actor, application=application, version=application.version
+        )
+        return submitted, True
 
 
 def _charged(line_ids: list[int]) -> dict[int, tuple[int, int]]:

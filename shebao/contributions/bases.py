@@ -226,8 +226,11 @@ def month_limits(*, region: str, month: YearMonth) -> Limits:
     )
 
 
-def rows_problems(rows: list[DeclaredRow]) -> tuple[list[BaseDeclarationLine], list[LineProblem]]:
-    """Parse the rows: (lines not yet saved, problems). Only what the text itself says."""
+def rows_problems(
+    rows: list[DeclaredRow], *, wage_column: str = "上年度月平均工资"
+) -> tuple[list[BaseDeclarationLine], list[LineProblem]]:
+    """Parse the rows: (lines not yet saved, problems). Only what the text itself says;
+    ``wage_column`` names the wage's column in the problems."""
     lines: list[BaseDeclarationLine] = []
     problems: list[LineProblem] = []
     seen: dict[str, int] = {}
@@ -252,9 +255,7 @@ def rows_problems(rows: list[DeclaredRow]) -> tuple[list[BaseDeclarationLine], l
             wage_fen = _wage_fen(row.wage)
         except ValueError:
             problems.append(
-                LineProblem(
-                    row.row, "上年度月平均工资", f"“{row.wage}”不是大于0、最多两位小数的金额"
-                )
+                LineProblem(row.row, wage_column, f"“{row.wage}”不是大于0、最多两位小数的金额")
             )
             continue
         lines.append(
@@ -473,7 +474,7 @@ def _link_persons(lines: list[BaseDeclarationLine]) -> None:
         line.person_id = found.get(line.id_number)
 
 
-def _refuse(problems: list[LineProblem]) -> LinesInvalid:
+def lines_refusal(problems: list[LineProblem]) -> LinesInvalid:
     from dataclasses import asdict
 
     problems = sorted(problems, key=lambda p: p.row)
@@ -508,8 +509,11 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-def read_sheet(stream: IO[bytes]) -> list[DeclaredRow]:
-    """The rows of an uploaded declaration (.xlsx, first row the headers ``HEADERS``)."""
+def read_sheet(
+    stream: IO[bytes], *, sheet_name: str = SHEET, headers: tuple[str, str, str] = HEADERS
+) -> list[DeclaredRow]:
+    """The rows of an uploaded declaration (.xlsx, first row the ``headers``: ID number, name,
+    wage), each numbered by its row in the sheet; the sheet ``sheet_name``, else the first."""
     from openpyxl import load_workbook
 
     content = stream.read(MAX_BYTES + 1)
@@ -527,17 +531,17 @@ def read_sheet(stream: IO[bytes]) -> list[DeclaredRow]:
         raise InvalidInput(
             "申报表已损坏或不是Excel（.xlsx）文件", code="SHEET_NOT_XLSX", field="file"
         ) from None
-    sheet = book[SHEET] if SHEET in book.sheetnames else book.worksheets[0]
+    sheet = book[sheet_name] if sheet_name in book.sheetnames else book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     header = [_text(v) for v in next(rows, ())]
-    missing = [h for h in HEADERS if h not in header]
+    missing = [h for h in headers if h not in header]
     if missing:
         raise InvalidInput(
             f"申报表缺少“{missing[0]}”列，请使用模板（第一行为列名）",
             code="SHEET_COLUMN_MISSING",
             field="file",
         )
-    at = [header.index(h) for h in HEADERS]
+    at = [header.index(h) for h in headers]
     result: list[DeclaredRow] = []
     for number, values in enumerate(rows, start=2):
         cells = [_text(values[i]) if i < len(values) else "" for i in at]
@@ -552,14 +556,19 @@ def read_sheet(stream: IO[bytes]) -> list[DeclaredRow]:
     return result
 
 
-def template_workbook(rows: list[tuple[str, str, str]]) -> bytes:
+def template_workbook(
+    rows: list[tuple[str, str, str]],
+    *,
+    sheet_name: str = SHEET,
+    headers: tuple[str, str, str] = HEADERS,
+) -> bytes:
     """The declaration sheet, pre-filled with ``rows`` (ID number, name, wage)."""
     from openpyxl import Workbook
 
     book = Workbook()
     sheet = book.active
-    sheet.title = SHEET
-    sheet.append(list(HEADERS))
+    sheet.title = sheet_name
+    sheet.append(list(headers))
     for row in rows:
         sheet.append(list(row))
     for column, width in zip("ABC", (22, 12, 24), strict=True):
@@ -606,7 +615,7 @@ def base_declaration_submit(
     _declared_month(data)
     lines, problems = rows_problems(rows)
     if problems:
-        raise _refuse(problems)
+        raise lines_refusal(problems)
     with transaction.atomic():
         application, created = engine.application_create(
             actor=actor, matter=matter, data=data, client_key=client_key
@@ -630,7 +639,7 @@ def declaration_stage(application: Application, rows: list[DeclaredRow]) -> int:
     number staged."""
     lines, problems = rows_problems(rows)
     if problems:
-        raise _refuse(problems)
+        raise lines_refusal(problems)
     for line in lines:
         line.application = application
     _link_persons(lines)

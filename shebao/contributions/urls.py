@@ -11,6 +11,8 @@ urlpatterns = [
     path(
         "unit/institution-wages.xlsx", views.institution_wage_sheet, name="institution_wage_sheet"
     ),
+    path("unit/base-difference/", views.base_difference, name="base_difference"),
+    path("unit/base-difference.xlsx", views.base_difference_sheet, name="base_difference_sheet"),
     path("unit/assess/", views.assess, name="assess"),
     path("bills/", views.bills, name="bills"),
     path("bills/<str:number>.pdf", views.bill_file, name="bill_pdf"),

@@ -187,6 +187,73 @@ def institution_wage_sheet(request: HttpRequest) -> HttpResponse:
     return _declaration_sheet(request, bases.INSTITUTION)
 
 
+# --- the base-difference roster --------------------------------------------------------------
+
+
+@actor_required(actors.UNIT)
+@require_http_methods(["GET", "POST"])
+def base_difference(request: HttpRequest) -> HttpResponse:
+    """单位申报基数差补缴: the period, the roster — from the .xlsx sheet, else on screen — and the
+    signed detail table; filed and submitted at once, nothing written on any refusal."""
+    from shebao.contributions import base_difference as diff
+
+    actor = request.actor  # type: ignore[attr-defined]
+    matter = matter_for_applicant(actor=actor, code=diff.MATTER)
+    post = request.POST
+    context: dict[str, Any] = {
+        "matter": matter,
+        "unit": actor.unit,
+        "max_rows": diff.MAX_ROWS,
+        "form": {k: post.get(k, "") for k in ("start_month", "end_month", "reason", "roster")},
+        "client_key": post.get("client_key", "")[:64] or uuid.uuid4().hex,
+    }
+    if request.method == "POST":
+        try:
+            start = YearMonth.parse(post.get("start_month", ""), field="start_month")
+            end = YearMonth.parse(post.get("end_month", ""), field="end_month")
+            sheet = request.FILES.get("sheet")
+            rows = (
+                diff.sheet_rows(sheet)
+                if sheet is not None
+                else diff.roster_rows(post.get("roster", ""))
+            )
+            material = request.FILES.get("material")
+            if material is None:
+                raise InvalidInput("请上传加盖单位公章的基数差补缴明细表", code="MATERIAL_REQUIRED")
+            application, _created = diff.base_difference_submit(
+                actor=actor,
+                unit=actor.unit,
+                start=start,
+                end=end,
+                rows=rows,
+                material=material,
+                reason=post.get("reason", ""),
+                client_key=post.get("client_key", "")[:64],
+            )
+        except LinesInvalid as refused:
+            context["problems"] = refused.details.get("rows", [])[:200]
+            context["problem_count"] = len(refused.details.get("rows", []))
+            context["error"] = refused.message
+        except DomainError as error:
+            context["error"] = error.message
+        else:
+            messages.success(
+                request,
+                f"基数差补缴已提交（申请编号 {application.number}），请等待经办机构审核。",
+            )
+            return redirect("applications:detail", number=application.number)
+    return render(request, "contributions/base_difference.html", context)
+
+
+@actor_required(actors.UNIT)
+def base_difference_sheet(request: HttpRequest) -> HttpResponse:
+    """The base-difference roster sheet (.xlsx) to fill in."""
+    from shebao.contributions import base_difference as diff
+
+    matter_for_applicant(actor=request.actor, code=diff.MATTER)  # type: ignore[attr-defined]
+    return xlsx_response(diff.template_workbook(), "基数差补缴明细表.xlsx")
+
+
 # --- bills ---------------------------------------------------------------------------------------
 
 PAGE_SIZE = 20

@@ -522,6 +522,25 @@ PAGES: list[Check] = [
         lambda w: "/contributions/unit/bases.xlsx",
         only(("admin", "other_unit")),
     ),
+    # The unit's base-difference back-payment from its roster sheet (units granted the matter).
+    Check(
+        "contributions:base_difference",
+        lambda w: "/contributions/unit/base-difference/",
+        only(("admin", "other_unit")),
+    ),
+    Check(
+        "contributions:base_difference",
+        lambda w: "/contributions/unit/base-difference/",
+        only(("admin", "other_unit"), status=None),
+        method="post",
+        data=lambda w: {"start_month": "2020-01", "end_month": "2020-01", "roster": ""},
+        refusals_only=True,
+    ),
+    Check(
+        "contributions:base_difference_sheet",
+        lambda w: "/contributions/unit/base-difference.xlsx",
+        only(("admin", "other_unit")),
+    ),
     # The institution's salary declaration: the other unit is the demo's school (an
     # institution); the admin's enterprise is refused by name.
     Check(
