@@ -1,4 +1,4 @@
-"""Reconciliation, on random staff sets: every bill's totals are the sums of its lines, every
+"""Reconciliation, on random staff sets and self-paying persons: every bill's totals are the sums of its lines, every
 adjustment is the calculator on the final parameters minus what the line charged, and the bill
 it is carried into sums them — to the fen (SQLite and PostgreSQL alike: the suite runs on both).
 """
@@ -148,6 +148,12 @@ paid_units = st.lists(
     min_size=1,
     max_size=3,
 )
+# Self-paying persons (flexible workers, pension and medical) at a grade of the city's.
+self_payers = st.lists(
+    st.tuples(st.sampled_from((60, 100, 300)), settlements, settlements),
+    min_size=1,
+    max_size=3,
+)
 
 
 def _pay(bill: Bill, how: tuple[str, str, int], *, finance, payer) -> None:
@@ -173,12 +179,13 @@ def _pay(bill: Bill, how: tuple[str, str, int], *, finance, payer) -> None:
             order, _ = order_create(actor=payer, bill=bill)
             localbank.notice_send(order)
         else:
+            payer_record = {"unit": bill.unit} if bill.unit_id else {"person": bill.person}
             bankfile.agreement_sign(
                 actor=None,
                 bank_code=f"B{bill.pk}",
                 account_number="6222020200001234562",
-                account_name=bill.unit.name,
-                unit=bill.unit,
+                account_name=(bill.unit or bill.person).name,
+                **payer_record,
             )
             batch, _ = bankfile.batch_export(
                 actor=None, region=bill.region, month=bill.month, bank_code=f"B{bill.pk}"
@@ -192,9 +199,9 @@ def _pay(bill: Bill, how: tuple[str, str, int], *, finance, payer) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
-@given(units=paid_units, floor=floors)
-def test_bills_reconcile_with_payments_and_arrears_to_the_fen(jilin, units, floor):
-    """For every bill: its lines sum to its totals; its total (the month's lines and the
+@given(units=paid_units, persons=self_payers, floor=floors)
+def test_bills_reconcile_with_payments_and_arrears_to_the_fen(jilin, units, persons, floor):
+    """For every bill of units' staff and of self-paying persons: its lines sum to its totals; its total (the month's lines and the
     adjustments carried into it) is what was paid towards it plus what is still owed; and the
     late fee stands apart — a bill paid late was paid its total plus exactly the calculator's
     late fee up to the day it was paid, an unpaid one owes its total plus the fee to the day the
@@ -204,11 +211,20 @@ def test_bills_reconcile_with_payments_and_arrears_to_the_fen(jilin, units, floo
     from django.utils import timezone
     from freezegun import freeze_time
 
+    from shebao.accounts.actors import actor_for
     from shebao.calculators.services import late_fee_calculate
     from shebao.common.money import to_fen
     from shebao.contributions.dues import dues_of
+    from shebao.insurance.models import Category
+    from shebao.insurance.services import Opening, flexible_grade_set, relations_open
     from shebao.payments.models import Payment
-    from shebao.testing import make_finance_staff, make_member, unit_actor
+    from shebao.testing import (
+        make_finance_staff,
+        make_individual,
+        make_member,
+        make_person,
+        unit_actor,
+    )
 
     try:
         with transaction.atomic():
@@ -230,11 +246,30 @@ def test_bills_reconcile_with_payments_and_arrears_to_the_fen(jilin, units, floo
                         ],
                     )
                     payer = unit_actor(make_member(unit, "admin", name=f"管理员{index}"), unit)
-                    plan[unit.pk] = (payer, {AUGUST: august, SEPTEMBER: september})
+                    plan[("unit", unit.pk)] = (payer, {AUGUST: august, SEPTEMBER: september})
+                for index, (grade, august, september) in enumerate(persons):
+                    person = make_person(name=f"灵活{index}", district="220204")
+                    relations_open(
+                        actor=None,
+                        openings=[
+                            Opening(
+                                person=person,
+                                insurances=("pension", "medical"),
+                                start_month=YearMonth(2020, 1),
+                                category=Category.FLEXIBLE,
+                            )
+                        ],
+                        unit=None,
+                    )
+                    flexible_grade_set(
+                        actor=None, person=person, grade=grade, month=YearMonth(2020, 1)
+                    )
+                    payer = actor_for(make_individual(person=person), "individual")
+                    plan[("self", person.pk)] = (payer, {AUGUST: august, SEPTEMBER: september})
                 month_assess(region=jilin, month=AUGUST)
-            for unit_id, (payer, how) in plan.items():
+            for (kind, payer_id), (payer, how) in plan.items():
                 _pay(
-                    Bill.objects.get(unit_id=unit_id, month=AUGUST),
+                    Bill.objects.get(payer_kind=kind, payer_id=payer_id, month=AUGUST),
                     how[AUGUST],
                     finance=finance,
                     payer=payer,
@@ -243,17 +278,22 @@ def test_bills_reconcile_with_payments_and_arrears_to_the_fen(jilin, units, floo
                 finalize(floor)
                 month_trueup(region=jilin, month=AUGUST, into=SEPTEMBER)
                 month_assess(region=jilin, month=SEPTEMBER)
-            for unit_id, (payer, how) in plan.items():
+            for (kind, payer_id), (payer, how) in plan.items():
                 _pay(
-                    Bill.objects.get(unit_id=unit_id, month=SEPTEMBER),
+                    Bill.objects.get(payer_kind=kind, payer_id=payer_id, month=SEPTEMBER),
                     how[SEPTEMBER],
                     finance=finance,
                     payer=payer,
                 )
 
-            bills = list(Bill.objects.filter(unit_id__in=plan).order_by("pk"))
+            bills = [
+                b
+                for b in Bill.objects.filter(region=jilin).order_by("pk")
+                if (b.payer_kind, b.payer_id) in plan
+            ]
             dues = dues_of([b.pk for b in bills], on=READ_ON)
             assert len(bills) == 2 * len(plan)
+            assert {b.payer_kind for b in bills} == {"unit", "self"}
             for bill in bills:
                 lines = ContributionLine.objects.filter(bill=bill).aggregate(
                     u=Sum("unit_fen"), i=Sum("individual_fen")
@@ -265,7 +305,7 @@ def test_bills_reconcile_with_payments_and_arrears_to_the_fen(jilin, units, floo
                 total += (carried["u"] or 0) + (carried["i"] or 0)
                 paid = list(Payment.objects.filter(bill=bill).values_list("paid_at", "amount_fen"))
                 due = dues[bill.pk]
-                when, _channel, days_late = plan[bill.unit_id][1][bill.month]
+                when, _channel, days_late = plan[(bill.payer_kind, bill.payer_id)][1][bill.month]
 
                 # Lines = the bill's totals = what was paid towards them + arrears.
                 assert (bill.unit_total_fen, bill.individual_total_fen) == (
@@ -276,7 +316,7 @@ def test_bills_reconcile_with_payments_and_arrears_to_the_fen(jilin, units, floo
                 towards = min(sum(fen for _at, fen in paid), total)
                 assert towards + due.principal_due_fen == total
                 # The late fee apart: paid on top of the total, or owed on top of the arrears.
-                assert total > 0  # every employee is assessed at the floor at least
+                assert total > 0  # every employee at the floor at least, every grade above 0
                 if when == NONE:
                     assert paid == []
                     assert bill.status == Bill.Status.ARREARS or due.arrears
