@@ -135,9 +135,12 @@ def _sign_and_store(
     channel: str,
     actor: Actor | None,
     as_of: YearMonth,
+    digest: str = "",
 ) -> Certificate:
     now = timezone.now()
     options = {**content.options, "as_of": str(as_of)}
+    # The active key, looked up once (one query: a CA rotated by another process is seen).
+    current = signing.signer()
     certificate = Certificate.objects.create(
         number=f"T{uuid.uuid4().hex[:19]}",
         verify_code=_new_code(),
@@ -151,11 +154,11 @@ def _sign_and_store(
         period_start=content.period_start,
         period_end=content.period_end,
         summary=content.summary[:300],
-        content_digest=content.digest(),
+        content_digest=digest or content.digest(),
         file_digest=uuid.uuid4().hex,
         file=b"",
         file_size=0,
-        signing_certificate_id=signing.signing_certificate_ensure().pk,
+        signing_certificate_id=current.record_id,
         channel=channel,
         issued_at=now,
         issued_by=actor.user if actor else None,
@@ -168,14 +171,13 @@ def _sign_and_store(
         verify_code=certificate.verify_code,
         verify_url=verify_url(certificate.verify_code),
     )
-    signed, signing_id = signing.sign_pdf(unsigned, reason=f"{content.title} {certificate.number}")
+    signed, _ = signing.sign_pdf(
+        unsigned, reason=f"{content.title} {certificate.number}", current=current
+    )
     certificate.file = signed
     certificate.file_size = len(signed)
     certificate.file_digest = hashlib.sha256(signed).hexdigest()
-    certificate.signing_certificate_id = signing_id
-    certificate.save(
-        update_fields=["number", "file", "file_size", "file_digest", "signing_certificate"]
-    )
+    certificate.save(update_fields=["number", "file", "file_size", "file_digest"])
     return certificate
 
 
@@ -225,13 +227,14 @@ def certificate_issue(
         options=cleaned,
     )
     today = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    digest = content.digest()
     same = (
         Certificate.objects.filter(
             kind=kind,
             person=person,
             unit=unit,
             status=Certificate.Status.VALID,
-            content_digest=content.digest(),
+            content_digest=digest or content.digest(),
             issued_at__gte=today,
         )
         .defer("file")
@@ -240,7 +243,13 @@ def certificate_issue(
     if same is not None:
         return Issued(same, False)
     certificate = _sign_and_store(
-        content=content, person=person, unit=unit, channel=channel, actor=actor, as_of=as_of
+        content=content,
+        person=person,
+        unit=unit,
+        channel=channel,
+        actor=actor,
+        as_of=as_of,
+        digest=digest,
     )
     _event(
         certificate=certificate,
@@ -407,6 +416,22 @@ class Verification:
     message: str = ""
 
 
+# What a verification reads of a certificate (and of its replacement).
+PUBLIC_FIELDS = (
+    "kind",
+    "number",
+    "issued_at",
+    "holder_masked",
+    "summary",
+    "period_start",
+    "period_end",
+    "status",
+    "revoked_at",
+    "revocation_reason",
+    "replaced_by__verify_code",
+)
+
+
 def _verification(certificate: Certificate, **extra: Any) -> Verification:
     revoked = certificate.status == Certificate.Status.REVOKED
     replacement = certificate.replaced_by
@@ -436,11 +461,16 @@ def _verification(certificate: Certificate, **extra: Any) -> Verification:
 def verify_by_code(*, raw_code: str) -> Verification:
     """The certificate a verification code names, as the public sees it; NotFound if none."""
     code = code_normalize(raw_code)
-    certificate = (
-        Certificate.objects.select_related("replaced_by")
-        .defer("file", "replaced_by__file")
-        .filter(verify_code=code)
-        .first()
+    # One lookup on the unique code's index, only the columns shown, no ordering to compile:
+    # this is the public page every QR code opens.
+    certificate = next(
+        iter(
+            Certificate.objects.filter(verify_code=code)
+            .select_related("replaced_by")
+            .only(*PUBLIC_FIELDS)
+            .order_by()[:1]
+        ),
+        None,
     )
     if certificate is None:
         raise NotFound(
@@ -507,9 +537,10 @@ def verify_file(*, data: bytes) -> Verification:
             intact=True,
         )
     certificate = (
-        Certificate.objects.select_related("replaced_by")
-        .defer("file", "replaced_by__file")
-        .filter(file_digest=hashlib.sha256(data).hexdigest())
+        Certificate.objects.filter(file_digest=hashlib.sha256(data).hexdigest())
+        .select_related("replaced_by")
+        .only(*PUBLIC_FIELDS)
+        .order_by()
         .first()
     )
     if certificate is None:

@@ -178,8 +178,11 @@ def signer() -> Signer:
     )
 
 
-def sign_pdf(data: bytes, *, reason: str = "", location: str = "") -> tuple[bytes, int]:
-    """Sign the PDF ``data`` (PAdES B-B, SHA-256) with the agency's document-signing key.
+def sign_pdf(
+    data: bytes, *, reason: str = "", location: str = "", current: Signer | None = None
+) -> tuple[bytes, int]:
+    """Sign the PDF ``data`` (PAdES B-B, SHA-256) with the agency's document-signing key
+    (``current``, the process's :func:`signer`, if the caller has already looked it up).
 
     Returns the signed file and the id of the :class:`SigningCertificate` that signed it. The
     signature is invisible: the printed page carries the verification code and QR code.
@@ -187,7 +190,7 @@ def sign_pdf(data: bytes, *, reason: str = "", location: str = "") -> tuple[byte
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.sign import fields, signers
 
-    current = signer()
+    current = current or signer()
     writer = IncrementalPdfFileWriter(io.BytesIO(data), strict=False)
     metadata = signers.PdfSignatureMetadata(
         field_name=SIGNATURE_FIELD,

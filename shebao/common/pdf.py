@@ -41,6 +41,7 @@ SMALL_SIZE = 8.5
 TABLE_SIZE = 9
 ROW_HEIGHT = 5.6 * mm
 MIME_TYPE = "application/pdf"
+QR_MASK = 2  # QR mask pattern 2 (column j % 3 == 0), the same for every code
 
 
 @lru_cache(maxsize=1)
@@ -274,10 +275,12 @@ class PdfDocument:
         """A QR code at the right margin with caption lines to its left.
 
         The matrix comes from segno and is drawn as one path of filled runs (reportlab's own
-        QR widget takes ~50 ms a code: more than the whole rest of a certificate)."""
+        QR widget takes ~50 ms a code: more than the whole rest of a certificate). The mask
+        pattern is fixed (``QR_MASK``): any of the eight decodes the same; segno's search for
+        the best-scoring one applies and scores all eight, three quarters of the code's cost."""
         self.need(size + 2 * mm)
         top = self._y
-        matrix = segno.make_qr(data, error="m").matrix
+        matrix = segno.make_qr(data, error="m", mask=QR_MASK).matrix
         modules = len(matrix) + 8  # a quiet zone of 4 modules around the code
         step = size / modules
         left = PAGE_WIDTH - MARGIN - size + 4 * step
