@@ -1539,26 +1539,40 @@ def test_the_matrix_lists_every_page_and_every_api_operation():
     assert _api_operations() - {check.route for check in API} == set()
 
 
-def test_every_page_and_endpoint_against_every_actor(settings):
+# The matrix runs as this many tests, each over every SHARDS-th request on a world of its own,
+# so that the suite's parallel workers share it instead of one of them running it all.
+SHARDS = 6
+
+
+def _requests() -> list[tuple[Check, str, bool]]:
+    """(check, actor, is an API call) for every cell of the matrix, in a fixed order."""
+    return [
+        (check, actor, api_call)
+        for checks, actors, api_call in ((PAGES, PAGE_ACTORS, False), (API, ACTORS, True))
+        for check in checks
+        for actor in actors
+    ]
+
+
+@pytest.mark.parametrize("shard", range(SHARDS))
+def test_every_page_and_endpoint_against_every_actor(settings, shard):
     settings.SHEBAO_DEMO = False
     world = build_world()
     mismatches: list[str] = []
-    for checks, actors, api_call in ((PAGES, PAGE_ACTORS, False), (API, ACTORS, True)):
-        for check in checks:
-            for actor in actors:
-                expected = check.expect[actor]
-                if expected is None:
-                    continue  # allowed and state-changing: exercised by the app's own tests
-                before = fingerprint() if check.refusals_only else None
-                got = _status(_send(world, check, actor, api_call=api_call))
-                if got != expected:
-                    mismatches.append(
-                        f"{check.route} {check.method.upper()} as {actor}: {got}, expected {expected}"
-                    )
-                if before is not None and fingerprint() != before:
-                    mismatches.append(
-                        f"{check.route} {check.method.upper()} as {actor}: refused but changed state"
-                    )
+    for check, actor, api_call in _requests()[shard::SHARDS]:
+        expected = check.expect[actor]
+        if expected is None:
+            continue  # allowed and state-changing: exercised by the app's own tests
+        before = fingerprint() if check.refusals_only else None
+        got = _status(_send(world, check, actor, api_call=api_call))
+        if got != expected:
+            mismatches.append(
+                f"{check.route} {check.method.upper()} as {actor}: {got}, expected {expected}"
+            )
+        if before is not None and fingerprint() != before:
+            mismatches.append(
+                f"{check.route} {check.method.upper()} as {actor}: refused but changed state"
+            )
     assert mismatches == []
 
 
