@@ -11,15 +11,24 @@ On the embedded SQLite default (a fresh database in a temporary directory):
 3. ``certificate_issue`` of a 参保证明 for each employee in turn (read the relations and lines,
    lay out, sign, store, event, notification), then of a 个人权益单;
 4. a 单位权益单 of a unit of ``--big`` employees (one assessed month);
-5. ``GET /api/v1/verify/{code}`` on gunicorn (``scripts/serve.sh``'s command, 2 workers × 4
-   threads) from 64 concurrent clients: median and p99.
+5. with ``--workers N`` (N > 1): steps 2 and 3 again, each in N processes at once (the hall's
+   web or task worker processes of one city), documents a second of all N together;
+6. ``GET /api/v1/verify/{code}`` and the public page ``/verify/{code}/`` on
+   gunicorn (``scripts/serve.sh``'s command, 2 workers × 4 threads) from 64 concurrent
+   clients: median and p99.
 
-Usage: ``python benchmarks/certificates.py [--persons 200] [--months 12] [--big 5000]``
+``BENCH_DATABASE_URL`` (e.g. ``postgres://postgres@127.0.0.1:5432/shebao_bench_certs``) runs
+it on that PostgreSQL database instead, dropped and created afresh; ``--workers`` needs it
+(SQLite takes one writer at a time: N processes would queue on its lock).
+
+Usage: ``python benchmarks/certificates.py [--persons 200] [--months 12] [--big 5000]
+[--workers 2]``
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import http.client
 import io
 import os
@@ -31,6 +40,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -154,6 +164,39 @@ def issue_rate(people: list, kind: str) -> tuple[float, list[str]]:
     return len(people) / (time.perf_counter() - started), codes
 
 
+def in_parallel(workers: int, job: Callable[[int], int]) -> float:
+    """Documents a second of ``job(index)`` (which returns how many it made) run in ``workers``
+    forked processes released at once: all the documents over the time from the release to
+    the last one done."""
+    import multiprocessing
+
+    from django.db import connections
+
+    connections.close_all()  # each child opens its own connection
+    gc.freeze()  # the heap shared with the children stays shared (no collection copies it)
+    context = multiprocessing.get_context("fork")
+    barrier = context.Barrier(workers)
+    results = context.Queue()
+
+    def child(index: int) -> None:
+        barrier.wait()
+        started = time.perf_counter()  # CLOCK_MONOTONIC: comparable between processes
+        made = job(index)
+        results.put((made, started, time.perf_counter()))
+        connections.close_all()
+
+    processes = [context.Process(target=child, args=(i,)) for i in range(workers)]
+    for process in processes:
+        process.start()
+    done = [results.get() for _ in processes]
+    for process in processes:
+        process.join()
+        if process.exitcode != 0:
+            raise SystemExit(f"a worker process failed (exit code {process.exitcode})")
+    total = sum(made for made, _, _ in done)
+    return total / (max(end for _, _, end in done) - min(start for _, start, _ in done))
+
+
 def serve(env: dict[str, str], port: int) -> subprocess.Popen:
     server = subprocess.Popen(
         [
@@ -187,7 +230,9 @@ def serve(env: dict[str, str], port: int) -> subprocess.Popen:
     raise SystemExit("the server did not start within 60 s")
 
 
-def load(port: int, codes: list[str], clients: int, per_client: int) -> list[float]:
+def load(
+    port: int, codes: list[str], clients: int, per_client: int, path: str = "/api/v1/verify/{}"
+) -> list[float]:
     timings: list[float] = []
     lock = threading.Lock()
 
@@ -197,7 +242,7 @@ def load(port: int, codes: list[str], clients: int, per_client: int) -> list[flo
         for _ in range(per_client):
             code = random.choice(codes)
             started = time.perf_counter()
-            conn.request("GET", f"/api/v1/verify/{code}")
+            conn.request("GET", path.format(code))
             response = conn.getresponse()
             response.read()
             assert response.status == 200, response.status
@@ -221,10 +266,28 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=64)
     parser.add_argument("--requests", type=int, default=30, help="per client")
     parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="also run the bare pipeline and the issuance in this many processes at once",
+    )
     args = parser.parse_args()
     var = tempfile.mkdtemp(prefix="shebao-bench-certs-")
     os.environ["SHEBAO_VAR_DIR"] = var
-    os.environ.pop("DATABASE_URL", None)
+    database_url = os.environ.get("BENCH_DATABASE_URL", "")
+    if args.workers > 1 and not database_url:
+        raise SystemExit("--workers needs BENCH_DATABASE_URL (a PostgreSQL database)")
+    if database_url:
+        import psycopg
+
+        base, name = database_url.rsplit("/", 1)
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+        os.environ["DATABASE_URL"] = database_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shebao.settings")
     import django
 
@@ -232,11 +295,13 @@ def main() -> None:
     from django.core.management import call_command
 
     from shebao.catalogue.services import catalogue_load
+    from shebao.certificates.models import Certificate, CertificateEvent
     from shebao.certificates.services import certificate_issue
     from shebao.policy.services import policy_load
     from shebao.registry.services import departments_load, regions_load
 
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)  # the page's static files
     regions_load()
     departments_load()
     catalogue_load()
@@ -245,18 +310,43 @@ def main() -> None:
     people, big_unit = setup_city(args.persons, args.months, args.big)
     print(
         f"setup: {args.persons} + {args.big} persons, {args.months} + 1 months assessed "
-        f"in {time.perf_counter() - started:.1f} s (SQLite in {var})"
+        f"in {time.perf_counter() - started:.1f} s "
+        f"({'PostgreSQL ' + database_url if database_url else 'SQLite in ' + var})"
     )
     # The key made and loaded, the font read: what a running process has already done.
     certificate_issue(actor=None, kind="unit_rights", unit=big_unit)
     rate0 = baseline(min(args.persons, 200))
     print(f"bare reportlab + pyHanko (key loaded once): {rate0:6.1f} documents/s")
-    rate1, codes = issue_rate(people, "participation")
+    rate1, _ = issue_rate(people, "participation")
     print(f"参保证明 end to end from the records:        {rate1:6.1f} certificates/s")
-    rate2, more = issue_rate(people, "rights")
+    rate2, _ = issue_rate(people, "rights")
     print(f"个人权益单 ({args.months} months) end to end:       {rate2:6.1f} certificates/s")
-    from shebao.certificates.models import Certificate, CertificateEvent
+    print(f"load average: {os.getloadavg()[0]:.1f}")
+    if args.workers > 1:
+        n = args.workers
+        runs = min(args.persons, 200)
+        shares = [people[i::n] for i in range(n)]
 
+        def bare_share(i: int) -> int:
+            baseline(runs // n)
+            return runs // n
+
+        def issue_share(i: int) -> int:
+            return len(issue_rate(shares[i], "participation")[1])
+
+        # The same 参保证明 again: those of the single-process run withdrawn first (the same
+        # certificate asked for twice on a day is the one already issued, with no new file).
+        CertificateEvent.objects.filter(certificate__kind="participation").delete()
+        Certificate.objects.filter(kind="participation").delete()
+        bare_n = in_parallel(n, bare_share)
+        e2e_n = in_parallel(n, issue_share)
+        bare_1 = baseline(runs)
+        print(
+            f"{n} processes at once: bare {bare_n:6.1f} documents/s, 参保证明 end to end "
+            f"{e2e_n:6.1f} certificates/s ({e2e_n / bare_n:.2f} × bare); "
+            f"1 process again: bare {bare_1:6.1f} documents/s"
+        )
+        print(f"load average: {os.getloadavg()[0]:.1f}")
     CertificateEvent.objects.filter(certificate__unit=big_unit).delete()
     Certificate.objects.filter(unit=big_unit).delete()
     started = time.perf_counter()
@@ -265,18 +355,24 @@ def main() -> None:
     print(f"单位权益单 of {args.big} employees: {took:.2f} s, {issued.file_size / 1e6:.1f} MB")
     env = os.environ | {"SHEBAO_LOG_LEVEL": "WARNING"}
     server = serve(env, args.port)
+    codes = list(
+        Certificate.objects.filter(person__isnull=False).values_list("verify_code", flat=True)
+    )
+    paths = ("/api/v1/verify/{}", "/verify/{}/")
     try:
-        load(args.port, codes, 8, 5)  # warm the workers
-        timings = load(args.port, codes + more, args.clients, args.requests)
+        for path in paths:
+            load(args.port, codes, 8, 5, path)  # warm the workers
+        for path in paths:
+            timings = load(args.port, codes, args.clients, args.requests, path)
+            p99 = timings[int(len(timings) * 0.99) - 1]
+            print(
+                f"GET {path.format('{code}')} at {args.clients} clients: {len(timings)} "
+                f"requests, median {statistics.median(timings):.1f} ms, p99 {p99:.1f} ms; "
+                f"load average {os.getloadavg()[0]:.1f}"
+            )
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=20)
-    p99 = timings[int(len(timings) * 0.99) - 1]
-    print(
-        f"GET /api/v1/verify/{{code}} at {args.clients} clients: {len(timings)} requests, "
-        f"median {statistics.median(timings):.1f} ms, p99 {p99:.1f} ms"
-    )
-    print(f"load average: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
