@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections.abc import Callable
 from datetime import date
 from typing import IO, Any
 
@@ -424,6 +425,36 @@ def application_replay(*, actor: Actor, matter: Matter, client_key: str) -> Appl
     """The application an earlier request with this ``client_key`` created, or None (for
     services that do work before creating — a roster is checked first — and must not redo it)."""
     return _replay(actor, matter, _client_key(client_key))
+
+
+def application_file(
+    *,
+    actor: Actor,
+    matter: Matter,
+    data: dict[str, Any],
+    client_key: str = "",
+    stage: Callable[[Application], None] | None = None,
+    material: tuple[str, IO[bytes]] | None = None,
+) -> tuple[Application, bool]:
+    """Create, stage, attach and submit in one transaction, for services that checked the whole
+    case first (a roster): ``stage(application)`` writes its lines, ``material`` is (code, file).
+    Returns ``(application, created)``; a repeated ``client_key`` returns the first one."""
+    with transaction.atomic():
+        application, created = application_create(
+            actor=actor, matter=matter, data=data, client_key=client_key
+        )
+        if not created:
+            return application, False
+        if stage is not None:
+            stage(application)
+        if material is not None:
+            code, file = material
+            material_upload(actor=actor, application=application, code=code, file=file)
+        application.refresh_from_db()
+        submitted = application_submit(
+            actor=actor, application=application, version=application.version
+        )
+        return submitted, True
 
 
 @transaction.atomic

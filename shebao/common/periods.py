@@ -91,6 +91,11 @@ class YearMonth:
         return cls(value // 100, value % 100)
 
 
+def day_label(day: date) -> str:
+    """A day as users read it: 2020年3月1日."""
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def months_between(start: YearMonth, end: YearMonth) -> int:
     """Whole months from ``start`` to ``end`` (``end - start``)."""
     return end - start

@@ -38,7 +38,6 @@ from datetime import date, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import IO, TYPE_CHECKING, Any
 
-from django.db import transaction
 from django.db.models import Q, Sum
 from django.urls import reverse
 from django.utils import timezone
@@ -368,18 +367,13 @@ def base_difference_submit(
     today = timezone.localdate()
     check_form(data, today=YearMonth.of(today))
     difference_plan(unit=unit, start=start, end=end, rows=rows, on=today)
-    with transaction.atomic():
-        application, created = engine.application_create(
-            actor=actor, matter=matter, data=data, client_key=client_key
-        )
-        if not created:
-            return application, False
-        engine.material_upload(actor=actor, application=application, code=MATERIAL, file=material)
-        application.refresh_from_db()
-        submitted = engine.application_submit(
-            actor=actor, application=application, version=application.version
-        )
-        return submitted, True
+    return engine.application_file(
+        actor=actor,
+        matter=matter,
+        data=data,
+        client_key=client_key,
+        material=(MATERIAL, material),
+    )
 
 
 def _charged(line_ids: list[int]) -> dict[int, tuple[int, int]]:

@@ -27,7 +27,6 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import IO, TYPE_CHECKING, Any
 
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -616,22 +615,21 @@ def base_declaration_submit(
     lines, problems = rows_problems(rows)
     if problems:
         raise lines_refusal(problems)
-    with transaction.atomic():
-        application, created = engine.application_create(
-            actor=actor, matter=matter, data=data, client_key=client_key
-        )
-        if not created:
-            return application, False
+
+    def stage(application: Application) -> None:
         for line in lines:
             line.application = application
         _link_persons(lines)
         BaseDeclarationLine.objects.bulk_create(lines, batch_size=2000)
-        engine.material_upload(actor=actor, application=application, code=MATERIAL, file=material)
-        application.refresh_from_db()
-        submitted = engine.application_submit(
-            actor=actor, application=application, version=application.version
-        )
-        return submitted, True
+
+    return engine.application_file(
+        actor=actor,
+        matter=matter,
+        data=data,
+        client_key=client_key,
+        stage=stage,
+        material=(MATERIAL, material),
+    )
 
 
 def declaration_stage(application: Application, rows: list[DeclaredRow]) -> int:

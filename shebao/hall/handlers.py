@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from shebao.applications.handlers import MatterHandler, register
 from shebao.common.errors import InvalidInput
+from shebao.common.periods import day_label
 
 if TYPE_CHECKING:
     from shebao.accounts.actors import Actor
@@ -44,10 +45,6 @@ class BenefitPayoutQueryHandler(MatterHandler):
     files_application = False
 
 
-def _label(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def claim_late_refusal(application: Application, *, on: date) -> InvalidInput | None:
     """The refusal of an unemployment claim submitted on ``on`` after its last day, or None."""
     from shebao.policy.emergency import claim_deadline
@@ -60,7 +57,7 @@ def claim_late_refusal(application: Application, *, on: date) -> InvalidInput | 
     if deadline.last_day is None or on <= deadline.last_day:
         return None
     return InvalidInput(
-        f"失业保险金申领期限已于{_label(deadline.last_day)}届满，不能再申领"
+        f"失业保险金申领期限已于{day_label(deadline.last_day)}届满，不能再申领"
         f"（{deadline.explanation}）。如失业日期填写有误，请修改后重新提交",
         code="UNEMPLOYMENT_CLAIM_LATE",
         field=LEAVE_FIELD,
@@ -90,7 +87,7 @@ class UnemploymentClaimHandler(MatterHandler):
             return claim_rule(region=region, on=on)
         unemployed_on = date.fromisoformat(str(claim.data[LEAVE_FIELD]))
         deadline = claim_deadline(region=claim.district_id, unemployed_on=unemployed_on, on=on)
-        text = f"按您的申请（{claim.number}）填写的失业日期{_label(unemployed_on)}：{deadline.explanation}"
+        text = f"按您的申请（{claim.number}）填写的失业日期{day_label(unemployed_on)}：{deadline.explanation}"
         if deadline.last_day is not None and on > deadline.last_day:
             text += "，已逾期"
         return text

@@ -29,12 +29,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from shebao.common.periods import YearMonth
+from shebao.common.periods import YearMonth, day_label
 from shebao.common.trace import Param
-
-
-def _label(day: date) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def months_after(day: date, months: int) -> date:
@@ -117,14 +113,14 @@ class Measure:
         return self.ongoing(day)
 
     def period_text(self) -> str:
-        end = f"{_label(self.end)}解除" if self.end else "尚未解除"
-        return f"{_label(self.start)}起，{end}"
+        end = f"{day_label(self.end)}解除" if self.end else "尚未解除"
+        return f"{day_label(self.start)}起，{end}"
 
     def effects(self) -> list[Effect]:
         v = self.value
         found: list[Effect] = []
         if v["deferral_months_after_lift"]:
-            until = f"（{_label(self.late_until)}前）" if self.late_until else ""
+            until = f"（{day_label(self.late_until)}前）" if self.late_until else ""
             rights = "，不影响个人权益记录和待遇领取" if v["keep_rights_record"] else ""
             found.append(
                 Effect(
@@ -140,7 +136,7 @@ class Measure:
             found.append(
                 Effect(
                     "collection_extended",
-                    f"{months}应缴社会保险费征收期延长至{_label(ext['until'])}，延长期间待遇正常享受",
+                    f"{months}应缴社会保险费征收期延长至{day_label(ext['until'])}，延长期间待遇正常享受",
                 )
             )
         if v["no_certification_suspension"]:
@@ -253,7 +249,7 @@ def late_handling_notice(measure: Measure, *, window: str = "") -> str:
     rights = "，不影响个人权益记录和待遇领取" if measure.value["keep_rights_record"] else ""
     if measure.late_until is not None:
         text = (
-            f"应急措施期间未能按期办理本事项的，可在{_label(measure.late_until)}前补办{rights}；"
+            f"应急措施期间未能按期办理本事项的，可在{day_label(measure.late_until)}前补办{rights}；"
             "期间届满的办理期限和申领期限顺延至该日。"
         )
     elif measure.end is None:
@@ -324,10 +320,10 @@ def claim_deadline(*, region: str, unemployed_on: date, on: date) -> ClaimDeadli
     if extended != last:
         return ClaimDeadline(
             extended,
-            f"失业之日起{days.value}日内申领（原截止{_label(last)}）；按{measure.title}，"  # type: ignore[union-attr]
-            f"可在{_label(extended)}前补办",
+            f"失业之日起{days.value}日内申领（原截止{day_label(last)}）；按{measure.title}，"  # type: ignore[union-attr]
+            f"可在{day_label(extended)}前补办",
         )
-    return ClaimDeadline(last, f"失业之日起{days.value}日内申领，截止{_label(last)}")
+    return ClaimDeadline(last, f"失业之日起{days.value}日内申领，截止{day_label(last)}")
 
 
 def claim_rule(*, region: str, on: date) -> str:
@@ -347,7 +343,7 @@ def claim_rule(*, region: str, on: date) -> str:
         text += f"；按{measure.title}，{lifted_from.label()}以后失业的人员不受申领时限限制"
     if late_handling_open(region=region, on=on) is not None:
         if measure.late_until is not None:
-            text += f"；申领期限在应急措施期间届满的，可在{_label(measure.late_until)}前补办"
+            text += f"；申领期限在应急措施期间届满的，可在{day_label(measure.late_until)}前补办"
         else:
             text += "；申领期限在应急措施期间届满的，措施解除前不因逾期失效"
     return text
